@@ -1,0 +1,40 @@
+# City Data Exchange: the two commands are `make run` and `make test`.
+# Everything they create lives under var/ (override with CDX_VAR=...).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+SCRIPTS := scripts
+PYTEST_ARGS ?=
+
+.PHONY: help install services run stop status test docker-config clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+install: ## install Debian packages, the virtualenv and Solr where missing
+	@$(SCRIPTS)/install.sh
+
+services: install ## start PostgreSQL, Redis and Solr on 127.0.0.1
+	@$(SCRIPTS)/services.sh start
+
+run: services ## the whole portal with demo data on http://127.0.0.1:5000
+	@$(SCRIPTS)/portal.sh init dev
+	@$(SCRIPTS)/portal.sh start
+	@$(SCRIPTS)/portal.sh demo
+	@$(SCRIPTS)/run-summary.sh
+
+stop: ## stop everything `make run` and `make test` started
+	@$(SCRIPTS)/portal.sh stop
+	@$(SCRIPTS)/services.sh stop
+
+status: ## show which services are up
+	@$(SCRIPTS)/services.sh status
+
+test: services ## run the suite's tests against real services, isolated from dev data
+	@$(SCRIPTS)/portal.sh init test
+	@$(SCRIPTS)/test.sh $(PYTEST_ARGS)
+
+docker-config: ## validate docker/docker-compose.yml
+	@docker-compose -f docker/docker-compose.yml config -q && echo "docker/docker-compose.yml is valid"
+
+clean: stop ## remove var/ (virtualenv, caches, data, logs)
+	rm -rf var

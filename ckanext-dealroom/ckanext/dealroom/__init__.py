@@ -1,0 +1,1 @@
+"""ckanext-dealroom: private 1-1 deal rooms from request to contract to access."""

@@ -1,0 +1,1 @@
+"""ckanext-gdprcheck: GDPR checklist, publishing gate and personal-data scanner."""

@@ -1,0 +1,1 @@
+"""ckanext-pricing: offers, locked resources, entitlements and payments."""

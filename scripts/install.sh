@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Installs what the portal needs, and only what is missing:
+#   - Debian packages: PostgreSQL, Redis, a JDK and Maven, Python 3.11 with venv;
+#   - a virtualenv with CKAN 2.11 and the suite ($CDX_VAR/venv);
+#   - a Solr 9 runtime resolved from Maven Central ($CDX_VAR/solr/lib).
+# A second run checks stamps and returns in well under a second.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CKAN_REQUIREMENT="ckan[requirements]==2.11.6"
+
+pg_bindir() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  [[ -n "$dir" && -x "$dir/initdb" ]] && echo "$dir"
+}
+
+install_debian_packages() {
+  local missing=()
+  [[ -n "$(pg_bindir)" ]] || missing+=(postgresql postgresql-contrib)
+  command -v pg_config >/dev/null || missing+=(libpq-dev)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v java >/dev/null || missing+=(default-jdk-headless)
+  command -v mvn >/dev/null || missing+=(maven)
+  command -v gcc >/dev/null || missing+=(build-essential)
+  if ! command -v "$CDX_PYTHON" >/dev/null; then
+    missing+=(python3.11 python3.11-venv python3.11-dev)
+  fi
+  ((${#missing[@]})) || return 0
+  say "installing Debian packages: ${missing[*]}"
+  local sudo=()
+  if [[ "$(id -u)" != 0 ]]; then
+    command -v sudo >/dev/null || die install "missing packages (${missing[*]}) and no root or sudo to install them"
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" apt-get update -qq >"$CDX_LOG/apt.log" 2>&1 || die apt "apt-get update failed" "$CDX_LOG/apt.log"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    >>"$CDX_LOG/apt.log" 2>&1 || die apt "apt-get install failed" "$CDX_LOG/apt.log"
+}
+
+install_venv() {
+  local stamp_file="$CDX_VENV/.cdx-stamp" stamp
+  stamp="$(stamp "$CDX_ROOT/requirements.txt" "$CDX_ROOT/requirements-dev.txt" \
+    "$CDX_ROOT/setup.py" "$CDX_ROOT/pyproject.toml" "$CDX_ROOT/scripts/install.sh")"
+  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -x "$CDX_VENV/bin/ckan" ]]; then
+    return 0
+  fi
+  local log="$CDX_LOG/pip.log"
+  : >"$log"
+  if [[ ! -x "$CDX_VENV/bin/python" ]]; then
+    say "creating the virtualenv in $CDX_VENV"
+    "$CDX_PYTHON" -m venv "$CDX_VENV" >>"$log" 2>&1 || die virtualenv "could not create $CDX_VENV" "$log"
+  fi
+  say "installing CKAN 2.11 and the suite into the virtualenv (log: $log)"
+  local pip=("$CDX_VENV/bin/pip" install --quiet)
+  "${pip[@]}" --upgrade pip setuptools wheel >>"$log" 2>&1 || die pip "could not upgrade pip" "$log"
+  "${pip[@]}" "$CKAN_REQUIREMENT" >>"$log" 2>&1 || die pip "could not install $CKAN_REQUIREMENT" "$log"
+  "${pip[@]}" -r "$CDX_ROOT/requirements.txt" -r "$CDX_ROOT/requirements-dev.txt" >>"$log" 2>&1 \
+    || die pip "could not install the pinned stack" "$log"
+  "${pip[@]}" -e "$CDX_ROOT" >>"$log" 2>&1 || die pip "could not install the suite" "$log"
+  "$CDX_VENV/bin/pip" check >>"$log" 2>&1 || die pip "conflicting requirements" "$log"
+  echo "$stamp" >"$stamp_file"
+}
+
+install_solr() {
+  local stamp_file="$CDX_SOLR_LIB/.cdx-stamp" stamp
+  stamp="$(stamp "$CDX_ROOT/solr/pom.xml")"
+  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
+    return 0
+  fi
+  local log="$CDX_LOG/maven.log" tmp="$CDX_VAR/solr/lib.tmp"
+  say "resolving Apache Solr 9 from Maven Central (log: $log)"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  (cd "$CDX_ROOT/solr" && mvn -B -q -Dmaven.repo.local="$CDX_CACHE/m2" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp") \
+    >"$log" 2>&1 || die maven "could not resolve Solr's jars" "$log"
+  local jetty_versions
+  jetty_versions="$(ls "$tmp" | sed -n 's/^jetty-[a-z-]*-\(10\.[0-9.]*\)\.jar$/\1/p' | sort -u | wc -l)"
+  [[ "$jetty_versions" == 1 ]] || die maven "expected one Jetty 10 version among Solr's jars, found $jetty_versions" "$log"
+  rm -rf "$CDX_SOLR_LIB"
+  mv "$tmp" "$CDX_SOLR_LIB"
+  echo "$stamp" >"$stamp_file"
+}
+
+install_debian_packages
+install_venv
+install_solr

@@ -1,0 +1,127 @@
+# Shared settings and helpers for the development and test scripts.
+# Sourced, never run. Every path and port can be overridden from the environment.
+
+set -euo pipefail
+
+CDX_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CDX_ROOT
+
+# One folder for everything the scripts create: virtualenv, caches, data, logs, pids.
+CDX_VAR="${CDX_VAR:-$CDX_ROOT/var}"
+mkdir -p "$CDX_VAR"
+CDX_VAR="$(cd "$CDX_VAR" && pwd)"
+export CDX_VAR
+export CDX_VENV="$CDX_VAR/venv"
+export CDX_CACHE="$CDX_VAR/cache"
+export CDX_DATA="$CDX_VAR/data"
+export CDX_LOG="$CDX_VAR/log"
+export CDX_RUN="$CDX_VAR/run"
+
+# Everything binds to loopback.
+export CDX_HOST=127.0.0.1
+export CDX_PORT="${CDX_PORT:-5000}"
+export CDX_PG_PORT="${CDX_PG_PORT:-5433}"
+export CDX_REDIS_PORT="${CDX_REDIS_PORT:-6380}"
+export CDX_SOLR_PORT="${CDX_SOLR_PORT:-8983}"
+
+export CDX_PYTHON="${CDX_PYTHON:-python3.11}"
+export CDX_SOLR_HOME="$CDX_DATA/solr"
+export CDX_SOLR_LIB="$CDX_VAR/solr/lib"
+export CDX_PGDATA="$CDX_DATA/postgres"
+export CDX_PG_SOCKET="$CDX_RUN/postgres"
+
+export PIP_CACHE_DIR="$CDX_CACHE/pip"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+mkdir -p "$CDX_CACHE" "$CDX_DATA" "$CDX_LOG" "$CDX_RUN"
+
+say() { printf '==> %s\n' "$*"; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+
+# die SERVICE MESSAGE [LOGFILE]: stop with a message naming the service and its log.
+die() {
+  local service="$1" message="$2" logfile="${3:-}"
+  printf '\nerror: %s: %s\n' "$service" "$message" >&2
+  if [[ -n "$logfile" && -f "$logfile" ]]; then
+    printf '       log: %s (last lines below)\n' "$logfile" >&2
+    tail -n 15 "$logfile" | sed 's/^/       | /' >&2
+  fi
+  exit 1
+}
+
+# port_open PORT: true when something accepts TCP connections on 127.0.0.1:PORT.
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# pid_alive PIDFILE: true when the file names a running process.
+pid_alive() {
+  local pid
+  [[ -f "$1" ]] || return 1
+  pid="$(head -n 1 "$1" 2>/dev/null || true)"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# wait_until SECONDS DESCRIPTION COMMAND...: poll COMMAND until it succeeds or the
+# deadline passes. Returns non-zero on timeout.
+wait_until() {
+  local seconds="$1" what="$2"
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  while ((SECONDS < deadline)); do
+    if "$@" >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  warn "$what: not ready after ${seconds}s"
+  return 1
+}
+
+# start_daemon NAME LOGFILE COMMAND...: run COMMAND detached from the terminal, its
+# output in LOGFILE, its pid in $CDX_RUN/NAME.pid.
+start_daemon() {
+  local name="$1" logfile="$2"
+  shift 2
+  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  echo $! >"$CDX_RUN/$name.pid"
+}
+
+# stop_daemon NAME: stop the process group started by start_daemon, politely first.
+stop_daemon() {
+  local name="$1" pidfile="$CDX_RUN/$1.pid" pid
+  if pid_alive "$pidfile"; then
+    pid="$(head -n 1 "$pidfile")"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 20))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    say "stopped $name"
+  fi
+  rm -f "$pidfile"
+}
+
+# require_free_port SERVICE PORT VARIABLE LOGFILE: refuse to start when the port is taken.
+require_free_port() {
+  local service="$1" port="$2" variable="$3"
+  if port_open "$port"; then
+    die "$service" "port $port on 127.0.0.1 is already taken by another program; stop it or choose another port with $variable=<port>"
+  fi
+}
+
+venv_ckan() { "$CDX_VENV/bin/ckan" "$@"; }
+
+# stamp PATH...: a short digest of the files under PATHs (missing paths are skipped), used
+# to skip work whose inputs did not change since the last run.
+stamp() {
+  local path
+  for path in "$@"; do
+    [[ -e "$path" ]] || continue
+    find "$path" -type f \( -name '*.pyc' -prune -o -print \) | LC_ALL=C sort | while read -r f; do
+      printf '%s\n' "$f"
+      cat "$f"
+    done
+  done | sha256sum | cut -c1-16
+}

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# The CKAN side of the development and test setups.
+#
+#   portal.sh init dev|test   render the ini, create databases, run every migration
+#   portal.sh start           serve the dev portal on 127.0.0.1:$CDX_PORT, plus the worker
+#   portal.sh stop            stop the web server and the worker
+#   portal.sh demo            create the sysadmin and load the demo catalog (idempotent)
+#
+# Dev and test share the PostgreSQL, Redis and Solr servers of services.sh but never
+# their data: own databases, own Solr core, own Redis database, own storage folder.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+
+# Development credentials (documented in the README). Only ever bound to 127.0.0.1.
+DB_USER=ckan
+DB_PASSWORD=ckan
+DS_READ_USER=datastore_ro
+DS_READ_PASSWORD=datastore_ro
+export CDX_ADMIN_USER="${CDX_ADMIN_USER:-admin}"
+export CDX_ADMIN_PASSWORD="${CDX_ADMIN_PASSWORD:-cityexchange-admin}"
+
+use_env() {
+  local env="$1"
+  case "$env" in
+    dev)
+      export CDX_INI="$CDX_VAR/ckan.ini" CDX_DB_NAME=cdx CDX_DS_NAME=cdx_datastore
+      export CDX_SOLR_CORE=ckan CDX_REDIS_DB=0 CDX_STORAGE_PATH="$CDX_DATA/storage"
+      ;;
+    test)
+      export CDX_INI="$CDX_VAR/test.ini" CDX_DB_NAME=cdx_test CDX_DS_NAME=cdx_test_datastore
+      export CDX_SOLR_CORE=ckan_test CDX_REDIS_DB=1 CDX_STORAGE_PATH="$CDX_DATA/storage-test"
+      ;;
+    *) echo "unknown environment: $env (dev or test)" >&2; exit 2 ;;
+  esac
+  local pg="127.0.0.1:$CDX_PG_PORT"
+  export CDX_DB_URL="postgresql://$DB_USER:$DB_PASSWORD@$pg/$CDX_DB_NAME"
+  export CDX_DATASTORE_WRITE_URL="postgresql://$DB_USER:$DB_PASSWORD@$pg/$CDX_DS_NAME"
+  export CDX_DATASTORE_READ_URL="postgresql://$DS_READ_USER:$DS_READ_PASSWORD@$pg/$CDX_DS_NAME"
+  export CDX_SOLR_URL="http://127.0.0.1:$CDX_SOLR_PORT/solr/$CDX_SOLR_CORE"
+  export CDX_REDIS_HOST=127.0.0.1
+  export CDX_REDIS_URL="redis://127.0.0.1:$CDX_REDIS_PORT/$CDX_REDIS_DB"
+  export CDX_SITE_URL="http://127.0.0.1:$CDX_PORT"
+  export CDX_CONFIG_DIR="$CDX_ROOT/config"
+  mkdir -p "$CDX_STORAGE_PATH"
+  if [[ ! -s "$CDX_DATA/secret_key" ]]; then
+    "$CDX_VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' >"$CDX_DATA/secret_key"
+  fi
+  CDX_SECRET_KEY="$(cat "$CDX_DATA/secret_key")"
+  export CDX_SECRET_KEY
+}
+
+psql_admin() {
+  local args=(-h "$CDX_PG_SOCKET" -p "$CDX_PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q -X)
+  if [[ "$(id -u)" == 0 ]]; then
+    runuser -u postgres -- "$PG_BIN/psql" "${args[@]}" "$@"
+  else
+    "$PG_BIN/psql" "${args[@]}" "$@"
+  fi
+}
+
+create_databases() {
+  psql_admin -d postgres <<SQL
+SELECT 'CREATE ROLE $DB_USER LOGIN PASSWORD ''$DB_PASSWORD'''
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER')\gexec
+SELECT 'CREATE ROLE $DS_READ_USER LOGIN PASSWORD ''$DS_READ_PASSWORD'''
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DS_READ_USER')\gexec
+SELECT 'CREATE DATABASE $CDX_DB_NAME OWNER $DB_USER ENCODING ''UTF8'' TEMPLATE template0'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$CDX_DB_NAME')\gexec
+SELECT 'CREATE DATABASE $CDX_DS_NAME OWNER $DB_USER ENCODING ''UTF8'' TEMPLATE template0'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$CDX_DS_NAME')\gexec
+SQL
+}
+
+init() {
+  use_env "$1"
+  local log="$CDX_LOG/ckan-init-$1.log"
+  : >"$log"
+  "$CDX_VENV/bin/python" "$CDX_ROOT/scripts/render_config.py" "$CDX_ROOT/config/ckan.ini.in" "$CDX_INI" \
+    || die config "could not render $CDX_INI"
+  create_databases >>"$log" 2>&1 || die postgres "could not create the $1 databases" "$log"
+  # Schema version of the migrations already applied, so that a warm start skips work.
+  local stamp_file="$CDX_DATA/migrations-$1.stamp" stamp
+  stamp="$(stamp "$CDX_ROOT"/ckanext-*/ckanext/*/migration "$CDX_VENV/.cdx-stamp")"
+  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
+    return 0
+  fi
+  say "initialising the $1 database and running every plugin's migrations"
+  venv_ckan -c "$CDX_INI" db init >>"$log" 2>&1 || die ckan "db init failed" "$log"
+  venv_ckan -c "$CDX_INI" db pending-migrations --apply >>"$log" 2>&1 || die ckan "plugin migrations failed" "$log"
+  venv_ckan -c "$CDX_INI" datastore set-permissions 2>>"$log" | psql_admin -d "$CDX_DS_NAME" >>"$log" 2>&1 \
+    || die datastore "could not set the DataStore permissions" "$log"
+  echo "$stamp" >"$stamp_file"
+}
+
+web_up() { curl -sf "http://127.0.0.1:$CDX_PORT/api/3/action/status_show" >/dev/null; }
+
+start() {
+  use_env dev
+  local web_log="$CDX_LOG/ckan.log" worker_log="$CDX_LOG/worker.log"
+  if ! pid_alive "$CDX_RUN/ckan.pid"; then
+    require_free_port ckan "$CDX_PORT" CDX_PORT
+    say "starting CKAN on http://127.0.0.1:$CDX_PORT"
+    start_daemon ckan "$web_log" "$CDX_VENV/bin/ckan" -c "$CDX_INI" run \
+      --host 127.0.0.1 --port "$CDX_PORT" --disable-reloader --threaded
+  fi
+  if ! pid_alive "$CDX_RUN/worker.pid"; then
+    say "starting the background worker"
+    start_daemon worker "$worker_log" "$CDX_VENV/bin/ckan" -c "$CDX_INI" jobs worker
+  fi
+  local deadline=$((SECONDS + 90))
+  until web_up; do
+    pid_alive "$CDX_RUN/ckan.pid" || die ckan "the web server exited during start-up" "$web_log"
+    ((SECONDS < deadline)) || die ckan "not answering after 90s" "$web_log"
+    sleep 0.3
+  done
+  pid_alive "$CDX_RUN/worker.pid" || die worker "the background worker exited" "$worker_log"
+}
+
+stop() {
+  stop_daemon worker
+  stop_daemon ckan
+}
+
+demo() {
+  use_env dev
+  local log="$CDX_LOG/demo.log" stamp_file="$CDX_DATA/demo.stamp" stamp
+  stamp="$(stamp "$CDX_ROOT/test-data/demo" "$CDX_ROOT/scripts/load_demo.py")"
+  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
+    return 0
+  fi
+  say "creating the sysadmin '$CDX_ADMIN_USER' and loading the demo catalog (log: $log)"
+  : >"$log"
+  if ! venv_ckan -c "$CDX_INI" user show "$CDX_ADMIN_USER" 2>>"$log" | grep -q "name=$CDX_ADMIN_USER"; then
+    venv_ckan -c "$CDX_INI" user add "$CDX_ADMIN_USER" email="$CDX_ADMIN_USER@cityexchange.invalid" \
+      password="$CDX_ADMIN_PASSWORD" fullname="Portal operator" >>"$log" 2>&1 \
+      || die demo "could not create the sysadmin" "$log"
+  fi
+  venv_ckan -c "$CDX_INI" sysadmin add "$CDX_ADMIN_USER" >>"$log" 2>&1 || die demo "could not make $CDX_ADMIN_USER a sysadmin" "$log"
+  local token
+  token="$(venv_ckan -c "$CDX_INI" user token add -q "$CDX_ADMIN_USER" demo-loader 2>>"$log" | tail -n 1 | tr -d '[:space:]')"
+  [[ -n "$token" ]] || die demo "could not create an API token" "$log"
+  CDX_API_TOKEN="$token" "$CDX_VENV/bin/python" "$CDX_ROOT/scripts/load_demo.py" \
+    "http://127.0.0.1:$CDX_PORT" "$CDX_ROOT/test-data/demo" 2>&1 | tee -a "$log" \
+    || die demo "loading the demo catalog failed" "$log"
+  echo "$stamp" >"$stamp_file"
+}
+
+case "${1:-}" in
+  init) init "${2:-dev}" ;;
+  start) start ;;
+  stop) stop ;;
+  demo) demo ;;
+  env) use_env "${2:-dev}"; env | grep '^CDX_' | grep -v SECRET ;;
+  *) echo "usage: $0 init dev|test | start | stop | demo" >&2; exit 2 ;;
+esac

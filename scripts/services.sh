@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# PostgreSQL, Redis and Solr for development and tests, all on 127.0.0.1, all data and
+# logs under $CDX_VAR. Usage: services.sh start|stop|status
+#
+# Starting is idempotent: a running service is reused. A port taken by another program
+# or a service that does not come up stops the script with the service's name and log.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+SOLR_CORES=(ckan ckan_test)
+
+# PostgreSQL refuses to run as root: when we are root, its processes run as "postgres".
+as_pg() {
+  if [[ "$(id -u)" == 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# Make sure the postgres user can reach a folder of ours (mktemp folders are 0700).
+grant_pg_access() {
+  [[ "$(id -u)" == 0 ]] || return 0
+  local dir
+  for dir in "$CDX_PGDATA" "$CDX_PG_SOCKET"; do
+    mkdir -p "$dir"
+    chown postgres: "$dir"
+    chmod 700 "$dir"
+  done
+  touch "$CDX_LOG/postgres.log"
+  chown postgres: "$CDX_LOG/postgres.log"
+  dir="$(dirname "$CDX_PGDATA")"
+  while [[ "$dir" != "/" ]]; do
+    if ! runuser -u postgres -- test -x "$dir"; then
+      say "granting the postgres user passage through $dir"
+      chmod o+x "$dir"
+    fi
+    dir="$(dirname "$dir")"
+  done
+}
+
+pg_running() { as_pg "$PG_BIN/pg_ctl" -D "$CDX_PGDATA" status >/dev/null 2>&1; }
+
+pg_start() {
+  local log="$CDX_LOG/postgres.log"
+  [[ -n "$PG_BIN" ]] || die postgres "no PostgreSQL server found; run scripts/install.sh"
+  mkdir -p "$CDX_PGDATA" "$CDX_PG_SOCKET"
+  grant_pg_access
+  if [[ -f "$CDX_PGDATA/PG_VERSION" ]] && pg_running; then
+    return 0
+  fi
+  if [[ ! -f "$CDX_PGDATA/PG_VERSION" ]]; then
+    # A half-made cluster from an interrupted run would break every later run.
+    find "$CDX_PGDATA" -mindepth 1 -delete
+    say "initialising PostgreSQL in $CDX_PGDATA"
+    as_pg "$PG_BIN/initdb" -D "$CDX_PGDATA" --username=postgres --encoding=UTF8 \
+      --locale=C.UTF-8 --auth-local=trust --auth-host=scram-sha-256 >>"$log" 2>&1 || {
+      find "$CDX_PGDATA" -mindepth 1 -delete
+      die postgres "initdb failed" "$log"
+    }
+  fi
+  require_free_port postgres "$CDX_PG_PORT" CDX_PG_PORT
+  say "starting PostgreSQL on 127.0.0.1:$CDX_PG_PORT"
+  as_pg "$PG_BIN/pg_ctl" -D "$CDX_PGDATA" -l "$log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $CDX_PG_PORT -k $CDX_PG_SOCKET -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null 2>&1 || die postgres "did not start" "$log"
+}
+
+pg_stop() {
+  [[ -n "$PG_BIN" && -f "$CDX_PGDATA/PG_VERSION" ]] || return 0
+  if pg_running; then
+    as_pg "$PG_BIN/pg_ctl" -D "$CDX_PGDATA" -m fast -w stop >/dev/null 2>&1 || true
+    say "stopped postgres"
+  fi
+}
+
+redis_start() {
+  local log="$CDX_LOG/redis.log" pidfile="$CDX_RUN/redis.pid"
+  pid_alive "$pidfile" && return 0
+  command -v redis-server >/dev/null || die redis "redis-server not found; run scripts/install.sh"
+  require_free_port redis "$CDX_REDIS_PORT" CDX_REDIS_PORT
+  mkdir -p "$CDX_DATA/redis"
+  say "starting Redis on 127.0.0.1:$CDX_REDIS_PORT"
+  redis-server --bind 127.0.0.1 --port "$CDX_REDIS_PORT" --dir "$CDX_DATA/redis" \
+    --daemonize yes --pidfile "$pidfile" --logfile "$log" --save 60 1 --protected-mode yes \
+    >>"$log" 2>&1 || die redis "did not start" "$log"
+  wait_until 20 redis redis-cli -h 127.0.0.1 -p "$CDX_REDIS_PORT" ping || die redis "did not answer PING" "$log"
+}
+
+redis_stop() {
+  local pidfile="$CDX_RUN/redis.pid"
+  if pid_alive "$pidfile"; then
+    redis-cli -h 127.0.0.1 -p "$CDX_REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$(cat "$pidfile")" || true
+    wait_until 20 "redis stop" bash -c "! kill -0 $(cat "$pidfile") 2>/dev/null" || true
+    say "stopped redis"
+  fi
+  rm -f "$pidfile"
+}
+
+# The Solr home: solr.xml plus one core per entry of SOLR_CORES, each with CKAN's own
+# schema.xml from the installed CKAN package and our solrconfig.xml.
+solr_home() {
+  local schema core
+  schema="$("$CDX_VENV/bin/python" -c 'import ckan, os; print(os.path.join(os.path.dirname(ckan.__file__), "config", "solr", "schema.xml"))')"
+  [[ -f "$schema" ]] || die solr "CKAN's schema.xml not found; run scripts/install.sh"
+  mkdir -p "$CDX_SOLR_HOME"
+  echo '<solr/>' >"$CDX_SOLR_HOME/solr.xml"
+  for core in "${SOLR_CORES[@]}"; do
+    mkdir -p "$CDX_SOLR_HOME/$core/conf"
+    echo "name=$core" >"$CDX_SOLR_HOME/$core/core.properties"
+    cp "$schema" "$CDX_SOLR_HOME/$core/conf/schema.xml"
+    cp "$CDX_ROOT/solr/conf/solrconfig.xml" "$CDX_SOLR_HOME/$core/conf/solrconfig.xml"
+    touch "$CDX_SOLR_HOME/$core/conf/"{synonyms,protwords,stopwords}.txt
+  done
+}
+
+solr_ready() {
+  local core
+  for core in "${SOLR_CORES[@]}"; do
+    curl -sf "http://127.0.0.1:$CDX_SOLR_PORT/solr/$core/admin/ping" >/dev/null || return 1
+  done
+}
+
+solr_start() {
+  local log="$CDX_LOG/solr.log" pidfile="$CDX_RUN/solr.pid"
+  if pid_alive "$pidfile"; then
+    return 0
+  fi
+  [[ -f "$CDX_SOLR_LIB/.cdx-stamp" ]] || die solr "Solr's jars are missing; run scripts/install.sh"
+  require_free_port solr "$CDX_SOLR_PORT" CDX_SOLR_PORT
+  solr_home
+  say "starting Solr 9 on 127.0.0.1:$CDX_SOLR_PORT"
+  : >"$log"
+  start_daemon solr "$log" java -Xms256m -Xmx768m \
+    -Dsolr.log.dir="$CDX_LOG" -Dsolr.install.dir="$CDX_SOLR_HOME" \
+    -cp "$CDX_SOLR_LIB/*" "$CDX_ROOT/solr/Launcher.java" "$CDX_SOLR_HOME" "$CDX_SOLR_PORT"
+  local deadline=$((SECONDS + 120))
+  until solr_ready; do
+    pid_alive "$pidfile" || die solr "exited during start-up" "$log"
+    ((SECONDS < deadline)) || { stop_daemon solr; die solr "not ready after 120s" "$log"; }
+    sleep 0.3
+  done
+}
+
+solr_stop() { stop_daemon solr; }
+
+status() {
+  local name state
+  pg_running 2>/dev/null && state=up || state=down
+  printf '%-10s %-5s 127.0.0.1:%s\n' postgres "$state" "$CDX_PG_PORT"
+  for name in redis solr; do
+    pid_alive "$CDX_RUN/$name.pid" && state=up || state=down
+    local port_var="CDX_${name^^}_PORT"
+    printf '%-10s %-5s 127.0.0.1:%s\n' "$name" "$state" "${!port_var}"
+  done
+}
+
+case "${1:-}" in
+  start) pg_start; redis_start; solr_start ;;
+  stop) solr_stop; redis_stop; pg_stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
