@@ -83,7 +83,9 @@ wait_until() {
 start_daemon() {
   local name="$1" logfile="$2"
   shift 2
-  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  # Keep the previous run's log beside the new one, so errors shown are this run's.
+  [[ -s "$logfile" ]] && mv -f "$logfile" "$logfile.1"
+  setsid "$@" </dev/null >"$logfile" 2>&1 &
   echo $! >"$CDX_RUN/$name.pid"
 }
 

@@ -98,11 +98,17 @@ web_up() { curl -sf "http://127.0.0.1:$CDX_PORT/api/3/action/status_show" >/dev/
 start() {
   use_env dev
   local web_log="$CDX_LOG/ckan.log" worker_log="$CDX_LOG/worker.log"
-  if ! pid_alive "$CDX_RUN/ckan.pid"; then
+  if pid_alive "$CDX_RUN/ckan.pid"; then
+    local running_port
+    running_port="$(cat "$CDX_RUN/ckan.port" 2>/dev/null || true)"
+    [[ "$running_port" == "$CDX_PORT" ]] \
+      || die ckan "already running on port ${running_port:-unknown}; run 'make stop' before changing CDX_PORT" "$web_log"
+  else
     require_free_port ckan "$CDX_PORT" CDX_PORT
     say "starting CKAN on http://127.0.0.1:$CDX_PORT"
     start_daemon ckan "$web_log" "$CDX_VENV/bin/ckan" -c "$CDX_INI" run \
       --host 127.0.0.1 --port "$CDX_PORT" --disable-reloader --threaded
+    echo "$CDX_PORT" >"$CDX_RUN/ckan.port"
   fi
   if ! pid_alive "$CDX_RUN/worker.pid"; then
     say "starting the background worker"
@@ -120,6 +126,7 @@ start() {
 stop() {
   stop_daemon worker
   stop_daemon ckan
+  rm -f "$CDX_RUN/ckan.port"
 }
 
 demo() {

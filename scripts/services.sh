@@ -88,10 +88,11 @@ redis_start() {
 }
 
 redis_stop() {
-  local pidfile="$CDX_RUN/redis.pid"
+  local pidfile="$CDX_RUN/redis.pid" pid
   if pid_alive "$pidfile"; then
-    redis-cli -h 127.0.0.1 -p "$CDX_REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$(cat "$pidfile")" || true
-    wait_until 20 "redis stop" bash -c "! kill -0 $(cat "$pidfile") 2>/dev/null" || true
+    pid="$(cat "$pidfile")"
+    redis-cli -h 127.0.0.1 -p "$CDX_REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+    wait_until 20 "redis stop" bash -c "! kill -0 $pid 2>/dev/null" || true
     say "stopped redis"
   fi
   rm -f "$pidfile"
@@ -130,7 +131,6 @@ solr_start() {
   require_free_port solr "$CDX_SOLR_PORT" CDX_SOLR_PORT
   solr_home
   say "starting Solr 9 on 127.0.0.1:$CDX_SOLR_PORT"
-  : >"$log"
   start_daemon solr "$log" java -Xms256m -Xmx768m \
     -Dsolr.log.dir="$CDX_LOG" -Dsolr.install.dir="$CDX_SOLR_HOME" \
     -cp "$CDX_SOLR_LIB/*" "$CDX_ROOT/solr/Launcher.java" "$CDX_SOLR_HOME" "$CDX_SOLR_PORT"

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+import pytest
+
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+
+
+@pytest.mark.usefixtures("with_plugins")
+def test_plugin_is_loaded_and_declares_its_config() -> None:
+    assert p.plugin_loaded("pricing")
+    assert tk.config.get("ckanext.pricing.default_currency") == "DKK"

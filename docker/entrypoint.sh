@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Container entrypoint: render the same ini template as the development setup from the
+# CDX_* environment, prepare the database (web only), then run the requested role.
+#   web      gunicorn serving CKAN on :5000
+#   worker   CKAN's background job worker (RQ on Redis)
+#   ckan ... any ckan CLI command
+set -euo pipefail
+
+: "${CDX_STORAGE_PATH:=/var/lib/ckan}"
+if [[ -z "${CDX_SECRET_KEY:-}" ]]; then
+  # No secret given: make one once and keep it on the storage volume.
+  if [[ ! -s "$CDX_STORAGE_PATH/secret_key" ]]; then
+    python -c 'import secrets; print(secrets.token_urlsafe(32))' >"$CDX_STORAGE_PATH/secret_key"
+  fi
+  CDX_SECRET_KEY="$(cat "$CDX_STORAGE_PATH/secret_key")"
+fi
+export CDX_SECRET_KEY CDX_STORAGE_PATH
+python "$CDX_APP/scripts/render_config.py" "$CDX_CONFIG_DIR/ckan.ini.in" "$CKAN_INI"
+
+wait_for_db() {
+  local deadline=$((SECONDS + 120))
+  until python - <<'PY' 2>/dev/null
+import os, sqlalchemy
+sqlalchemy.create_engine(os.environ["CDX_DB_URL"]).connect().close()
+PY
+  do
+    ((SECONDS < deadline)) || { echo "entrypoint: PostgreSQL not reachable after 120s" >&2; exit 1; }
+    sleep 1
+  done
+}
+
+case "${1:-web}" in
+  web)
+    wait_for_db
+    ckan -c "$CKAN_INI" db init
+    ckan -c "$CKAN_INI" db pending-migrations --apply
+    if [[ -n "${CDX_DATASTORE_ADMIN_URL:-}" ]]; then
+      ckan -c "$CKAN_INI" datastore set-permissions | psql "$CDX_DATASTORE_ADMIN_URL" --set ON_ERROR_STOP=1 -q
+    fi
+    exec gunicorn --bind 0.0.0.0:5000 --workers "${CDX_WEB_WORKERS:-4}" --timeout 120 \
+      --chdir "$CDX_APP/docker" --access-logfile - wsgi:application
+    ;;
+  worker)
+    wait_for_db
+    exec ckan -c "$CKAN_INI" jobs worker
+    ;;
+  ckan)
+    shift
+    exec ckan -c "$CKAN_INI" "$@"
+    ;;
+  *)
+    exec "$@"
+    ;;
+esac
