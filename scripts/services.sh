@@ -29,13 +29,16 @@ grant_pg_access() {
   done
   touch "$CDX_LOG/postgres.log"
   chown postgres: "$CDX_LOG/postgres.log"
-  dir="$(dirname "$CDX_PGDATA")"
-  while [[ "$dir" != "/" ]]; do
-    if ! runuser -u postgres -- test -x "$dir"; then
-      say "granting the postgres user passage through $dir"
-      chmod o+x "$dir"
+  # Walk from / down to the data folder, so each folder is checked once its parent is open.
+  local path="" part
+  IFS=/ read -ra parts <<<"$(dirname "$CDX_PGDATA")"
+  for part in "${parts[@]}"; do
+    [[ -n "$part" ]] || continue
+    path="$path/$part"
+    if ! runuser -u postgres -- test -x "$path"; then
+      say "granting the postgres user passage through $path"
+      chmod o+x "$path"
     fi
-    dir="$(dirname "$dir")"
   done
 }
 
