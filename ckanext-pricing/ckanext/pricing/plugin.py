@@ -1,9 +1,53 @@
 from __future__ import annotations
 
+from typing import Any
+
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
+from ckan.types import Context
+
+from ckanext.pricing import access, indexing
 
 
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.validators
+@tk.blanket.helpers
+@tk.blanket.blueprints
 @tk.blanket.config_declarations
-class PricingPlugin(p.SingletonPlugin):
-    """Priced and restricted datasets: offers, samples, entitlements, payments."""
+class PricingPlugin(p.SingletonPlugin, DefaultTranslation):
+    """Priced and restricted datasets: offers, samples, entitlements and the paywall."""
+
+    p.implements(p.IConfigurer)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.ITranslation)
+
+    # IConfigurer
+    def update_config(self, config: Any) -> None:
+        tk.add_template_directory(config, "templates")
+
+    # IPackageController: the search index never receives a locked resource's URL...
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        return indexing.before_index(pkg_dict)
+
+    # ...and every dataset dict read from the database or the index is redacted per viewer.
+    def after_dataset_show(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        access.apply_to_package(context, pkg_dict)
+
+    def after_dataset_search(self, search_results: dict[str, Any],
+                             search_params: dict[str, Any]) -> dict[str, Any]:
+        return indexing.label_facets(search_results)
+
+    # IFacets
+    def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        return indexing.add_facets(facets_dict)
+
+    def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
+                            package_type: str | None) -> dict[str, Any]:
+        return indexing.add_facets(facets_dict)
+
+    def group_facets(self, facets_dict: dict[str, Any], group_type: str,
+                     package_type: str | None) -> dict[str, Any]:
+        return indexing.add_facets(facets_dict)

@@ -1,0 +1,235 @@
+"""The paywall's one decision, wired to CKAN: who is asking, what they hold, what they get.
+
+Every surface calls :func:`package_levels` or :func:`resource_level`; the rules
+themselves are in :mod:`ckanext.pricing.rules`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import time
+from typing import Any, Iterable, Optional
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+
+import ckan.authz as authz
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib.dictization import model_dictize
+from ckan.types import Context
+
+from ckanext.pricing import redact, rules
+from ckanext.pricing.model import Block, Download, Entitlement
+from ckanext.pricing.rules import Access, Grant, Viewer
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.utcnow()
+
+
+def _site_url() -> str:
+    return tk.config.get("ckan.site_url").rstrip("/")
+
+
+def viewer_for(user_name: Optional[str], package_id: Optional[str] = None) -> Viewer:
+    """The facts about a user that the decision needs. ``ignore_auth`` plays no part."""
+    if not user_name:
+        return Viewer(user_id=None)
+    user = model.User.get(user_name)
+    if user is None or user.state != "active":
+        return Viewer(user_id=None)
+    org_ids = frozenset(
+        row[0] for row in model.Session.query(model.Member.group_id)
+        .join(model.Group, model.Group.id == model.Member.group_id)
+        .filter(model.Member.table_name == "user", model.Member.table_id == user.id,
+                model.Member.state == "active", model.Group.state == "active",
+                model.Group.is_organization.is_(True))
+    )
+    can_edit = False
+    if package_id and not user.sysadmin and authz.check_config_permission("allow_dataset_collaborators"):
+        can_edit = authz.is_authorized_boolean(
+            "package_update", {"user": user.name, "model": model}, {"id": package_id})
+    return Viewer(user_id=user.id, sysadmin=bool(user.sysadmin), organization_ids=org_ids,
+                  can_edit=can_edit)
+
+
+def _context_user(context: Optional[Context]) -> Optional[str]:
+    if context and "user" in context:
+        return context.get("user") or None
+    try:
+        user = tk.current_user
+        return user.name if user and user.is_authenticated else None
+    except (RuntimeError, AttributeError):
+        return None
+
+
+def grants_for(package_id: str, viewer: Viewer) -> list[Grant]:
+    holders = [("user", viewer.user_id)] + [("organization", o) for o in viewer.organization_ids]
+    conditions = [sa.and_(Entitlement.holder_type == t, Entitlement.holder_id == i)
+                  for t, i in holders if i]
+    if not conditions:
+        return []
+    rows = model.Session.query(Entitlement).filter(
+        Entitlement.package_id == package_id, sa.or_(*conditions))
+    return [to_grant(row) for row in rows]
+
+
+def to_grant(row: Entitlement) -> Grant:
+    return Grant(
+        holder_type=row.holder_type, holder_id=row.holder_id,
+        resource_ids=tuple(row.resource_ids) if row.resource_ids else None,
+        valid_from=row.valid_from, valid_until=row.valid_until, revoked_at=row.revoked_at)
+
+
+def blocked_organization_ids(package_id: str) -> set[str]:
+    return {row[0] for row in model.Session.query(Block.organization_id)
+            .filter(Block.package_id == package_id)}
+
+
+def package_levels(viewer: Viewer, pkg_dict: dict[str, Any]) -> dict[str, Access]:
+    """The viewer's access to each locked resource of a dataset dict."""
+    tier = pkg_dict.get("access_tier")
+    locked = [r for r in pkg_dict.get("resources") or [] if rules.is_locked(tier, r)]
+    if not locked:
+        return {}
+    owner_org = pkg_dict.get("owner_org")
+    manager = rules.is_manager(viewer, owner_org)
+    grants: list[Grant] = []
+    blocked: set[str] = set()
+    if not manager and viewer.user_id:
+        blocked = blocked_organization_ids(pkg_dict["id"])
+        grants = grants_for(pkg_dict["id"], viewer)
+    now = _now()
+    return {
+        r["id"]: rules.decide(viewer, access_tier=tier, owner_org=owner_org, resource=r,
+                              grants=grants, blocked_organization_ids=blocked, now=now)
+        for r in locked
+    }
+
+
+def _real_urls(package_id: str, resource_ids: Iterable[str]) -> dict[str, str]:
+    """The URLs CKAN itself would show, read from the database (not the search index)."""
+    ids = list(resource_ids)
+    if not ids:
+        return {}
+    context: Context = {"model": model, "session": model.Session}
+    out = {}
+    for res in model.Session.query(model.Resource).filter(model.Resource.id.in_(ids)):
+        out[res.id] = model_dictize.resource_dictize(res, context)["url"]
+    return out
+
+
+def real_url(resource_id: str) -> Optional[str]:
+    """The stored URL of a linked resource (never sent to a browser; used by the proxy)."""
+    res = model.Resource.get(resource_id)
+    return res.url if res is not None and res.url_type != "upload" else None
+
+
+def signed_link(user_id: str, resource_id: str, expires: Optional[int] = None) -> str:
+    ttl = tk.config.get("ckanext.pricing.signed_link_ttl")
+    expires = expires or int(time.time()) + ttl
+    sig = _signature(user_id, resource_id, expires)
+    query = urlencode({"u": user_id, "e": expires, "s": sig})
+    return f"{_site_url()}{redact.SIGNED_PATH}{resource_id}?{query}"
+
+
+def _signature(user_id: str, resource_id: str, expires: int) -> str:
+    key = (tk.config.get("ckanext.pricing.link_secret") or tk.config.get("SECRET_KEY")).encode()
+    msg = f"{user_id}\n{resource_id}\n{expires}".encode()
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()
+
+
+def verify_signed_link(user_id: str, resource_id: str, expires: str, sig: str) -> bool:
+    try:
+        expires_at = int(expires)
+    except (TypeError, ValueError):
+        return False
+    if expires_at < time.time():
+        return False
+    return hmac.compare_digest(_signature(user_id, resource_id, expires_at), sig or "")
+
+
+def apply_to_package(context: Optional[Context], pkg_dict: dict[str, Any]) -> None:
+    """Give the viewer what they may see of a dataset dict, in place.
+
+    Managers get the real URLs (restored from the database when the dict came from the
+    search index, which never holds them); entitled buyers get the upload's download URL
+    or a signed link; everyone else gets the purchase placeholder.
+    """
+    if (pkg_dict.get("access_tier") or rules.OPEN) == rules.OPEN or not pkg_dict.get("resources"):
+        return
+    viewer = viewer_for(_context_user(context), pkg_dict.get("id"))
+    levels = package_levels(viewer, pkg_dict)
+    if not levels:
+        return
+    resources = pkg_dict["resources"]
+    restore = [r["id"] for r in resources
+               if r["id"] in levels and redact.is_substitute(r.get("url"), r["id"])
+               and (levels[r["id"]] is Access.MANAGE
+                    or (levels[r["id"]] is Access.ENTITLED and r.get("url_type") == "upload"))]
+    for rid, url in _real_urls(pkg_dict["id"], restore).items():
+        for r in resources:
+            if r["id"] == rid:
+                r["url"] = url
+    secrets = redact.secrets_of(r for r in resources if levels.get(r["id"]) is Access.LOCKED)
+    replacements = redact.redact_resources(
+        resources, levels,
+        placeholder=lambda rid: redact.placeholder_url(_site_url(), rid),
+        signed=lambda res: signed_link(viewer.user_id or "", res["id"]),
+    )
+    replacements.update({s: redact.placeholder_url(_site_url(), "") for s in secrets if s not in replacements})
+    if replacements:
+        for key in list(pkg_dict):
+            if key != "resources":
+                pkg_dict[key] = redact.scrub(pkg_dict[key], replacements)
+        for res in resources:
+            for key in list(res):
+                if key != "url":
+                    res[key] = redact.scrub(res[key], replacements)
+
+
+def redact_resource_list(context: Optional[Context], resources: list[dict[str, Any]],
+                         levels: dict[str, Access]) -> dict[str, str]:
+    """Apply the viewer's levels to resource dicts, in place (see redact.redact_resources)."""
+    user_id = viewer_for(_context_user(context)).user_id or ""
+    return redact.redact_resources(
+        resources, levels,
+        placeholder=lambda rid: redact.placeholder_url(_site_url(), rid),
+        signed=lambda res: signed_link(user_id, res["id"]),
+    )
+
+
+def resource_level(user_name: Optional[str], resource_id: str) -> tuple[Access, Optional[dict[str, Any]]]:
+    """The viewer's access to one resource, and its dataset dict (read as the site user)."""
+    res = model.Resource.get(resource_id)
+    if res is None or res.package is None:
+        return Access.PUBLIC, None
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    pkg_dict = tk.get_action("package_show")(
+        {"user": site_user, "ignore_auth": True, "use_cache": False}, {"id": res.package_id})
+    viewer = viewer_for(user_name, res.package_id)
+    levels = package_levels(viewer, pkg_dict)
+    return levels.get(resource_id, Access.PUBLIC), pkg_dict
+
+
+def log_download(package_id: str, resource_id: str, user_name: Optional[str], via: str) -> None:
+    user = model.User.get(user_name) if user_name else None
+    model.Session.add(Download(package_id=package_id, resource_id=resource_id,
+                               user_id=user.id if user else None, via=via))
+    model.Session.commit()
+
+
+def index_secrets(pkg_dict: dict[str, Any]) -> dict[str, str]:
+    """For the search index: every locked resource's real URL, and its placeholder."""
+    tier = pkg_dict.get("access_tier")
+    locked = [r for r in pkg_dict.get("resources") or [] if rules.is_locked(tier, r)]
+    real = _real_urls(pkg_dict["id"], [r["id"] for r in locked])
+    out: dict[str, str] = {}
+    for res in locked:
+        placeholder = redact.placeholder_url(_site_url(), res["id"])
+        for url in {res.get("url"), real.get(res["id"])}:
+            if isinstance(url, str) and url and not redact.is_substitute(url, res["id"]):
+                out[url] = placeholder
+    return out

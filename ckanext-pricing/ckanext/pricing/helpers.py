@@ -1,0 +1,67 @@
+"""Template helpers of the pricing plugin (all prefixed ``pricing_``)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from babel.numbers import format_currency, get_currency_precision
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.pricing import licences, rules
+from ckanext.pricing.indexing import facet_label
+
+__all__ = [
+    "pricing_format_amount",
+    "pricing_tier_label",
+    "pricing_licence",
+    "pricing_resource_is_locked",
+    "pricing_resource_is_sample",
+    "pricing_from_price",
+    "pricing_sort_options",
+]
+
+
+def _locale() -> str:
+    lang = tk.h.lang() or "en"
+    return "da_DK" if lang.startswith("da") else "en"
+
+
+def pricing_format_amount(amount: Any, currency: str) -> str:
+    """1250.00 kr. style, from minor units, in the page's language."""
+    try:
+        minor = int(amount)
+        precision = get_currency_precision(currency)
+    except (TypeError, ValueError):
+        return ""
+    return format_currency(minor / (10**precision), currency, locale=_locale())
+
+
+def pricing_tier_label(tier: Optional[str]) -> str:
+    return facet_label("access_tier", tier or rules.OPEN)
+
+
+def pricing_licence(licence_id: str) -> dict[str, str]:
+    """Title and text of a licence template, in the page's language."""
+    return licences.get(licence_id, "da" if _locale() == "da_DK" else "en")
+
+
+def pricing_resource_is_locked(pkg: dict[str, Any], res: dict[str, Any]) -> bool:
+    return rules.is_locked(pkg.get("access_tier"), res)
+
+
+def pricing_resource_is_sample(pkg: dict[str, Any], res: dict[str, Any]) -> bool:
+    return (pkg.get("access_tier") or rules.OPEN) != rules.OPEN and res.get("access") == rules.SAMPLE
+
+
+def pricing_from_price(pkg: dict[str, Any]) -> str:
+    """'from 1.250,00 kr.' for a priced dataset, '' otherwise."""
+    priced = [o for o in pkg.get("offers") or [] if isinstance(o.get("amount"), int)]
+    if pkg.get("access_tier") != "priced" or not priced:
+        return ""
+    best = min(priced, key=lambda o: o["amount"])
+    return pricing_format_amount(best["amount"], best["currency"])
+
+
+def pricing_sort_options() -> list[tuple[str, str]]:
+    return [(tk._("Price: low to high"), "pricing_sort_amount asc"),
+            (tk._("Price: high to low"), "pricing_sort_amount desc")]

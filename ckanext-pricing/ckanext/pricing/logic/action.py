@@ -1,0 +1,440 @@
+"""Actions of the pricing plugin, and the core actions it chains to keep locked data in.
+
+Own actions check access, validate with a schema, apply the rules and persist. Chained
+core actions (``resource_search``, the activity actions, resource views) read from the
+database rather than the search index, so they pass their results through the paywall.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, Iterable, Optional
+
+import sqlalchemy as sa
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Context, DataDict
+
+from ckanext.pricing import access, redact, rules
+from ckanext.pricing.logic import schema
+from ckanext.pricing.model import Block, Download, Entitlement
+from ckanext.pricing.rules import Access
+
+__all__ = [
+    "pricing_entitlement_grant",
+    "pricing_entitlement_revoke",
+    "pricing_entitlement_list",
+    "pricing_entitlement_check",
+    "pricing_block_create",
+    "pricing_block_delete",
+    "pricing_block_list",
+    "pricing_download_list",
+    # chained core actions
+    "resource_search",
+    "resource_view_show",
+    "resource_view_list",
+    "activity_show",
+    "activity_data_show",
+    "activity_diff",
+    "package_activity_list",
+    "organization_activity_list",
+    "group_activity_list",
+    "user_activity_list",
+    "dashboard_activity_list",
+    "recently_changed_packages_activity_list",
+]
+
+
+def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
+    data, errors = tk.navl_validate(data_dict, schema_, context)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data
+
+
+def _site_context() -> Context:
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    return {"user": site_user, "ignore_auth": True, "use_cache": False}
+
+
+def _dataset(package_id: str) -> dict[str, Any]:
+    return tk.get_action("package_show")(_site_context(), {"id": package_id})
+
+
+def _commit(context: Context) -> None:
+    if not context.get("defer_commit"):
+        model.repo.commit()
+
+
+def _holder(holder_type: str, holder: str) -> tuple[str, str]:
+    """(id, display name) of a user or an organisation, or a field error."""
+    if holder_type == "user":
+        user = model.User.get(holder)
+        if user is None or user.state != "active":
+            raise tk.ValidationError({"holder": [tk._("No such user")]})
+        return user.id, user.name
+    org = model.Group.get(holder)
+    if org is None or not org.is_organization or org.state != "active":
+        raise tk.ValidationError({"holder": [tk._("No such organisation")]})
+    return org.id, org.name
+
+
+def _member_org_ids(user_id: str) -> set[str]:
+    return set(access.viewer_for(model.User.get(user_id).name).organization_ids)
+
+
+def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Grant a user or an organisation access to a dataset's locked resources.
+
+    :param package_id: the dataset (id or name)
+    :param holder_type: ``user`` (default) or ``organization``
+    :param holder: the user's or organisation's id or name
+    :param resource_ids: the locked resources covered (optional; default: all)
+    :param valid_from: ISO date-time (optional; default: now)
+    :param valid_until: ISO date-time (optional; default: no end)
+    :param source: ``grant`` (default); ``order`` and ``deal`` are set by checkout and
+        deal rooms
+    :param source_ref: the order or deal id (optional)
+    :returns: the entitlement
+    """
+    tk.check_access("pricing_entitlement_grant", context, data_dict)
+    data = _validate(data_dict, schema.entitlement_grant(), context)
+    if data["source"] != "grant" and not (context.get("ignore_auth") or _is_sysadmin(context)):
+        raise tk.ValidationError({"source": [tk._("Only checkout and deal rooms create order and deal entitlements")]})
+    pkg = _dataset(data["package_id"])
+    tier = pkg.get("access_tier") or rules.OPEN
+    if tier == rules.OPEN:
+        raise tk.ValidationError({"package_id": [tk._("An open dataset needs no entitlement")]})
+    locked = {r["id"] for r in pkg["resources"] if rules.is_locked(tier, r)}
+    unknown = sorted(set(data.get("resource_ids") or []) - locked)
+    if unknown:
+        raise tk.ValidationError({"resource_ids": [tk._("Not a locked resource of this dataset: {}").format(", ".join(unknown))]})
+    holder_id, holder_name = _holder(data["holder_type"], data["holder"])
+    blocked = access.blocked_organization_ids(pkg["id"])
+    holder_orgs = {holder_id} if data["holder_type"] == "organization" else _member_org_ids(holder_id)
+    if blocked & holder_orgs:
+        raise tk.ValidationError({"holder": [tk._("{} may not buy this dataset: the seller has blocked their organisation").format(holder_name)]})
+    now = dt.datetime.utcnow()
+    valid_from = data.get("valid_from") or now
+    valid_until = data.get("valid_until")
+    if valid_until is not None and valid_until <= valid_from:
+        raise tk.ValidationError({"valid_until": [tk._("Must be after the start")]})
+    user = model.User.get(context.get("user")) if context.get("user") else None
+    entitlement = Entitlement(
+        holder_type=data["holder_type"], holder_id=holder_id, package_id=pkg["id"],
+        resource_ids=sorted(data["resource_ids"]) if data.get("resource_ids") else None,
+        source=data["source"], source_ref=data.get("source_ref"),
+        valid_from=valid_from, valid_until=valid_until, created=now,
+        created_by=user.id if user else None)
+    model.Session.add(entitlement)
+    _commit(context)
+    return entitlement.dictize()
+
+
+def _is_sysadmin(context: Context) -> bool:
+    user = model.User.get(context.get("user")) if context.get("user") else None
+    return bool(user and user.sysadmin)
+
+
+def pricing_entitlement_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Revoke an entitlement. The reason is shown to the holder.
+
+    :param id: the entitlement
+    :param reason: why (required)
+    """
+    data = _validate(data_dict, schema.entitlement_revoke(), context)
+    entitlement = Entitlement.get(data["id"])
+    if entitlement is None:
+        raise tk.ObjectNotFound(tk._("Entitlement not found"))
+    tk.check_access("pricing_entitlement_revoke", context, data)
+    if entitlement.revoked_at is None:
+        user = model.User.get(context.get("user")) if context.get("user") else None
+        entitlement.revoked_at = dt.datetime.utcnow()
+        entitlement.revoked_by = user.id if user else None
+        entitlement.revoke_reason = data["reason"]
+        _commit(context)
+    return entitlement.dictize()
+
+
+def _with_dataset(rows: Iterable[Entitlement]) -> list[dict[str, Any]]:
+    now = dt.datetime.utcnow()
+    out = []
+    for row in rows:
+        item = row.dictize()
+        pkg = model.Package.get(row.package_id)
+        item["package_name"] = pkg.name if pkg else None
+        item["package_title"] = pkg.title if pkg else None
+        item["active"] = rules.is_active(access.to_grant(row), now)
+        if row.holder_type == "user":
+            holder = model.User.get(row.holder_id)
+        else:
+            holder = model.Group.get(row.holder_id)
+        item["holder_name"] = holder.name if holder else None
+        out.append(item)
+    return out
+
+
+@tk.side_effect_free
+def pricing_entitlement_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Entitlements: the caller's own (theirs and their organisations'), or, with
+    ``package_id``, all of one dataset for its editors.
+
+    :param package_id: a dataset (optional)
+    :param include_inactive: include expired and revoked ones (default true)
+    """
+    tk.check_access("pricing_entitlement_list", context, data_dict)
+    data = _validate(data_dict, schema.entitlement_list(), context)
+    query = model.Session.query(Entitlement)
+    if data.get("package_id"):
+        pkg = model.Package.get(data["package_id"])
+        query = query.filter(Entitlement.package_id == pkg.id)
+    else:
+        viewer = access.viewer_for(context.get("user"))
+        holders = [sa.and_(Entitlement.holder_type == "user", Entitlement.holder_id == viewer.user_id)]
+        if viewer.organization_ids:
+            holders.append(sa.and_(Entitlement.holder_type == "organization",
+                                   Entitlement.holder_id.in_(viewer.organization_ids)))
+        query = query.filter(sa.or_(*holders))
+    items = _with_dataset(query.order_by(Entitlement.created.desc()))
+    if data.get("include_inactive") is False:
+        items = [i for i in items if i["active"]]
+    return items
+
+
+@tk.side_effect_free
+def pricing_entitlement_check(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """May a user get a resource's data now?
+
+    :param resource_id: the resource
+    :param user: whom to ask about (default: the caller; others need editor rights)
+    :returns: ``{"access": "public" | "manage" | "entitled" | "locked", "entitled": bool}``
+    """
+    tk.check_access("pricing_entitlement_check", context, data_dict)
+    data = _validate(data_dict, schema.entitlement_check(), context)
+    user = data.get("user") or context.get("user")
+    level, _pkg = access.resource_level(user, data["resource_id"])
+    return {"resource_id": data["resource_id"], "access": level.value,
+            "entitled": level is not Access.LOCKED}
+
+
+def pricing_block_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Block an organisation (e.g. a competitor) from buying or being granted a dataset.
+
+    :param package_id: the dataset
+    :param organization: the organisation's id or name
+    """
+    tk.check_access("pricing_block_create", context, data_dict)
+    data = _validate(data_dict, schema.block(), context)
+    pkg = model.Package.get(data["package_id"])
+    org_id, org_name = _holder("organization", data["organization"])
+    if org_id == pkg.owner_org:
+        raise tk.ValidationError({"organization": [tk._("A seller cannot block its own organisation")]})
+    if model.Session.query(Block).get((pkg.id, org_id)) is None:
+        user = model.User.get(context.get("user")) if context.get("user") else None
+        model.Session.add(Block(package_id=pkg.id, organization_id=org_id,
+                                created_by=user.id if user else None))
+        _commit(context)
+    return {"package_id": pkg.id, "organization_id": org_id, "organization": org_name}
+
+
+def pricing_block_delete(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Lift a block. :param package_id: the dataset :param organization: the organisation"""
+    tk.check_access("pricing_block_delete", context, data_dict)
+    data = _validate(data_dict, schema.block(), context)
+    pkg = model.Package.get(data["package_id"])
+    org_id, org_name = _holder("organization", data["organization"])
+    block = model.Session.query(Block).get((pkg.id, org_id))
+    if block is None:
+        raise tk.ObjectNotFound(tk._("That organisation is not blocked"))
+    model.Session.delete(block)
+    _commit(context)
+    return {"package_id": pkg.id, "organization_id": org_id, "organization": org_name}
+
+
+@tk.side_effect_free
+def pricing_block_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """The organisations blocked from a dataset (seller's editors only)."""
+    tk.check_access("pricing_block_list", context, data_dict)
+    data = _validate(data_dict, schema.package_only(), context)
+    pkg = model.Package.get(data["package_id"])
+    out = []
+    for block in model.Session.query(Block).filter(Block.package_id == pkg.id).order_by(Block.created):
+        org = model.Group.get(block.organization_id)
+        out.append({"organization_id": block.organization_id,
+                    "organization": org.name if org else None,
+                    "title": org.title if org else None,
+                    "created": block.created.isoformat()})
+    return out
+
+
+@tk.side_effect_free
+def pricing_download_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Who fetched a dataset's locked data, when, and which resource (seller's editors).
+
+    :param package_id: the dataset
+    :param limit: at most this many, newest first (default 100)
+    :param offset: skip this many
+    """
+    tk.check_access("pricing_download_list", context, data_dict)
+    data = _validate(data_dict, schema.package_only(), context)
+    pkg = model.Package.get(data["package_id"])
+    rows = (model.Session.query(Download).filter(Download.package_id == pkg.id)
+            .order_by(Download.at.desc()).offset(data.get("offset", 0)).limit(data.get("limit", 100)))
+    out = []
+    for row in rows:
+        user = model.User.get(row.user_id) if row.user_id else None
+        out.append({"resource_id": row.resource_id, "user": user.name if user else None,
+                    "via": row.via, "at": row.at.isoformat()})
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Chained core actions: everything that returns resource URLs read from the database.
+
+def _levels_and_replacements(context: Context, pkg: dict[str, Any],
+                             snapshot: Optional[dict[str, Any]] = None
+                             ) -> tuple[dict[str, Access], dict[str, str]]:
+    """The viewer's access to a dataset's locked resources (as now, and as in an older
+    snapshot of it), and every real URL they may not see with its replacement."""
+    merged = dict(pkg)
+    if snapshot is not None:
+        current = {r["id"]: r for r in pkg.get("resources") or []}
+        tier = pkg.get("access_tier") or rules.OPEN
+        if tier == rules.OPEN:
+            tier = snapshot.get("access_tier") or rules.OPEN
+        merged["access_tier"] = tier
+        merged["resources"] = [
+            dict(r, access=current.get(r.get("id"), r).get("access", r.get("access")))
+            for r in snapshot.get("resources") or [] if r.get("id")
+        ] + [r for r in pkg.get("resources") or [] if r["id"] not in
+             {s.get("id") for s in snapshot.get("resources") or []}]
+    viewer = access.viewer_for(context.get("user"), pkg.get("id"))
+    levels = access.package_levels(viewer, merged)
+    replacements: dict[str, str] = {}
+    site = tk.config.get("ckan.site_url")
+    if any(level is Access.LOCKED for level in levels.values()):
+        real = access.index_secrets(merged)  # real URLs, in the database and the snapshot
+        for secret, placeholder in real.items():
+            rid = placeholder.rsplit("/", 1)[-1]
+            if levels.get(rid) is Access.LOCKED:
+                replacements[secret] = redact.placeholder_url(site, rid)
+    return levels, replacements
+
+
+@tk.chained_action
+@tk.side_effect_free
+def resource_search(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
+    result = next_action(context, data_dict)
+    query = data_dict.get("query") or ""
+    terms = [query] if isinstance(query, str) else list(query)
+    probes_url = any(str(t).split(":", 1)[0].strip() == "url" for t in terms)
+    packages: dict[str, tuple[dict[str, Access], dict[str, str]]] = {}
+    kept = []
+    for res in result.get("results", []):
+        if not isinstance(res, dict):
+            kept.append(res)
+            continue
+        pid = res.get("package_id")
+        if pid not in packages:
+            packages[pid] = _levels_and_replacements(context, _dataset(pid))
+        levels, replacements = packages[pid]
+        if levels.get(res.get("id")) is Access.LOCKED and probes_url:
+            continue  # searching by URL must not reveal that a locked URL exists
+        access.redact_resource_list(context, [res], levels)
+        kept.append(redact.scrub(res, replacements))
+    dropped = len(result.get("results", [])) - len(kept)
+    result["results"] = kept
+    result["count"] = max(0, result.get("count", 0) - dropped)
+    return result
+
+
+def _scrub_views(context: Context, views: Any, package_id: Optional[str]) -> Any:
+    if not package_id:
+        return views
+    _levels, replacements = _levels_and_replacements(context, _dataset(package_id))
+    return redact.scrub(views, replacements)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def resource_view_show(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
+    view = next_action(context, data_dict)
+    return _scrub_views(context, view, view.get("package_id"))
+
+
+@tk.chained_action
+@tk.side_effect_free
+def resource_view_list(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
+    views = next_action(context, data_dict)
+    package_id = views[0].get("package_id") if views else None
+    return _scrub_views(context, views, package_id)
+
+
+def _snapshot(activity: dict[str, Any]) -> Optional[dict[str, Any]]:
+    data = activity.get("data")
+    if isinstance(data, dict) and isinstance(data.get("package"), dict):
+        return data["package"]
+    return None
+
+
+def _scrub_activities(context: Context, result: Any) -> Any:
+    """Redact the dataset snapshots stored in activities, then every trace of the real
+    URLs elsewhere in the result (titles, diffs)."""
+    activities: list[dict[str, Any]]
+    if isinstance(result, list):
+        activities = [a for a in result if isinstance(a, dict)]
+    elif isinstance(result, dict) and isinstance(result.get("activities"), list):
+        activities = result["activities"]
+    elif isinstance(result, dict):
+        activities = [result]
+    else:
+        return result
+    replacements: dict[str, str] = {}
+    datasets: dict[str, dict[str, Any]] = {}
+    for act in activities:
+        snapshot = _snapshot(act)
+        package_id = (snapshot or {}).get("id") or (
+            act.get("object_id") if str(act.get("activity_type", "")).endswith("package") else None)
+        if not package_id:
+            continue
+        if package_id not in datasets:
+            try:
+                datasets[package_id] = _dataset(package_id)
+            except tk.ObjectNotFound:
+                datasets[package_id] = {"id": package_id, "resources": []}
+        levels, found = _levels_and_replacements(context, datasets[package_id], snapshot)
+        replacements.update(found)
+        if snapshot is not None:
+            access.redact_resource_list(context, snapshot.get("resources") or [], levels)
+    return redact.scrub(result, replacements)
+
+
+def _chain_activity(name: str) -> Callable[..., Any]:
+    @tk.chained_action
+    @tk.side_effect_free
+    def chained(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
+        return _scrub_activities(context, next_action(context, data_dict))
+
+    chained.__name__ = name
+    chained.__doc__ = f"{name}, with locked resource URLs redacted from dataset snapshots."
+    return chained
+
+
+@tk.chained_action
+@tk.side_effect_free
+def activity_data_show(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
+    data = next_action(context, data_dict)
+    if data_dict.get("object_type") == "package" and isinstance(data, dict):
+        wrapped = _scrub_activities(context, {"data": {"package": data}, "activity_type": "package"})
+        return wrapped["data"]["package"]
+    return _scrub_activities(context, {"data": data})["data"]
+
+
+activity_show = _chain_activity("activity_show")
+activity_diff = _chain_activity("activity_diff")
+package_activity_list = _chain_activity("package_activity_list")
+organization_activity_list = _chain_activity("organization_activity_list")
+group_activity_list = _chain_activity("group_activity_list")
+user_activity_list = _chain_activity("user_activity_list")
+dashboard_activity_list = _chain_activity("dashboard_activity_list")
+recently_changed_packages_activity_list = _chain_activity("recently_changed_packages_activity_list")

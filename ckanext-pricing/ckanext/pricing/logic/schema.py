@@ -1,0 +1,77 @@
+"""Input schemas of the pricing actions."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.types import Schema, Validator, ValidatorFactory
+
+
+@tk.validator_args
+def entitlement_grant(
+    not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator,
+    one_of: ValidatorFactory, isodate: Validator, default: ValidatorFactory,
+    package_id_or_name_exists: Validator, list_of_strings: Validator,
+) -> Schema:
+    return {
+        "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
+        "holder_type": [default("user"), one_of(["user", "organization"])],
+        "holder": [not_empty, unicode_safe],
+        "resource_ids": [ignore_missing, list_of_strings],
+        "valid_from": [ignore_missing, isodate],
+        "valid_until": [ignore_missing, isodate],
+        "source": [default("grant"), one_of(["grant", "order", "deal"])],
+        "source_ref": [ignore_missing, unicode_safe],
+    }
+
+
+@tk.validator_args
+def entitlement_revoke(not_empty: Validator, unicode_safe: Validator) -> Schema:
+    return {"id": [not_empty, unicode_safe], "reason": [not_empty, unicode_safe]}
+
+
+@tk.validator_args
+def entitlement_list(
+    ignore_missing: Validator, unicode_safe: Validator, boolean_validator: Validator,
+    package_id_or_name_exists: Validator,
+) -> Schema:
+    return {
+        "package_id": [ignore_missing, unicode_safe, package_id_or_name_exists],
+        "include_inactive": [ignore_missing, boolean_validator],
+    }
+
+
+@tk.validator_args
+def entitlement_check(
+    ignore_missing: Validator, not_empty: Validator, unicode_safe: Validator,
+    resource_id_exists: Validator,
+) -> Schema:
+    return {
+        "resource_id": [not_empty, unicode_safe, resource_id_exists],
+        "user": [ignore_missing, unicode_safe],
+    }
+
+
+@tk.validator_args
+def block(
+    not_empty: Validator, unicode_safe: Validator, package_id_or_name_exists: Validator,
+    group_id_or_name_exists: Validator,
+) -> Schema:
+    return {
+        "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
+        "organization": [not_empty, unicode_safe, group_id_or_name_exists],
+    }
+
+
+@tk.validator_args
+def package_only(
+    not_empty: Validator, unicode_safe: Validator, package_id_or_name_exists: Validator,
+    ignore_missing: Validator, natural_number_validator: Validator,
+    limit_to_configured_maximum: Any,
+) -> Schema:
+    return {
+        "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
+        "limit": [ignore_missing, natural_number_validator,
+                  limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "offset": [ignore_missing, natural_number_validator],
+    }

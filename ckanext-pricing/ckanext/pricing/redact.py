@@ -1,0 +1,99 @@
+"""Taking locked data out of dicts. Pure functions, no CKAN import.
+
+A redacted resource keeps its name, description, format and size; its ``url`` becomes a
+purchase link (the *placeholder*) that is recognisable, so that it is never written back
+over the real value (see :func:`is_substitute`).
+"""
+from __future__ import annotations
+
+import html
+from typing import Any, Callable, Iterable, Mapping
+
+from ckanext.pricing.rules import Access
+
+PLACEHOLDER_PATH = "/pricing/locked/"
+SIGNED_PATH = "/pricing/fetch/"
+
+
+def placeholder_url(site_url: str, resource_id: str) -> str:
+    return f"{site_url.rstrip('/')}{PLACEHOLDER_PATH}{resource_id}"
+
+
+def is_substitute(url: Any, resource_id: str | None) -> bool:
+    """True for a URL that this plugin put in place of a real one, for this resource."""
+    if not isinstance(url, str) or not resource_id:
+        return False
+    return (f"{PLACEHOLDER_PATH}{resource_id}" in url) or (f"{SIGNED_PATH}{resource_id}" in url)
+
+
+def secrets_of(resources: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The strings that must not leave the portal: the real URLs of locked resources."""
+    found: set[str] = set()
+    for res in resources:
+        url = res.get("url")
+        if isinstance(url, str) and url and not is_substitute(url, res.get("id")):
+            found.add(url)
+    return found
+
+
+def scrub(value: Any, replacements: Mapping[str, str]) -> Any:
+    """Replace every secret string, wherever it occurs, in any nested structure.
+
+    Also replaces the HTML-escaped form, for rendered diffs.
+    """
+    if not replacements:
+        return value
+    pairs = sorted(replacements.items(), key=lambda kv: -len(kv[0]))
+    escaped = [(html.escape(s), html.escape(r)) for s, r in pairs if html.escape(s) != s]
+
+    def fix(text: str) -> str:
+        for secret, repl in pairs:
+            if secret in text:
+                text = text.replace(secret, repl)
+        for secret, repl in escaped:
+            if secret in text:
+                text = text.replace(secret, repl)
+        return text
+
+    def walk(obj: Any) -> Any:
+        if isinstance(obj, str):
+            return fix(obj)
+        if isinstance(obj, dict):
+            return {k: walk(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [walk(v) for v in obj]
+        if isinstance(obj, tuple):
+            return tuple(walk(v) for v in obj)
+        return obj
+
+    return walk(value)
+
+
+def redact_resources(
+    resources: list[dict[str, Any]],
+    levels: Mapping[str, Access],
+    *,
+    placeholder: Callable[[str], str],
+    signed: Callable[[dict[str, Any]], str],
+) -> dict[str, str]:
+    """Rewrite, in place, the URL of each locked resource for the viewer's access level.
+
+    ``levels`` maps resource id to the viewer's access. Returns the secret → replacement
+    map that callers apply to the rest of the response with :func:`scrub`.
+    """
+    replacements: dict[str, str] = {}
+    for res in resources:
+        rid = res.get("id") or ""
+        level = levels.get(rid, Access.PUBLIC)
+        if level in (Access.PUBLIC, Access.MANAGE):
+            continue
+        real = res.get("url")
+        if level is Access.ENTITLED:
+            new = res["url"] if res.get("url_type") == "upload" and not is_substitute(real, rid) else signed(res)
+        else:
+            new = placeholder(rid)
+        if isinstance(real, str) and real and real != new and not is_substitute(real, rid):
+            replacements[real] = new
+        res["url"] = new
+        res["pricing_locked"] = level is Access.LOCKED
+    return replacements

@@ -1,0 +1,105 @@
+"""Who may get a locked resource's data. Pure rules, no CKAN import.
+
+The one decision of the paywall: every surface (API, search, templates, activity,
+downloads, DataStore) asks :func:`decide`; none re-implements it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+OPEN = "open"
+LOCKED = "locked"
+SAMPLE = "sample"
+
+
+class Access(enum.Enum):
+    """What a viewer gets of a resource."""
+
+    MANAGE = "manage"  # the seller side and sysadmins: the real URL, editable
+    ENTITLED = "entitled"  # a buyer with a valid entitlement: the data, not the upstream URL
+    LOCKED = "locked"  # everyone else: metadata and a purchase link
+    PUBLIC = "public"  # open datasets and samples
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: str | None
+    sysadmin: bool = False
+    organization_ids: frozenset[str] = field(default_factory=frozenset)
+    can_edit: bool = False  # may update the dataset (e.g. a dataset collaborator)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An entitlement, as far as the decision needs it."""
+
+    holder_type: str  # "user" | "organization"
+    holder_id: str
+    resource_ids: tuple[str, ...] | None  # None: every locked resource of the dataset
+    valid_from: dt.datetime
+    valid_until: dt.datetime | None
+    revoked_at: dt.datetime | None = None
+
+
+def is_locked(access_tier: str | None, resource: Mapping[str, Any]) -> bool:
+    """Locked unless the dataset is open or the resource is a sample. Fails closed:
+    a resource of a priced dataset without an ``access`` value is locked."""
+    if (access_tier or OPEN) == OPEN:
+        return False
+    return resource.get("access") != SAMPLE
+
+
+def is_active(grant: Grant, now: dt.datetime) -> bool:
+    if grant.revoked_at is not None and grant.revoked_at <= now:
+        return False
+    if grant.valid_from > now:
+        return False
+    return grant.valid_until is None or now < grant.valid_until
+
+
+def covers(grant: Grant, resource_id: str) -> bool:
+    return grant.resource_ids is None or resource_id in grant.resource_ids
+
+
+def holds(viewer: Viewer, grant: Grant) -> bool:
+    if grant.holder_type == "user":
+        return viewer.user_id is not None and grant.holder_id == viewer.user_id
+    if grant.holder_type == "organization":
+        return grant.holder_id in viewer.organization_ids
+    return False
+
+
+def is_manager(viewer: Viewer, owner_org: str | None) -> bool:
+    """Sysadmins, members of the seller organisation and anyone who may edit the dataset."""
+    return viewer.sysadmin or viewer.can_edit or (
+        owner_org is not None and owner_org in viewer.organization_ids)
+
+
+def is_blocked(viewer: Viewer, blocked_organization_ids: Iterable[str]) -> bool:
+    return bool(viewer.organization_ids & frozenset(blocked_organization_ids))
+
+
+def decide(
+    viewer: Viewer,
+    *,
+    access_tier: str | None,
+    owner_org: str | None,
+    resource: Mapping[str, Any],
+    grants: Sequence[Grant],
+    blocked_organization_ids: Iterable[str],
+    now: dt.datetime,
+) -> Access:
+    if not is_locked(access_tier, resource):
+        return Access.PUBLIC
+    if is_manager(viewer, owner_org):
+        return Access.MANAGE
+    if viewer.user_id is None or is_blocked(viewer, blocked_organization_ids):
+        return Access.LOCKED
+    resource_id = resource.get("id") or ""
+    for grant in grants:
+        if holds(viewer, grant) and is_active(grant, now) and covers(grant, resource_id):
+            return Access.ENTITLED
+    return Access.LOCKED

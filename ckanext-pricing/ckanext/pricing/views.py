@@ -1,0 +1,122 @@
+"""Pages and routes of the pricing plugin. Views only call actions and render.
+
+- ``/pricing/locked/<resource_id>``: what a locked resource's URL points to for those
+  who have not bought it: the offers and a way to buy.
+- ``/pricing/fetch/<resource_id>``: the signed, short-lived link through which an
+  entitled buyer gets a linked resource; the upstream URL is never revealed.
+- ``/pricing/my-data``: a buyer's entitlements and their expiry.
+- A guard on CKAN's download and DataStore dump routes: they check only that the
+  resource's metadata may be seen, so the data needs its own entitlement check.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Optional
+
+import requests
+from flask import Blueprint, Response, request, stream_with_context
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.pricing import access
+from ckanext.pricing.rules import Access
+
+pricing = Blueprint("pricing", __name__)
+
+_GUARDED_SUFFIX = "_resource.download"
+_CHUNK = 64 * 1024
+
+
+def _user() -> Optional[str]:
+    user = tk.current_user
+    return user.name if user and user.is_authenticated else None
+
+
+def _check(resource_id: str, user: Optional[str] = None) -> dict[str, Any]:
+    return tk.get_action("pricing_entitlement_check")(
+        {"user": _user() or ""}, {"resource_id": resource_id, **({"user": user} if user else {})})
+
+
+@pricing.before_app_request
+def guard_downloads() -> Any:
+    endpoint = request.endpoint or ""
+    args = request.view_args or {}
+    if endpoint.endswith(_GUARDED_SUFFIX) or endpoint == "resource.download":
+        resource_id = args.get("resource_id")
+    elif endpoint == "datastore.dump":
+        resource_id = args.get("resource_id")
+    else:
+        return None
+    if not resource_id:
+        return None
+    try:
+        check = _check(resource_id)
+    except (tk.ObjectNotFound, tk.ValidationError):
+        return None  # core answers 404 itself
+    level = Access(check["access"])
+    if level is Access.LOCKED:
+        return tk.redirect_to("pricing.locked", resource_id=resource_id)
+    if level is Access.ENTITLED:
+        _level, pkg = access.resource_level(_user(), resource_id)
+        res = next((r for r in (pkg or {}).get("resources", []) if r["id"] == resource_id), {})
+        if endpoint != "datastore.dump" and res.get("url_type") != "upload":
+            # A link: never redirect to the upstream URL, hand out the signed proxy link.
+            return tk.redirect_to(access.signed_link(tk.current_user.id, resource_id))
+        access.log_download(pkg["id"], resource_id, _user(), "dump" if endpoint == "datastore.dump" else "download")
+    return None
+
+
+@pricing.route("/pricing/locked/<resource_id>")
+def locked(resource_id: str) -> Any:
+    try:
+        resource = tk.get_action("resource_show")({"user": _user() or ""}, {"id": resource_id})
+        pkg = tk.get_action("package_show")({"user": _user() or ""}, {"id": resource["package_id"]})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Resource not found"))
+    body = tk.render("pricing/locked.html", {"pkg_dict": pkg, "resource": resource})
+    return Response(body, status=402, mimetype="text/html")
+
+
+@pricing.route("/pricing/fetch/<resource_id>")
+def fetch(resource_id: str) -> Any:
+    user_id = request.args.get("u", "")
+    if not access.verify_signed_link(user_id, resource_id, request.args.get("e", ""),
+                                     request.args.get("s", "")):
+        return tk.abort(403, tk._("This link has expired or is not valid. Open the dataset page again to get a new one."))
+    user = tk.get_action("user_show")({"ignore_auth": True}, {"id": user_id})["name"] if user_id else None
+    try:
+        check = tk.get_action("pricing_entitlement_check")(
+            {"ignore_auth": True, "user": user or ""}, {"resource_id": resource_id, "user": user})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Resource not found"))
+    if Access(check["access"]) is Access.LOCKED:
+        return tk.abort(403, tk._("Your access to this resource has ended."))
+    _level, pkg = access.resource_level(user, resource_id)
+    url = access.real_url(resource_id)
+    if not pkg or not url:
+        return tk.abort(404, tk._("Resource not found"))
+    try:
+        upstream = requests.get(url, stream=True, timeout=tk.config.get("ckanext.pricing.proxy_timeout"))
+    except requests.RequestException:
+        return tk.abort(502, tk._("The seller's server did not answer. Try again later."))
+    if upstream.status_code >= 400:
+        upstream.close()
+        return tk.abort(502, tk._("The seller's server could not deliver the data."))
+    access.log_download(pkg["id"], resource_id, user, "signed_link")
+
+    def body() -> Iterator[bytes]:
+        with upstream:
+            yield from upstream.iter_content(_CHUNK)
+
+    headers = {"Content-Type": upstream.headers.get("Content-Type", "application/octet-stream"),
+               "Cache-Control": "private, no-store"}
+    if upstream.headers.get("Content-Length"):
+        headers["Content-Length"] = upstream.headers["Content-Length"]
+    return Response(stream_with_context(body()), status=200, headers=headers)
+
+
+@pricing.route("/pricing/my-data")
+def my_data() -> Any:
+    if not _user():
+        return tk.redirect_to("user.login", came_from=request.path)
+    entitlements = tk.get_action("pricing_entitlement_list")({"user": _user()}, {})
+    return tk.render("pricing/my_data.html", {"entitlements": entitlements})
