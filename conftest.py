@@ -1,8 +1,9 @@
 """Fixtures shared by every test of the suite.
 
-CKAN's own pytest plugin (``pytest --ckan-ini=...``) provides the fixtures; this file only
-adapts ``clean_db`` so that a clean database also has the tables of every enabled plugin
-(activity, harvest and the suite's own), as the portal has after ``make run``.
+CKAN's own pytest plugin (``pytest --ckan-ini=...``) provides the fixtures; this file
+loads the portal's plugins (``ckan.plugins`` of the test ini) for every test, as CKAN's
+documentation recommends for extensions, and adapts ``clean_db`` so that a clean database
+also has the tables of every enabled plugin (activity, harvest and the suite's own).
 """
 from __future__ import annotations
 
@@ -14,17 +15,34 @@ import pytest
 import ckan.plugins.toolkit as tk
 
 
-def _plugins_with_migrations() -> list[str]:
+@pytest.fixture(autouse=True)
+def _portal_plugins(request: pytest.FixtureRequest) -> None:
+    """Every test runs with the plugins the portal runs with, except tests of pure rules
+    (marked ``pure``), which need no CKAN at all."""
+    if request.node.get_closest_marker("pure") is None:
+        request.getfixturevalue("with_plugins")
+
+
+def plugins_with_migrations() -> list[str]:
     from ckan.cli.db import _resolve_alembic_config
 
     names = tk.aslist(tk.config.get("ckan.plugins"))
     return [name for name in names if os.path.exists(_resolve_alembic_config(name))]
 
 
+@pytest.fixture(scope="session")
+def reset_portal_db(reset_db: Callable[[], None],
+                    migrate_db_for: Callable[..., None]) -> Callable[[], None]:
+    """Callable: empty the database, keeping the tables of core and every enabled plugin.
+    For module-scoped fixtures that build data once and share it between tests."""
+    def reset() -> None:
+        reset_db()
+        for plugin in plugins_with_migrations():
+            migrate_db_for(plugin)
+    return reset
+
+
 @pytest.fixture
-def clean_db(reset_db: Callable[[], None], migrate_db_for: Callable[..., None],
-             with_plugins: Any) -> None:
+def clean_db(reset_portal_db: Callable[[], None], with_plugins: Any) -> None:
     """An empty database with the tables of CKAN core and every enabled plugin."""
-    reset_db()
-    for plugin in _plugins_with_migrations():
-        migrate_db_for(plugin)
+    reset_portal_db()

@@ -5,6 +5,10 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+pytestmark = pytest.mark.pure
+
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("render_config", ROOT / "scripts" / "render_config.py")
 assert _spec and _spec.loader
