@@ -18,8 +18,10 @@ import ckan.plugins.toolkit as tk
 @pytest.fixture(autouse=True)
 def _portal_plugins(request: pytest.FixtureRequest) -> None:
     """Every test runs with the plugins the portal runs with, except tests of pure rules
-    (marked ``pure``), which need no CKAN at all."""
-    if request.node.get_closest_marker("pure") is None:
+    (marked ``pure``), which need no CKAN at all, and tests marked ``module_plugins``,
+    whose module-scoped data fixture loads the plugins once for the whole module."""
+    if request.node.get_closest_marker("pure") is None and \
+            request.node.get_closest_marker("module_plugins") is None:
         request.getfixturevalue("with_plugins")
 
 

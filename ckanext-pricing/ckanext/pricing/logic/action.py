@@ -97,8 +97,8 @@ def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str
     :param source_ref: the order or deal id (optional)
     :returns: the entitlement
     """
-    tk.check_access("pricing_entitlement_grant", context, data_dict)
     data = _validate(data_dict, schema.entitlement_grant(), context)
+    tk.check_access("pricing_entitlement_grant", context, data)
     if data["source"] != "grant" and not (context.get("ignore_auth") or _is_sysadmin(context)):
         raise tk.ValidationError({"source": [tk._("Only checkout and deal rooms create order and deal entitlements")]})
     pkg = _dataset(data["package_id"])
@@ -223,8 +223,8 @@ def pricing_block_create(context: Context, data_dict: DataDict) -> dict[str, Any
     :param package_id: the dataset
     :param organization: the organisation's id or name
     """
-    tk.check_access("pricing_block_create", context, data_dict)
     data = _validate(data_dict, schema.block(), context)
+    tk.check_access("pricing_block_create", context, data)
     pkg = model.Package.get(data["package_id"])
     org_id, org_name = _holder("organization", data["organization"])
     if org_id == pkg.owner_org:
@@ -239,8 +239,8 @@ def pricing_block_create(context: Context, data_dict: DataDict) -> dict[str, Any
 
 def pricing_block_delete(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Lift a block. :param package_id: the dataset :param organization: the organisation"""
-    tk.check_access("pricing_block_delete", context, data_dict)
     data = _validate(data_dict, schema.block(), context)
+    tk.check_access("pricing_block_delete", context, data)
     pkg = model.Package.get(data["package_id"])
     org_id, org_name = _holder("organization", data["organization"])
     block = model.Session.query(Block).get((pkg.id, org_id))
@@ -254,8 +254,8 @@ def pricing_block_delete(context: Context, data_dict: DataDict) -> dict[str, Any
 @tk.side_effect_free
 def pricing_block_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """The organisations blocked from a dataset (seller's editors only)."""
-    tk.check_access("pricing_block_list", context, data_dict)
     data = _validate(data_dict, schema.package_only(), context)
+    tk.check_access("pricing_block_list", context, data)
     pkg = model.Package.get(data["package_id"])
     out = []
     for block in model.Session.query(Block).filter(Block.package_id == pkg.id).order_by(Block.created):
@@ -275,8 +275,8 @@ def pricing_download_list(context: Context, data_dict: DataDict) -> list[dict[st
     :param limit: at most this many, newest first (default 100)
     :param offset: skip this many
     """
-    tk.check_access("pricing_download_list", context, data_dict)
     data = _validate(data_dict, schema.package_only(), context)
+    tk.check_access("pricing_download_list", context, data)
     pkg = model.Package.get(data["package_id"])
     rows = (model.Session.query(Download).filter(Download.package_id == pkg.id)
             .order_by(Download.at.desc()).offset(data.get("offset", 0)).limit(data.get("limit", 100)))

@@ -36,8 +36,6 @@ def _may_edit_dataset(context: Context, package_id: Any) -> AuthResult:
         tk.check_access("package_update", context, {"id": package_id})
     except tk.NotAuthorized:
         return {"success": False, "msg": tk._("Only the seller's editors can manage this dataset's buyers")}
-    except tk.ObjectNotFound:
-        return {"success": False, "msg": tk._("Dataset not found")}
     return {"success": True}
 
 

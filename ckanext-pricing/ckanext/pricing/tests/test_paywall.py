@@ -16,6 +16,8 @@ from ckan.lib import search
 
 from ckanext.pricing.tests.conftest import World
 
+pytestmark = pytest.mark.module_plugins
+
 NOT_ENTITLED = ["anonymous", "outsider", "rival", "expired", "revoked"]
 
 

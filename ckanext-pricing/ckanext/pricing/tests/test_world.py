@@ -1,7 +1,11 @@
 """The test catalog builds as a seller would build it (a smoke test of the fixtures)."""
 from __future__ import annotations
 
+import pytest
+
 from ckanext.pricing.tests.conftest import World
+
+pytestmark = pytest.mark.module_plugins
 
 
 def test_world_builds(world: World) -> None:
