@@ -4,8 +4,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 SCRIPTS := scripts
 PYTEST_ARGS ?=
+CDX_VENV_PY := $(or $(CDX_VAR),var)/venv/bin/python
 
-.PHONY: help install services run stop status test docker-config clean
+.PHONY: help install services run stop status test bench docker-config clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,6 +33,10 @@ status: ## show which services are up
 test: services ## run the suite's tests against real services, isolated from dev data
 	@$(SCRIPTS)/portal.sh init test
 	@$(SCRIPTS)/test.sh $(PYTEST_ARGS)
+
+bench: services ## run the benchmarks in bench/ on their own databases (slow)
+	@$(SCRIPTS)/portal.sh init bench
+	@$(CDX_VENV_PY) bench/pricing_overhead.py var/bench.ini
 
 docker-config: ## validate docker/docker-compose.yml
 	@docker-compose -f docker/docker-compose.yml config -q && echo "docker/docker-compose.yml is valid"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CKAN side of the development and test setups.
 #
-#   portal.sh init dev|test   render the ini, create databases, run every migration
+#   portal.sh init dev|test|bench   render the ini, create databases, run every migration
 #   portal.sh start           serve the dev portal on 127.0.0.1:$CDX_PORT, plus the worker
 #   portal.sh stop            stop the web server and the worker
 #   portal.sh demo            create the sysadmin and load the demo catalog (idempotent)
@@ -31,7 +31,11 @@ use_env() {
       export CDX_INI="$CDX_VAR/test.ini" CDX_DB_NAME=cdx_test CDX_DS_NAME=cdx_test_datastore
       export CDX_SOLR_CORE=ckan_test CDX_REDIS_DB=1 CDX_STORAGE_PATH="$CDX_DATA/storage-test"
       ;;
-    *) echo "unknown environment: $env (dev or test)" >&2; exit 2 ;;
+    bench)
+      export CDX_INI="$CDX_VAR/bench.ini" CDX_DB_NAME=cdx_bench CDX_DS_NAME=cdx_bench_datastore
+      export CDX_SOLR_CORE=ckan_bench CDX_REDIS_DB=2 CDX_STORAGE_PATH="$CDX_DATA/storage-bench"
+      ;;
+    *) echo "unknown environment: $env (dev, test or bench)" >&2; exit 2 ;;
   esac
   local pg="127.0.0.1:$CDX_PG_PORT"
   export CDX_DB_URL="postgresql://$DB_USER:$DB_PASSWORD@$pg/$CDX_DB_NAME"

@@ -7,7 +7,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
-SOLR_CORES=(ckan ckan_test)
+SOLR_CORES=(ckan ckan_test ckan_bench)
 
 # PostgreSQL refuses to run as root: when we are root, its processes run as "postgres".
 as_pg() {

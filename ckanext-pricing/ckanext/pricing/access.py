@@ -34,25 +34,31 @@ def _site_url() -> str:
 
 
 def viewer_for(user_name: Optional[str], package_id: Optional[str] = None) -> Viewer:
-    """The facts about a user that the decision needs. ``ignore_auth`` plays no part."""
+    """The facts about a user that the decision needs, in one query. ``ignore_auth``
+    plays no part: being allowed to call an action is not an entitlement."""
     if not user_name:
         return Viewer(user_id=None)
-    user = model.User.get(user_name)
-    if user is None or user.state != "active":
-        return Viewer(user_id=None)
-    org_ids = frozenset(
-        row[0] for row in model.Session.query(model.Member.group_id)
-        .join(model.Group, model.Group.id == model.Member.group_id)
-        .filter(model.Member.table_name == "user", model.Member.table_id == user.id,
-                model.Member.state == "active", model.Group.state == "active",
-                model.Group.is_organization.is_(True))
+    rows = (
+        model.Session.query(model.User.id, model.User.sysadmin, model.Group.id)
+        .outerjoin(model.Member, sa.and_(
+            model.Member.table_id == model.User.id, model.Member.table_name == "user",
+            model.Member.state == "active"))
+        .outerjoin(model.Group, sa.and_(
+            model.Group.id == model.Member.group_id, model.Group.state == "active",
+            model.Group.is_organization.is_(True)))
+        .filter(sa.or_(model.User.name == user_name, model.User.id == user_name),
+                model.User.state == "active")
+        .all()
     )
+    if not rows:
+        return Viewer(user_id=None)
+    user_id, sysadmin = rows[0][0], bool(rows[0][1])
+    org_ids = frozenset(row[2] for row in rows if row[2])
     can_edit = False
-    if package_id and not user.sysadmin and authz.check_config_permission("allow_dataset_collaborators"):
+    if package_id and not sysadmin and authz.check_config_permission("allow_dataset_collaborators"):
         can_edit = authz.is_authorized_boolean(
-            "package_update", {"user": user.name, "model": model}, {"id": package_id})
-    return Viewer(user_id=user.id, sysadmin=bool(user.sysadmin), organization_ids=org_ids,
-                  can_edit=can_edit)
+            "package_update", {"user": user_name, "model": model}, {"id": package_id})
+    return Viewer(user_id=user_id, sysadmin=sysadmin, organization_ids=org_ids, can_edit=can_edit)
 
 
 def _context_user(context: Optional[Context]) -> Optional[str]:
@@ -99,8 +105,10 @@ def package_levels(viewer: Viewer, pkg_dict: dict[str, Any]) -> dict[str, Access
     grants: list[Grant] = []
     blocked: set[str] = set()
     if not manager and viewer.user_id:
-        blocked = blocked_organization_ids(pkg_dict["id"])
         grants = grants_for(pkg_dict["id"], viewer)
+        # Blocks are on organisations: they matter only to members of one, holding a grant.
+        if grants and viewer.organization_ids:
+            blocked = blocked_organization_ids(pkg_dict["id"])
     now = _now()
     return {
         r["id"]: rules.decide(viewer, access_tier=tier, owner_org=owner_org, resource=r,
