@@ -8,6 +8,7 @@ Demo users get the password in CDX_DEMO_PASSWORD (documented in the README).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -24,7 +25,7 @@ def _read(folder: Path, name: str) -> list[dict[str, Any]]:
         return json.load(f)
 
 
-def load_users(ckan: RemoteCKAN, users: list[dict[str, Any]], password: str) -> None:
+def load_users(ckan: Any, users: list[dict[str, Any]], password: str) -> None:
     for user in users:
         fields = {k: v for k, v in user.items() if k != "role"}
         try:
@@ -34,7 +35,7 @@ def load_users(ckan: RemoteCKAN, users: list[dict[str, Any]], password: str) -> 
             print(f"  user {user['name']} ({user['role']}): created")
 
 
-def load_organizations(ckan: RemoteCKAN, organizations: list[dict[str, Any]]) -> None:
+def load_organizations(ckan: Any, organizations: list[dict[str, Any]]) -> None:
     for org in organizations:
         try:
             ckan.action.organization_show(id=org["name"])
@@ -45,7 +46,7 @@ def load_organizations(ckan: RemoteCKAN, organizations: list[dict[str, Any]]) ->
             print(f"  organisation {org['name']}: created")
 
 
-def load_groups(ckan: RemoteCKAN, groups: list[dict[str, Any]]) -> None:
+def load_groups(ckan: Any, groups: list[dict[str, Any]]) -> None:
     for group in groups:
         try:
             ckan.action.group_show(id=group["name"])
@@ -55,15 +56,58 @@ def load_groups(ckan: RemoteCKAN, groups: list[dict[str, Any]]) -> None:
             print(f"  group {group['name']}: created")
 
 
-def load_datasets(ckan: RemoteCKAN, datasets: list[dict[str, Any]]) -> None:
+def _sync_resources(ckan: Any, folder: Path, dataset_id: str, wanted: list[dict[str, Any]]) -> None:
+    """Create or update each resource by name; ``upload`` names a file under the folder."""
+    existing = {r["name"]: r for r in ckan.action.package_show(id=dataset_id)["resources"]}
+    names = {res["name"] for res in wanted}
+    for name, res in existing.items():
+        if name not in names:  # the demo files are the source of truth
+            ckan.action.resource_delete(id=res["id"])
+    for res in wanted:
+        fields = {k: v for k, v in res.items() if k != "upload"}
+        if res.get("upload"):
+            fields["url"] = ""
+            with open(folder / res["upload"], "rb") as f:
+                files = {"upload": (Path(res["upload"]).name, f)}
+                if res["name"] in existing:
+                    ckan.call_action("resource_patch", dict(fields, id=existing[res["name"]]["id"]), files=files)
+                else:
+                    ckan.call_action("resource_create", dict(fields, package_id=dataset_id), files=files)
+        elif res["name"] in existing:
+            ckan.action.resource_patch(id=existing[res["name"]]["id"], **fields)
+        else:
+            ckan.action.resource_create(package_id=dataset_id, **fields)
+    by_name = {r["name"]: r["id"] for r in ckan.action.package_show(id=dataset_id)["resources"]}
+    ckan.action.package_resource_reorder(id=dataset_id, order=[by_name[res["name"]] for res in wanted])
+
+
+def load_datasets(ckan: Any, datasets: list[dict[str, Any]], folder: Path | None = None) -> None:
     for dataset in datasets:
+        fields = {k: v for k, v in dataset.items() if k != "resources"}
         try:
-            ckan.action.package_show(id=dataset["name"])
-            ckan.action.package_update(**dataset)
+            current = ckan.action.package_show(id=dataset["name"])
+            ckan.action.package_patch(id=current["id"], **fields)
             print(f"  dataset {dataset['name']}: updated")
         except NotFound:
-            ckan.action.package_create(**dataset)
+            current = ckan.action.package_create(**fields)
             print(f"  dataset {dataset['name']}: created")
+        _sync_resources(ckan, folder or Path("."), current["id"], dataset.get("resources", []))
+
+
+def load_access(ckan: Any, access: dict[str, Any]) -> None:
+    """Seller controls of the demo: blocked competitors and buyers who already paid."""
+    for block in access.get("blocks", []):
+        ckan.action.pricing_block_create(package_id=block["dataset"], organization=block["organization"])
+        print(f"  {block['organization']} blocked from {block['dataset']}")
+    for grant in access.get("entitlements", []):
+        held = ckan.action.pricing_entitlement_list(package_id=grant["dataset"])
+        if any(e["holder_name"] == grant["holder"] and e["active"] for e in held):
+            continue
+        until = dt.datetime.utcnow() + dt.timedelta(days=grant["valid_days"])
+        ckan.action.pricing_entitlement_grant(
+            package_id=grant["dataset"], holder_type=grant["holder_type"], holder=grant["holder"],
+            valid_until=until.isoformat())
+        print(f"  {grant['holder']} entitled to {grant['dataset']}")
 
 
 def main(argv: list[str]) -> int:
@@ -76,7 +120,9 @@ def main(argv: list[str]) -> int:
     load_users(ckan, _read(folder, "users.json"), password)
     load_organizations(ckan, _read(folder, "organizations.json"))
     load_groups(ckan, _read(folder, "groups.json"))
-    load_datasets(ckan, _read(folder, "datasets.json"))
+    load_datasets(ckan, _read(folder, "datasets.json"), folder)
+    with open(folder / "access.json", encoding="utf-8") as f:
+        load_access(ckan, json.load(f))
     count = ckan.action.package_search(rows=0)["count"]
     print(f"demo catalog loaded: {count} datasets in the search index")
     return 0

@@ -75,7 +75,8 @@ def _load_demo_catalog(ckan: LocalCKAN) -> None:
     loader.load_users(ckan, read("users.json"), "cityexchange-demo")
     loader.load_organizations(ckan, read("organizations.json"))
     loader.load_groups(ckan, read("groups.json"))
-    loader.load_datasets(ckan, read("datasets.json"))
+    loader.load_datasets(ckan, read("datasets.json"), DEMO)
+    loader.load_access(ckan, json.loads((DEMO / "access.json").read_text(encoding="utf-8")))
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index")
@@ -100,6 +101,14 @@ def test_demo_catalog_puts_open_and_commercial_data_in_one_search() -> None:
     assert {"træer", "personbevægelser", "miljø"} <= tags
     hit = helpers.call_action("package_search", q="personbevægelser")
     assert "personbevaegelser-indre-by" in [d["name"] for d in hit["results"]]
+
+    # Commercial datasets carry offers, free samples and locked resources.
+    footfall = helpers.call_action("package_show", context={"user": ""}, id="personbevaegelser-indre-by")
+    assert footfall["access_tier"] == "priced" and footfall["offers"]
+    assert {r["access"] for r in footfall["resources"]} == {"sample", "locked"}
+    assert [bool(r.get("pricing_locked")) for r in footfall["resources"]] == [False, True, True]
+    bjarne = helpers.call_action("pricing_entitlement_list", context={"user": "bjarne"})
+    assert [e["package_name"] for e in bjarne if e["active"]] == ["personbevaegelser-indre-by"]
 
     # Demo users hold the roles the README documents.
     members = helpers.call_action("member_list", id="mobilitetsdata-aps", object_type="user")
