@@ -70,6 +70,10 @@ def test_a_good_priced_dataset_round_trips(app: Any, seller: dict[str, Any]) -> 
                                        resources=[])
     assert result["offers"][1]["currency"] == "DKK" and result["offers"][1]["period_months"] == 12
     assert [r["access"] for r in result["resources"]] == ["sample", "locked"]
+    page = app.get(f"/dataset/{result['name']}").get_data(as_text=True)
+    assert "per 12 months" in page and "€999.00" in page and "Commercial reuse" in page
+    danish = app.get(f"/da_DK/dataset/{result['name']}").get_data(as_text=True)
+    assert "pr. 12 måneder" in danish and "Køb adgang til disse data" in danish
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
