@@ -120,3 +120,45 @@ def my_data() -> Any:
         return tk.redirect_to("user.login", came_from=request.path)
     entitlements = tk.get_action("pricing_entitlement_list")({"user": _user()}, {})
     return tk.render("pricing/my_data.html", {"entitlements": entitlements})
+
+
+_BUYER_ACTIONS = {
+    "grant": ("pricing_entitlement_grant", ("holder_type", "holder", "valid_until")),
+    "revoke": ("pricing_entitlement_revoke", ("entitlement_id", "reason")),
+    "block": ("pricing_block_create", ("organization",)),
+    "unblock": ("pricing_block_delete", ("organization",)),
+}
+
+
+@pricing.route("/dataset/<id>/buyers", methods=["GET", "POST"])
+def buyers(id: str) -> Any:
+    """The seller's view of a dataset's buyers: entitlements, blocks and the download log."""
+    context = {"user": _user() or ""}
+    try:
+        pkg = tk.get_action("package_show")(context, {"id": id})
+        tk.check_access("pricing_entitlement_list", context, {"package_id": pkg["id"]})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Dataset not found"))
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Only the seller's editors can see this dataset's buyers"))
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        action, fields = _BUYER_ACTIONS.get(request.form.get("do", ""), (None, ()))
+        if action:
+            data = {f: request.form.get(f) for f in fields if request.form.get(f)}
+            if "entitlement_id" in data:
+                data["id"] = data.pop("entitlement_id")
+            try:
+                tk.get_action(action)(context, dict(data, package_id=pkg["id"]))
+                return tk.redirect_to("pricing.buyers", id=pkg["name"])
+            except tk.ValidationError as e:
+                errors = e.error_dict
+            except (tk.ObjectNotFound, tk.NotAuthorized) as e:
+                errors = {"": [str(e)]}
+    extra = {
+        "pkg_dict": pkg, "pkg": pkg, "errors": errors,
+        "entitlements": tk.get_action("pricing_entitlement_list")(context, {"package_id": pkg["id"]}),
+        "blocks": tk.get_action("pricing_block_list")(context, {"package_id": pkg["id"]}),
+        "downloads": tk.get_action("pricing_download_list")(context, {"package_id": pkg["id"]}),
+    }
+    return tk.render("pricing/buyers.html", extra)
