@@ -23,6 +23,8 @@ LICENCES = tuple(_LICENCE_TEXTS)
 MAX_AMOUNT = 10**12  # ten billion in major units; a bound, not a business rule
 MAX_OFFERS = 20
 MAX_PERIOD_MONTHS = 120
+DUPLICATE_ID = "Offer ids must be unique within a dataset"
+NOT_LOCKED = "Not a locked resource of this dataset"
 _OFFER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 # Price bands for the search facet, in major units of the offer's currency.
@@ -156,7 +158,7 @@ def normalise_offer(
             allowed = set(locked_resource_ids)
             unknown = [r for r in resources if r not in allowed]
             if unknown:
-                err("resources", "Not a locked resource of this dataset: " + ", ".join(unknown))
+                err("resources", f"{NOT_LOCKED}: " + ", ".join(unknown))
         clean["resources"] = sorted(set(resources))
 
     return clean, errors
@@ -209,7 +211,7 @@ def validate_offers(
     ids = [o.get("id") for o in clean if o.get("id")]
     for index, offer in enumerate(clean):
         if offer.get("id") and ids.count(offer["id"]) > 1:
-            per_offer[index].setdefault("id", []).append("Offer ids must be unique within a dataset")
+            per_offer[index].setdefault("id", []).append(DUPLICATE_ID)
     return clean, OfferErrors(tuple(dataset_errors), tuple(per_offer))
 
 

@@ -47,6 +47,12 @@ def pricing_offer_field(key: FlattenKey, data: FlattenDataDict,
         currencies=_currencies(), locked_resource_ids=None)
     if field in field_errors:
         errors.setdefault(key, []).extend(field_errors[field])
+        # keep the input for the form to show again, as text: CKAN stores the offers as
+        # JSON even when validation failed, and NaN or a nested object would not encode
+        value = data.get(key)
+        if value is not _missing and value is not None and \
+                not (isinstance(value, (str, int)) and not isinstance(value, bool)):
+            data[key] = str(value)
         return
     data[key] = clean.get(field)
 
@@ -69,12 +75,14 @@ def pricing_access_tier(key: FlattenKey, data: FlattenDataDict,
         locked_resource_ids=locked_ids if _resources_known(data) else None)
     for message in result.dataset:
         errors.setdefault(key, []).append(message)
+    # Only the rules across offers and resources: each offer's own fields are checked by
+    # pricing_offer_field.
+    across = {"id": offers.DUPLICATE_ID, "resources": offers.NOT_LOCKED}
     for index, offer_errors in zip(indexes, result.offers):
-        for field in ("id", "resources"):
+        for field, prefix in across.items():
             for message in offer_errors.get(field, []):
-                target = ("offers", index, field)
-                if message not in errors.get(target, []):
-                    errors.setdefault(target, []).append(message)
+                if message.startswith(prefix):
+                    errors.setdefault(("offers", index, field), []).append(message)
 
 
 def _resources_known(data: FlattenDataDict) -> bool:
