@@ -36,7 +36,7 @@ test: services ## run the suite's tests against real services, isolated from dev
 
 bench: services ## run the benchmarks in bench/ on their own databases (slow)
 	@$(SCRIPTS)/portal.sh init bench
-	@$(CDX_VENV_PY) bench/pricing_overhead.py var/bench.ini
+	@$(CDX_VENV_PY) bench/pricing_overhead.py var/bench.ini --reuse
 
 docker-config: ## validate docker/docker-compose.yml
 	@docker-compose -f docker/docker-compose.yml config -q && echo "docker/docker-compose.yml is valid"

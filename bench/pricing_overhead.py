@@ -29,12 +29,51 @@ def _timed(fn: Callable[[], Any], seconds: float) -> float:
     return calls / (time.perf_counter() - start)
 
 
+def load(count: int, helpers: Any, model: Any, clear_all: Callable[[], None]) -> None:
+    """A catalog of ``count`` datasets, every second one priced with a locked resource."""
+    model.repo.rebuild_db()
+    from ckan.cli.db import _run_migrations
+    for plugin in ("activity", "harvest", "pricing"):
+        _run_migrations(plugin)
+    clear_all()
+    site = helpers.call_action("get_site_user", context={"ignore_auth": True})["name"]
+    ctx = {"user": site}
+    org = helpers.call_action("organization_create", context=ctx, name="bench-seller")
+    buyer = helpers.call_action("user_create", context=ctx, name="bench-buyer",
+                                email="b@bench.invalid", password="bench-password-1")
+    print(f"loading {count} datasets (half priced) ...", flush=True)
+    start = time.perf_counter()
+    names = []
+    for i in range(count):
+        priced = i % 2 == 1
+        fields: dict[str, Any] = {
+            "name": f"bench-{i:05d}", "title": f"Bench dataset {i} {'priced' if priced else 'open'}",
+            "owner_org": org["id"], "notes": "Parking occupancy per street, hourly.",
+            "tags": [{"name": random.choice(["parkering", "trafik", "luft", "cykler"])}],
+            "resources": [{"name": "sample", "url": f"https://seller.example/{i}/sample.csv",
+                           "access": "sample" if priced else ""},
+                          {"name": "full", "url": f"https://seller.example/{i}/full.csv"}],
+        }
+        if priced:
+            fields.update(access_tier="priced", offers=[{
+                "id": "standard", "kind": "one_off", "amount": 1000 * (i % 500 + 1),
+                "currency": "DKK", "licence": "internal-use"}])
+        helpers.call_action("package_create", context=ctx, **fields)
+        names.append(fields["name"])
+        if (i + 1) % 500 == 0:
+            print(f"  {i + 1} ({(i + 1) / (time.perf_counter() - start):.0f}/s)", flush=True)
+    helpers.call_action("pricing_entitlement_grant", context=ctx, package_id=names[1],
+                        holder=buyer["name"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("ini")
     parser.add_argument("--datasets", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep a catalog loaded by an earlier run of the same size")
     args = parser.parse_args()
 
     config = load_config(args.ini)
@@ -47,40 +86,12 @@ def main() -> None:
     from ckan.tests import helpers
 
     with flask_app.test_request_context():
-        model.repo.rebuild_db()
-        from ckan.cli.db import _run_migrations
-        for plugin in ("activity", "harvest", "pricing"):
-            _run_migrations(plugin)
-        clear_all()
-        site = helpers.call_action("get_site_user", context={"ignore_auth": True})["name"]
-        ctx = {"user": site}
-        org = helpers.call_action("organization_create", context=ctx, name="bench-seller")
-        buyer = helpers.call_action("user_create", context=ctx, name="bench-buyer",
-                                    email="b@bench.invalid", password="bench-password-1")
-        print(f"loading {args.datasets} datasets (half priced) ...", flush=True)
-        start = time.perf_counter()
-        names = []
-        for i in range(args.datasets):
-            priced = i % 2 == 1
-            fields: dict[str, Any] = {
-                "name": f"bench-{i:05d}", "title": f"Bench dataset {i} {'priced' if priced else 'open'}",
-                "owner_org": org["id"], "notes": "Parking occupancy per street, hourly.",
-                "tags": [{"name": random.choice(["parkering", "trafik", "luft", "cykler"])}],
-                "resources": [{"name": "sample", "url": f"https://seller.example/{i}/sample.csv",
-                               "access": "sample" if priced else ""},
-                              {"name": "full", "url": f"https://seller.example/{i}/full.csv"}],
-            }
-            if priced:
-                fields.update(access_tier="priced", offers=[{
-                    "id": "standard", "kind": "one_off", "amount": 1000 * (i % 500 + 1),
-                    "currency": "DKK", "licence": "internal-use"}])
-            helpers.call_action("package_create", context=ctx, **fields)
-            names.append(fields["name"])
-            if (i + 1) % 500 == 0:
-                print(f"  {i + 1} ({(i + 1) / (time.perf_counter() - start):.0f}/s)", flush=True)
-        helpers.call_action("pricing_entitlement_grant", context=ctx, package_id=names[1],
-                            holder=buyer["name"])
-
+        names = [f"bench-{i:05d}" for i in range(args.datasets)]
+        if args.reuse and model.Package.get(names[-1]) and model.User.get("bench-buyer"):
+            print(f"reusing the {args.datasets} datasets already loaded", flush=True)
+        else:
+            load(args.datasets, helpers, model, clear_all)
+        buyer = {"name": "bench-buyer"}
         rng = random.Random(7)
         queries = ["*:*", "parkering", "tags:luft", "title:priced", "occupancy"]
 

@@ -34,31 +34,51 @@ def _site_url() -> str:
 
 
 def viewer_for(user_name: Optional[str], package_id: Optional[str] = None) -> Viewer:
-    """The facts about a user that the decision needs, in one query. ``ignore_auth``
-    plays no part: being allowed to call an action is not an entitlement."""
+    """The facts about a user that the decision needs. ``ignore_auth`` plays no part:
+    being allowed to call an action is not an entitlement."""
+    return viewer_and_grants(user_name, package_id, with_grants=False)[0]
+
+
+def viewer_and_grants(user_name: Optional[str], package_id: Optional[str],
+                      with_grants: bool = True) -> tuple[Viewer, Optional[list[Grant]]]:
+    """The viewer, and their entitlements to one dataset, in one database round trip:
+    the user, their organisations and the grants held by either."""
     if not user_name:
-        return Viewer(user_id=None)
-    rows = (
-        model.Session.query(model.User.id, model.User.sysadmin, model.Group.id)
+        return Viewer(user_id=None), []
+    columns: list[Any] = [model.User.id, model.User.sysadmin, model.Group.id]
+    if with_grants and package_id:
+        columns.append(Entitlement)
+    query = (
+        model.Session.query(*columns)
         .outerjoin(model.Member, sa.and_(
             model.Member.table_id == model.User.id, model.Member.table_name == "user",
             model.Member.state == "active"))
         .outerjoin(model.Group, sa.and_(
             model.Group.id == model.Member.group_id, model.Group.state == "active",
             model.Group.is_organization.is_(True)))
-        .filter(sa.or_(model.User.name == user_name, model.User.id == user_name),
-                model.User.state == "active")
-        .all()
     )
+    if with_grants and package_id:
+        query = query.outerjoin(Entitlement, sa.and_(
+            Entitlement.package_id == package_id,
+            sa.or_(sa.and_(Entitlement.holder_type == "user", Entitlement.holder_id == model.User.id),
+                   sa.and_(Entitlement.holder_type == "organization",
+                           Entitlement.holder_id == model.Group.id))))
+    rows = query.filter(sa.or_(model.User.name == user_name, model.User.id == user_name),
+                        model.User.state == "active").all()
     if not rows:
-        return Viewer(user_id=None)
+        return Viewer(user_id=None), []
     user_id, sysadmin = rows[0][0], bool(rows[0][1])
     org_ids = frozenset(row[2] for row in rows if row[2])
+    grants: Optional[list[Grant]] = None
+    if with_grants and package_id:
+        seen = {row[3].id: row[3] for row in rows if row[3] is not None}
+        grants = [to_grant(e) for e in seen.values()]
     can_edit = False
     if package_id and not sysadmin and authz.check_config_permission("allow_dataset_collaborators"):
         can_edit = authz.is_authorized_boolean(
             "package_update", {"user": user_name, "model": model}, {"id": package_id})
-    return Viewer(user_id=user_id, sysadmin=sysadmin, organization_ids=org_ids, can_edit=can_edit)
+    viewer = Viewer(user_id=user_id, sysadmin=sysadmin, organization_ids=org_ids, can_edit=can_edit)
+    return viewer, grants
 
 
 def _context_user(context: Optional[Context]) -> Optional[str]:
@@ -94,20 +114,24 @@ def blocked_organization_ids(package_id: str) -> set[str]:
             .filter(Block.package_id == package_id)}
 
 
-def package_levels(viewer: Viewer, pkg_dict: dict[str, Any]) -> dict[str, Access]:
-    """The viewer's access to each locked resource of a dataset dict."""
+def package_levels(viewer: Viewer, pkg_dict: dict[str, Any],
+                   grants: Optional[list[Grant]] = None) -> dict[str, Access]:
+    """The viewer's access to each locked resource of a dataset dict (``grants``: the
+    viewer's entitlements to it, when already read)."""
     tier = pkg_dict.get("access_tier")
     locked = [r for r in pkg_dict.get("resources") or [] if rules.is_locked(tier, r)]
     if not locked:
         return {}
     owner_org = pkg_dict.get("owner_org")
     manager = rules.is_manager(viewer, owner_org)
-    grants: list[Grant] = []
     blocked: set[str] = set()
-    if not manager and viewer.user_id:
+    if manager or not viewer.user_id:
+        grants = []
+    elif grants is None:
         grants = grants_for(pkg_dict["id"], viewer)
+    if grants and not manager:
         # Blocks are on organisations: they matter only to members of one, holding a grant.
-        if grants and viewer.organization_ids:
+        if viewer.organization_ids:
             blocked = blocked_organization_ids(pkg_dict["id"])
     now = _now()
     return {
@@ -168,8 +192,8 @@ def apply_to_package(context: Optional[Context], pkg_dict: dict[str, Any]) -> No
     """
     if (pkg_dict.get("access_tier") or rules.OPEN) == rules.OPEN or not pkg_dict.get("resources"):
         return
-    viewer = viewer_for(_context_user(context), pkg_dict.get("id"))
-    levels = package_levels(viewer, pkg_dict)
+    viewer, grants = viewer_and_grants(_context_user(context), pkg_dict.get("id"))
+    levels = package_levels(viewer, pkg_dict, grants)
     if not levels:
         return
     resources = pkg_dict["resources"]
