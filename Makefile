@@ -38,7 +38,8 @@ bench: services ## run the benchmarks in bench/ on their own databases (slow)
 	@$(SCRIPTS)/portal.sh init bench
 	@$(CDX_VENV_PY) bench/pricing_overhead.py var/bench.ini --reuse
 
-docker-config: ## validate docker/docker-compose.yml
+docker-config: ## validate docker/docker-compose.yml (installs Debian's docker-compose if missing)
+	@$(SCRIPTS)/install.sh docker-tools
 	@docker-compose -f docker/docker-compose.yml config -q && echo "docker/docker-compose.yml is valid"
 
 clean: stop ## remove var/ (virtualenv, caches, data, logs)

@@ -82,6 +82,18 @@ install_solr() {
   echo "$stamp" >"$stamp_file"
 }
 
+# `install.sh docker-tools`: only what validates docker/ (Debian's docker-compose).
+if [[ "${1:-}" == "docker-tools" ]]; then
+  command -v docker-compose >/dev/null && exit 0
+  say "installing docker-compose to validate docker/docker-compose.yml"
+  sudo=()
+  [[ "$(id -u)" == 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq >"$CDX_LOG/apt.log" 2>&1 || die apt "apt-get update failed" "$CDX_LOG/apt.log"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq docker-compose \
+    >>"$CDX_LOG/apt.log" 2>&1 || die apt "apt-get install docker-compose failed" "$CDX_LOG/apt.log"
+  exit 0
+fi
+
 install_debian_packages
 install_venv
 install_solr
