@@ -39,40 +39,53 @@ def viewer_for(user_name: Optional[str], package_id: Optional[str] = None) -> Vi
     return viewer_and_grants(user_name, package_id, with_grants=False)[0]
 
 
+def _viewer_statement(with_grants: bool) -> Any:
+    """One SELECT for the user, their organisations and (optionally) their grants on a
+    dataset. Built once: SQLAlchemy caches its compiled form."""
+    user, member, group = model.User.__table__, model.Member.__table__, model.Group.__table__
+    grant = Entitlement.__table__
+    columns = [user.c.id, user.c.sysadmin, group.c.id.label("org_id")]
+    joined = user.outerjoin(member, sa.and_(
+        member.c.table_id == user.c.id, member.c.table_name == "user",
+        member.c.state == "active")).outerjoin(group, sa.and_(
+            group.c.id == member.c.group_id, group.c.state == "active",
+            group.c.is_organization.is_(True)))
+    if with_grants:
+        columns += [grant.c.id.label("grant_id"), grant.c.holder_type, grant.c.holder_id,
+                    grant.c.resource_ids, grant.c.valid_from, grant.c.valid_until, grant.c.revoked_at]
+        joined = joined.outerjoin(grant, sa.and_(
+            grant.c.package_id == sa.bindparam("package_id"),
+            sa.or_(sa.and_(grant.c.holder_type == "user", grant.c.holder_id == user.c.id),
+                   sa.and_(grant.c.holder_type == "organization", grant.c.holder_id == group.c.id))))
+    return (sa.select(*columns).select_from(joined)
+            .where(sa.or_(user.c.name == sa.bindparam("user"), user.c.id == sa.bindparam("user")),
+                   user.c.state == "active"))
+
+
+_STATEMENTS: dict[bool, Any] = {}
+
+
 def viewer_and_grants(user_name: Optional[str], package_id: Optional[str],
                       with_grants: bool = True) -> tuple[Viewer, Optional[list[Grant]]]:
-    """The viewer, and their entitlements to one dataset, in one database round trip:
-    the user, their organisations and the grants held by either."""
+    """The viewer, and their entitlements to one dataset, in one database round trip."""
     if not user_name:
         return Viewer(user_id=None), []
-    columns: list[Any] = [model.User.id, model.User.sysadmin, model.Group.id]
-    if with_grants and package_id:
-        columns.append(Entitlement)
-    query = (
-        model.Session.query(*columns)
-        .outerjoin(model.Member, sa.and_(
-            model.Member.table_id == model.User.id, model.Member.table_name == "user",
-            model.Member.state == "active"))
-        .outerjoin(model.Group, sa.and_(
-            model.Group.id == model.Member.group_id, model.Group.state == "active",
-            model.Group.is_organization.is_(True)))
-    )
-    if with_grants and package_id:
-        query = query.outerjoin(Entitlement, sa.and_(
-            Entitlement.package_id == package_id,
-            sa.or_(sa.and_(Entitlement.holder_type == "user", Entitlement.holder_id == model.User.id),
-                   sa.and_(Entitlement.holder_type == "organization",
-                           Entitlement.holder_id == model.Group.id))))
-    rows = query.filter(sa.or_(model.User.name == user_name, model.User.id == user_name),
-                        model.User.state == "active").all()
+    with_grants = bool(with_grants and package_id)
+    if with_grants not in _STATEMENTS:
+        _STATEMENTS[with_grants] = _viewer_statement(with_grants)
+    params = {"user": user_name, **({"package_id": package_id} if with_grants else {})}
+    rows = model.Session.execute(_STATEMENTS[with_grants], params).fetchall()
     if not rows:
         return Viewer(user_id=None), []
-    user_id, sysadmin = rows[0][0], bool(rows[0][1])
-    org_ids = frozenset(row[2] for row in rows if row[2])
+    user_id, sysadmin = rows[0].id, bool(rows[0].sysadmin)
+    org_ids = frozenset(row.org_id for row in rows if row.org_id)
     grants: Optional[list[Grant]] = None
-    if with_grants and package_id:
-        seen = {row[3].id: row[3] for row in rows if row[3] is not None}
-        grants = [to_grant(e) for e in seen.values()]
+    if with_grants:
+        seen = {row.grant_id: row for row in rows if row.grant_id}
+        grants = [Grant(holder_type=r.holder_type, holder_id=r.holder_id,
+                        resource_ids=tuple(r.resource_ids) if r.resource_ids else None,
+                        valid_from=r.valid_from, valid_until=r.valid_until, revoked_at=r.revoked_at)
+                  for r in seen.values()]
     can_edit = False
     if package_id and not sysadmin and authz.check_config_permission("allow_dataset_collaborators"):
         can_edit = authz.is_authorized_boolean(
