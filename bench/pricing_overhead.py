@@ -121,16 +121,18 @@ def main() -> None:
                 elif state == "with" and not plugins.plugin_loaded("pricing"):
                     plugins.load("pricing")
                 for name, fn in cases.items():
+                    _timed(fn, 1.0)  # warm up after the switch: caches, Solr searchers
                     results[name][state].append(_timed(fn, args.seconds))
             print(f"  round {round_ + 1}/{args.rounds} done", flush=True)
         if not plugins.plugin_loaded("pricing"):
             plugins.load("pricing")
 
     print(f"\n{args.datasets} datasets, {args.rounds} rounds of {args.seconds:.0f}s, median calls/s")
-    print(f"{'case':34} {'without':>9} {'with':>9} {'with/without':>13}")
+    print(f"{'case':34} {'without':>9} {'with':>9} {'with/without':>13}  per-round ratios")
     for name, r in results.items():
         without, with_ = statistics.median(r["without"]), statistics.median(r["with"])
-        print(f"{name:34} {without:9.1f} {with_:9.1f} {with_ / without:13.3f}")
+        rounds = " ".join(f"{w / wo:.2f}" for w, wo in zip(r["with"], r["without"]))
+        print(f"{name:34} {without:9.1f} {with_:9.1f} {with_ / without:13.3f}  {rounds}")
 
 
 if __name__ == "__main__":
