@@ -312,12 +312,17 @@ def _levels_and_replacements(context: Context, pkg: dict[str, Any],
     levels = access.package_levels(viewer, merged)
     replacements: dict[str, str] = {}
     site = tk.config.get("ckan.site_url")
-    if any(level is Access.LOCKED for level in levels.values()):
+    uploads = {r.get("id") for r in merged.get("resources") or [] if r.get("url_type") == "upload"}
+    hidden = {rid for rid, level in levels.items()
+              if level is Access.LOCKED or (level is Access.ENTITLED and rid not in uploads)}
+    if hidden:
         real = access.index_secrets(merged)  # real URLs, in the database and the snapshot
         for secret, placeholder in real.items():
             rid = placeholder.rsplit("/", 1)[-1]
             if levels.get(rid) is Access.LOCKED:
                 replacements[secret] = redact.placeholder_url(site, rid)
+            elif rid in hidden:  # a buyer gets the data through the signed link, not upstream
+                replacements[secret] = access.signed_link(viewer.user_id or "", rid)
     return levels, replacements
 
 

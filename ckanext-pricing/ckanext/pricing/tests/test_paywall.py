@@ -193,6 +193,17 @@ def test_entitled_buyers_get_the_data_but_never_the_upstream_url(app: Any, world
     assert [r["value"] for r in rows] == [f"{world.secret}-row"]
 
 
+@pytest.mark.ckan_config("ckan.auth.public_activity_stream_detail", True)
+@pytest.mark.parametrize("persona", ["buyer", "org_buyer"])
+def test_entitled_buyers_never_see_the_upstream_url(app: Any, world: World, persona: str) -> None:
+    upstream_url = world.link["url"]
+    h = _headers(world, persona)
+    leaks = [label for label, call in _surfaces(world)
+             if not label.startswith(("download", "signed link", "placeholder"))
+             and upstream_url in call(app, h).get_data(as_text=True)]
+    assert leaks == []
+
+
 @pytest.mark.parametrize("persona", ["seller_admin", "seller_editor", "seller_member", "sysadmin"])
 def test_the_seller_side_sees_and_gets_everything(app: Any, world: World, persona: str) -> None:
     h = _headers(world, persona)
