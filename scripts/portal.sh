@@ -5,6 +5,7 @@
 #   portal.sh start           serve the dev portal on 127.0.0.1:$CDX_PORT, plus the worker
 #   portal.sh stop            stop the web server and the worker
 #   portal.sh demo            create the sysadmin and load the demo catalog (idempotent)
+#   portal.sh reindex         index again any dataset the search index lost
 #
 # Dev and test share the PostgreSQL, Redis and Solr servers of services.sh but never
 # their data: own databases, own Solr core, own Redis database, own storage folder.
@@ -127,6 +128,21 @@ start() {
   pid_alive "$CDX_RUN/worker.pid" || die worker "the background worker exited" "$worker_log"
 }
 
+# The search index lives in Solr's data folder, the catalog in PostgreSQL: if the index
+# lost datasets (a deleted or new Solr folder), index the missing ones again.
+reindex_if_needed() {
+  use_env dev
+  local in_db in_solr
+  in_db="$(psql_admin -d "$CDX_DB_NAME" -At -c "SELECT count(*) FROM package WHERE state = 'active'")"
+  in_solr="$(curl -sf "http://127.0.0.1:$CDX_SOLR_PORT/solr/$CDX_SOLR_CORE/select?q=*:*&rows=0&wt=json" \
+    | "$CDX_VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["response"]["numFound"])')"
+  if ((in_solr < in_db)); then
+    say "the search index holds $in_solr of $in_db datasets: indexing the missing ones"
+    venv_ckan -c "$CDX_INI" search-index rebuild --only-missing --quiet >>"$CDX_LOG/ckan-init-dev.log" 2>&1 \
+      || die solr "could not rebuild the search index" "$CDX_LOG/ckan-init-dev.log"
+  fi
+}
+
 stop() {
   stop_daemon worker
   stop_daemon ckan
@@ -162,6 +178,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   demo) demo ;;
+  reindex) reindex_if_needed ;;
   env) use_env "${2:-dev}"; env | grep '^CDX_' | grep -v SECRET ;;
   *) echo "usage: $0 init dev|test | start | stop | demo" >&2; exit 2 ;;
 esac
