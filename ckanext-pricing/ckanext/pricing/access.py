@@ -1,6 +1,6 @@
 """The paywall's one decision, wired to CKAN: who is asking, what they hold, what they get.
 
-Every surface calls :func:`package_levels` or :func:`resource_level`; the rules
+Every surface calls :func:`levels_for` or :func:`resource_level`; the rules
 themselves are in :mod:`ckanext.pricing.rules`.
 """
 from __future__ import annotations
@@ -82,10 +82,7 @@ def viewer_and_grants(user_name: Optional[str], package_id: Optional[str],
     grants: Optional[list[Grant]] = None
     if with_grants:
         seen = {row.grant_id: row for row in rows if row.grant_id}
-        grants = [Grant(holder_type=r.holder_type, holder_id=r.holder_id,
-                        resource_ids=tuple(r.resource_ids) if r.resource_ids else None,
-                        valid_from=r.valid_from, valid_until=r.valid_until, revoked_at=r.revoked_at)
-                  for r in seen.values()]
+        grants = [to_grant(row) for row in seen.values()]
     can_edit = False
     if package_id and not sysadmin and authz.check_config_permission("allow_dataset_collaborators"):
         can_edit = authz.is_authorized_boolean(
@@ -104,18 +101,8 @@ def _context_user(context: Optional[Context]) -> Optional[str]:
         return None
 
 
-def grants_for(package_id: str, viewer: Viewer) -> list[Grant]:
-    holders = [("user", viewer.user_id)] + [("organization", o) for o in viewer.organization_ids]
-    conditions = [sa.and_(Entitlement.holder_type == t, Entitlement.holder_id == i)
-                  for t, i in holders if i]
-    if not conditions:
-        return []
-    rows = model.Session.query(Entitlement).filter(
-        Entitlement.package_id == package_id, sa.or_(*conditions))
-    return [to_grant(row) for row in rows]
-
-
-def to_grant(row: Entitlement) -> Grant:
+def to_grant(row: Any) -> Grant:
+    """An entitlement (model object or result row) as the decision sees it."""
     return Grant(
         holder_type=row.holder_type, holder_id=row.holder_id,
         resource_ids=tuple(row.resource_ids) if row.resource_ids else None,
@@ -127,10 +114,17 @@ def blocked_organization_ids(package_id: str) -> set[str]:
             .filter(Block.package_id == package_id)}
 
 
-def package_levels(viewer: Viewer, pkg_dict: dict[str, Any],
-                   grants: Optional[list[Grant]] = None) -> dict[str, Access]:
-    """The viewer's access to each locked resource of a dataset dict (``grants``: the
-    viewer's entitlements to it, when already read)."""
+def levels_for(user_name: Optional[str], pkg_dict: dict[str, Any]) -> tuple[Viewer, dict[str, Access]]:
+    """Who is asking, and their access to each locked resource of a dataset dict."""
+    if (pkg_dict.get("access_tier") or rules.OPEN) == rules.OPEN:
+        return viewer_for(user_name), {}
+    viewer, grants = viewer_and_grants(user_name, pkg_dict.get("id"))
+    return viewer, package_levels(viewer, pkg_dict, grants or [])
+
+
+def package_levels(viewer: Viewer, pkg_dict: dict[str, Any], grants: list[Grant]) -> dict[str, Access]:
+    """The viewer's access to each locked resource of a dataset dict, given the viewer's
+    entitlements to it."""
     tier = pkg_dict.get("access_tier")
     locked = [r for r in pkg_dict.get("resources") or [] if rules.is_locked(tier, r)]
     if not locked:
@@ -138,14 +132,9 @@ def package_levels(viewer: Viewer, pkg_dict: dict[str, Any],
     owner_org = pkg_dict.get("owner_org")
     manager = rules.is_manager(viewer, owner_org)
     blocked: set[str] = set()
-    if manager or not viewer.user_id:
-        grants = []
-    elif grants is None:
-        grants = grants_for(pkg_dict["id"], viewer)
-    if grants and not manager:
+    if grants and not manager and viewer.organization_ids:
         # Blocks are on organisations: they matter only to members of one, holding a grant.
-        if viewer.organization_ids:
-            blocked = blocked_organization_ids(pkg_dict["id"])
+        blocked = blocked_organization_ids(pkg_dict["id"])
     now = _now()
     return {
         r["id"]: rules.decide(viewer, access_tier=tier, owner_org=owner_org, resource=r,
@@ -205,8 +194,7 @@ def apply_to_package(context: Optional[Context], pkg_dict: dict[str, Any]) -> No
     """
     if (pkg_dict.get("access_tier") or rules.OPEN) == rules.OPEN or not pkg_dict.get("resources"):
         return
-    viewer, grants = viewer_and_grants(_context_user(context), pkg_dict.get("id"))
-    levels = package_levels(viewer, pkg_dict, grants)
+    viewer, levels = levels_for(_context_user(context), pkg_dict)
     if not levels:
         return
     resources = pkg_dict["resources"]
@@ -218,13 +206,7 @@ def apply_to_package(context: Optional[Context], pkg_dict: dict[str, Any]) -> No
         for r in resources:
             if r["id"] == rid:
                 r["url"] = url
-    secrets = redact.secrets_of(r for r in resources if levels.get(r["id"]) is Access.LOCKED)
-    replacements = redact.redact_resources(
-        resources, levels,
-        placeholder=lambda rid: redact.placeholder_url(_site_url(), rid),
-        signed=lambda res: signed_link(viewer.user_id or "", res["id"]),
-    )
-    replacements.update({s: redact.placeholder_url(_site_url(), "") for s in secrets if s not in replacements})
+    replacements = redact_resource_list(viewer.user_id, resources, levels)
     if replacements:
         for key in list(pkg_dict):
             if key != "resources":
@@ -235,14 +217,13 @@ def apply_to_package(context: Optional[Context], pkg_dict: dict[str, Any]) -> No
                     res[key] = redact.scrub(res[key], replacements)
 
 
-def redact_resource_list(context: Optional[Context], resources: list[dict[str, Any]],
+def redact_resource_list(user_id: Optional[str], resources: list[dict[str, Any]],
                          levels: dict[str, Access]) -> dict[str, str]:
     """Apply the viewer's levels to resource dicts, in place (see redact.redact_resources)."""
-    user_id = viewer_for(_context_user(context)).user_id or ""
     return redact.redact_resources(
         resources, levels,
         placeholder=lambda rid: redact.placeholder_url(_site_url(), rid),
-        signed=lambda res: signed_link(user_id, res["id"]),
+        signed=lambda res: signed_link(user_id or "", res["id"]),
     )
 
 
@@ -254,8 +235,7 @@ def resource_level(user_name: Optional[str], resource_id: str) -> tuple[Access, 
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     pkg_dict = tk.get_action("package_show")(
         {"user": site_user, "ignore_auth": True, "use_cache": False}, {"id": res.package_id})
-    viewer = viewer_for(user_name, res.package_id)
-    levels = package_levels(viewer, pkg_dict)
+    _viewer, levels = levels_for(user_name, pkg_dict)
     return levels.get(resource_id, Access.PUBLIC), pkg_dict
 
 

@@ -7,7 +7,7 @@ over the real value (see :func:`is_substitute`).
 from __future__ import annotations
 
 import html
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 from ckanext.pricing.rules import Access
 
@@ -24,16 +24,6 @@ def is_substitute(url: Any, resource_id: str | None) -> bool:
     if not isinstance(url, str) or not resource_id:
         return False
     return (f"{PLACEHOLDER_PATH}{resource_id}" in url) or (f"{SIGNED_PATH}{resource_id}" in url)
-
-
-def secrets_of(resources: Iterable[Mapping[str, Any]]) -> set[str]:
-    """The strings that must not leave the portal: the real URLs of locked resources."""
-    found: set[str] = set()
-    for res in resources:
-        url = res.get("url")
-        if isinstance(url, str) and url and not is_substitute(url, res.get("id")):
-            found.add(url)
-    return found
 
 
 def scrub(value: Any, replacements: Mapping[str, str]) -> Any:

@@ -31,33 +31,19 @@ def _user() -> Optional[str]:
     return user.name if user and user.is_authenticated else None
 
 
-def _check(resource_id: str, user: Optional[str] = None) -> dict[str, Any]:
-    return tk.get_action("pricing_entitlement_check")(
-        {"user": _user() or ""}, {"resource_id": resource_id, **({"user": user} if user else {})})
-
-
 @pricing.before_app_request
 def guard_downloads() -> Any:
     endpoint = request.endpoint or ""
-    args = request.view_args or {}
-    if endpoint.endswith(_GUARDED_SUFFIX) or endpoint == "resource.download":
-        resource_id = args.get("resource_id")
-    elif endpoint == "datastore.dump":
-        resource_id = args.get("resource_id")
-    else:
+    if not (endpoint.endswith(_GUARDED_SUFFIX) or endpoint in ("resource.download", "datastore.dump")):
         return None
+    resource_id = (request.view_args or {}).get("resource_id")
     if not resource_id:
         return None
-    try:
-        check = _check(resource_id)
-    except (tk.ObjectNotFound, tk.ValidationError):
-        return None  # core answers 404 itself
-    level = Access(check["access"])
+    level, pkg = access.resource_level(_user(), resource_id)  # an unknown resource: core's 404
     if level is Access.LOCKED:
         return tk.redirect_to("pricing.locked", resource_id=resource_id)
-    if level is Access.ENTITLED:
-        _level, pkg = access.resource_level(_user(), resource_id)
-        res = next((r for r in (pkg or {}).get("resources", []) if r["id"] == resource_id), {})
+    if level is Access.ENTITLED and pkg:
+        res = next((r for r in pkg.get("resources", []) if r["id"] == resource_id), {})
         if endpoint != "datastore.dump" and res.get("url_type") != "upload":
             # A link: never redirect to the upstream URL, hand out the signed proxy link.
             return tk.redirect_to(access.signed_link(tk.current_user.id, resource_id))
@@ -82,15 +68,10 @@ def fetch(resource_id: str) -> Any:
     if not access.verify_signed_link(user_id, resource_id, request.args.get("e", ""),
                                      request.args.get("s", "")):
         return tk.abort(403, tk._("This link has expired or is not valid. Open the dataset page again to get a new one."))
-    user = tk.get_action("user_show")({"ignore_auth": True}, {"id": user_id})["name"] if user_id else None
-    try:
-        check = tk.get_action("pricing_entitlement_check")(
-            {"ignore_auth": True, "user": user or ""}, {"resource_id": resource_id, "user": user})
-    except tk.ObjectNotFound:
-        return tk.abort(404, tk._("Resource not found"))
-    if Access(check["access"]) is Access.LOCKED:
+    # The signature binds the link to this user: their access is checked again now.
+    level, pkg = access.resource_level(user_id or None, resource_id)
+    if level is Access.LOCKED:
         return tk.abort(403, tk._("Your access to this resource has ended."))
-    _level, pkg = access.resource_level(user, resource_id)
     url = access.real_url(resource_id)
     if not pkg or not url:
         return tk.abort(404, tk._("Resource not found"))
@@ -101,7 +82,7 @@ def fetch(resource_id: str) -> Any:
     if upstream.status_code >= 400:
         upstream.close()
         return tk.abort(502, tk._("The seller's server could not deliver the data."))
-    access.log_download(pkg["id"], resource_id, user, "signed_link")
+    access.log_download(pkg["id"], resource_id, user_id, "signed_link")
 
     def body() -> Iterator[bytes]:
         with upstream:

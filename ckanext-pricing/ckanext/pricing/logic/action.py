@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Optional
 
 import sqlalchemy as sa
 
+import ckan.authz as authz
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
@@ -80,7 +81,7 @@ def _holder(holder_type: str, holder: str) -> tuple[str, str]:
 
 
 def _member_org_ids(user_id: str) -> set[str]:
-    return set(access.viewer_for(model.User.get(user_id).name).organization_ids)
+    return set(access.viewer_for(user_id).organization_ids)
 
 
 def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str
     """
     data = _validate(data_dict, schema.entitlement_grant(), context)
     tk.check_access("pricing_entitlement_grant", context, data)
-    if data["source"] != "grant" and not (context.get("ignore_auth") or _is_sysadmin(context)):
+    if data["source"] != "grant" and not (context.get("ignore_auth") or authz.is_sysadmin(context.get("user"))):
         raise tk.ValidationError({"source": [tk._("Only checkout and deal rooms create order and deal entitlements")]})
     pkg = _dataset(data["package_id"])
     tier = pkg.get("access_tier") or rules.OPEN
@@ -129,11 +130,6 @@ def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str
     model.Session.add(entitlement)
     _commit(context)
     return entitlement.dictize()
-
-
-def _is_sysadmin(context: Context) -> bool:
-    user = model.User.get(context.get("user")) if context.get("user") else None
-    return bool(user and user.sysadmin)
 
 
 def pricing_entitlement_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -293,9 +289,9 @@ def pricing_download_list(context: Context, data_dict: DataDict) -> list[dict[st
 
 def _levels_and_replacements(context: Context, pkg: dict[str, Any],
                              snapshot: Optional[dict[str, Any]] = None
-                             ) -> tuple[dict[str, Access], dict[str, str]]:
-    """The viewer's access to a dataset's locked resources (as now, and as in an older
-    snapshot of it), and every real URL they may not see with its replacement."""
+                             ) -> tuple[Optional[str], dict[str, Access], dict[str, str]]:
+    """The viewer's user id, their access to a dataset's locked resources (as now, and as
+    in an older snapshot of it), and every real URL they may not see with its replacement."""
     merged = dict(pkg)
     if snapshot is not None:
         current = {r["id"]: r for r in pkg.get("resources") or []}
@@ -308,10 +304,8 @@ def _levels_and_replacements(context: Context, pkg: dict[str, Any],
             for r in snapshot.get("resources") or [] if r.get("id")
         ] + [r for r in pkg.get("resources") or [] if r["id"] not in
              {s.get("id") for s in snapshot.get("resources") or []}]
-    viewer = access.viewer_for(context.get("user"), pkg.get("id"))
-    levels = access.package_levels(viewer, merged)
+    viewer, levels = access.levels_for(context.get("user"), merged)
     replacements: dict[str, str] = {}
-    site = tk.config.get("ckan.site_url")
     uploads = {r.get("id") for r in merged.get("resources") or [] if r.get("url_type") == "upload"}
     hidden = {rid for rid, level in levels.items()
               if level is Access.LOCKED or (level is Access.ENTITLED and rid not in uploads)}
@@ -320,10 +314,10 @@ def _levels_and_replacements(context: Context, pkg: dict[str, Any],
         for secret, placeholder in real.items():
             rid = placeholder.rsplit("/", 1)[-1]
             if levels.get(rid) is Access.LOCKED:
-                replacements[secret] = redact.placeholder_url(site, rid)
+                replacements[secret] = placeholder
             elif rid in hidden:  # a buyer gets the data through the signed link, not upstream
                 replacements[secret] = access.signed_link(viewer.user_id or "", rid)
-    return levels, replacements
+    return viewer.user_id, levels, replacements
 
 
 @tk.chained_action
@@ -333,7 +327,7 @@ def resource_search(next_action: Callable[..., Any], context: Context, data_dict
     query = data_dict.get("query") or ""
     terms = [query] if isinstance(query, str) else list(query)
     probes_url = any(str(t).split(":", 1)[0].strip() == "url" for t in terms)
-    packages: dict[str, tuple[dict[str, Access], dict[str, str]]] = {}
+    packages: dict[str, tuple[Optional[str], dict[str, Access], dict[str, str]]] = {}
     kept = []
     for res in result.get("results", []):
         if not isinstance(res, dict):
@@ -342,10 +336,10 @@ def resource_search(next_action: Callable[..., Any], context: Context, data_dict
         pid = res.get("package_id")
         if pid not in packages:
             packages[pid] = _levels_and_replacements(context, _dataset(pid))
-        levels, replacements = packages[pid]
+        user_id, levels, replacements = packages[pid]
         if levels.get(res.get("id")) is Access.LOCKED and probes_url:
             continue  # searching by URL must not reveal that a locked URL exists
-        access.redact_resource_list(context, [res], levels)
+        access.redact_resource_list(user_id, [res], levels)
         kept.append(redact.scrub(res, replacements))
     dropped = len(result.get("results", [])) - len(kept)
     result["results"] = kept
@@ -356,7 +350,7 @@ def resource_search(next_action: Callable[..., Any], context: Context, data_dict
 def _scrub_views(context: Context, views: Any, package_id: Optional[str]) -> Any:
     if not package_id:
         return views
-    _levels, replacements = _levels_and_replacements(context, _dataset(package_id))
+    _user_id, _levels, replacements = _levels_and_replacements(context, _dataset(package_id))
     return redact.scrub(views, replacements)
 
 
@@ -407,10 +401,10 @@ def _scrub_activities(context: Context, result: Any) -> Any:
                 datasets[package_id] = _dataset(package_id)
             except tk.ObjectNotFound:
                 datasets[package_id] = {"id": package_id, "resources": []}
-        levels, found = _levels_and_replacements(context, datasets[package_id], snapshot)
+        user_id, levels, found = _levels_and_replacements(context, datasets[package_id], snapshot)
         replacements.update(found)
         if snapshot is not None:
-            access.redact_resource_list(context, snapshot.get("resources") or [], levels)
+            access.redact_resource_list(user_id, snapshot.get("resources") or [], levels)
     return redact.scrub(result, replacements)
 
 
