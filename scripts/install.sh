@@ -2,7 +2,8 @@
 # Installs what the portal needs, and only what is missing:
 #   - Debian packages: PostgreSQL, Redis, a JDK and Maven, Python 3.11 with venv;
 #   - a virtualenv with CKAN 2.11 and the suite ($CDX_VAR/venv);
-#   - a Solr 9 runtime resolved from Maven Central ($CDX_VAR/solr/lib).
+#   - a Solr 9 runtime resolved from Maven Central ($CDX_VAR/solr/lib);
+#   - the official stripe-mock server, built from its pinned Go module ($CDX_VAR/stripe-mock).
 # A second run checks stamps and returns in well under a second.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -82,6 +83,33 @@ install_solr() {
   echo "$stamp" >"$stamp_file"
 }
 
+go_command() {
+  local go
+  for go in "$(command -v go 2>/dev/null || true)" /usr/local/go/bin/go; do
+    [[ -n "$go" && -x "$go" ]] && { echo "$go"; return 0; }
+  done
+  return 1
+}
+
+install_stripe_mock() {
+  local stamp_file="$CDX_STRIPE_MOCK_DIR/.cdx-stamp"
+  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$CDX_STRIPE_MOCK_VERSION" && -x "$CDX_STRIPE_MOCK_BIN" ]]; then
+    return 0
+  fi
+  local go log="$CDX_LOG/stripe-mock-build.log" module="github.com/stripe/stripe-mock"
+  go="$(go_command)" || die stripe-mock "Go 1.22 or newer is needed to build stripe-mock; install Go from go.dev or your distribution"
+  say "building stripe-mock $CDX_STRIPE_MOCK_VERSION from the Go module proxy (log: $log)"
+  mkdir -p "$CDX_STRIPE_MOCK_DIR/bin" "$CDX_CACHE/go"
+  GOBIN="$CDX_STRIPE_MOCK_DIR/bin" GOMODCACHE="$CDX_CACHE/go/mod" GOCACHE="$CDX_CACHE/go/build" \
+    GOFLAGS=-modcacherw GOTOOLCHAIN=local \
+    "$go" install "$module@$CDX_STRIPE_MOCK_VERSION" >"$log" 2>&1 \
+    || die stripe-mock "go install $module@$CDX_STRIPE_MOCK_VERSION failed" "$log"
+  # Its bundled fixtures, which tests adapt to make stripe-mock answer as a paid checkout.
+  cp "$CDX_CACHE/go/mod/$module@$CDX_STRIPE_MOCK_VERSION/embedded/openapi/fixtures3.json" "$CDX_STRIPE_MOCK_FIXTURES"
+  chmod u+w "$CDX_STRIPE_MOCK_FIXTURES"
+  echo "$CDX_STRIPE_MOCK_VERSION" >"$stamp_file"
+}
+
 # `install.sh docker-tools`: only what validates docker/ (Debian's docker-compose).
 if [[ "${1:-}" == "docker-tools" ]]; then
   command -v docker-compose >/dev/null && exit 0
@@ -97,3 +125,4 @@ fi
 install_debian_packages
 install_venv
 install_solr
+install_stripe_mock

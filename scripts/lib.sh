@@ -23,12 +23,18 @@ export CDX_PORT="${CDX_PORT:-5000}"
 export CDX_PG_PORT="${CDX_PG_PORT:-5433}"
 export CDX_REDIS_PORT="${CDX_REDIS_PORT:-6380}"
 export CDX_SOLR_PORT="${CDX_SOLR_PORT:-8983}"
+export CDX_STRIPE_MOCK_PORT="${CDX_STRIPE_MOCK_PORT:-12111}"
 
 export CDX_PYTHON="${CDX_PYTHON:-python3.11}"
 export CDX_SOLR_HOME="$CDX_DATA/solr"
 export CDX_SOLR_LIB="$CDX_VAR/solr/lib"
 export CDX_PGDATA="$CDX_DATA/postgres"
 export CDX_PG_SOCKET="$CDX_RUN/postgres"
+# The official stripe-mock server (Go module, pinned) stands in for Stripe's API.
+export CDX_STRIPE_MOCK_VERSION="v0.203.0"
+export CDX_STRIPE_MOCK_DIR="$CDX_VAR/stripe-mock"
+export CDX_STRIPE_MOCK_BIN="$CDX_STRIPE_MOCK_DIR/bin/stripe-mock"
+export CDX_STRIPE_MOCK_FIXTURES="$CDX_STRIPE_MOCK_DIR/fixtures3.json"
 
 export PIP_CACHE_DIR="$CDX_CACHE/pip"
 export PIP_DISABLE_PIP_VERSION_CHECK=1

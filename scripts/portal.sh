@@ -53,6 +53,18 @@ use_env() {
   fi
   CDX_SECRET_KEY="$(cat "$CDX_DATA/secret_key")"
   export CDX_SECRET_KEY
+  # Payments go to the local stripe-mock unless real Stripe keys are given.
+  if [[ -z "${CDX_STRIPE_SECRET_KEY:-}" ]]; then
+    export CDX_STRIPE_SECRET_KEY=sk_test_cityexchangelocal
+    export CDX_STRIPE_API_BASE="http://127.0.0.1:$CDX_STRIPE_MOCK_PORT"
+  fi
+  if [[ -z "${CDX_STRIPE_WEBHOOK_SECRET:-}" ]]; then
+    if [[ ! -s "$CDX_DATA/webhook_secret" ]]; then
+      "$CDX_VENV/bin/python" -c 'import secrets; print("whsec_" + secrets.token_hex(24))' >"$CDX_DATA/webhook_secret"
+    fi
+    CDX_STRIPE_WEBHOOK_SECRET="$(cat "$CDX_DATA/webhook_secret")"
+    export CDX_STRIPE_WEBHOOK_SECRET
+  fi
 }
 
 psql_admin() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PostgreSQL, Redis and Solr for development and tests, all on 127.0.0.1, all data and
+# PostgreSQL, Redis, Solr and stripe-mock for development and tests, all on 127.0.0.1, all data and
 # logs under $CDX_VAR. Usage: services.sh start|stop|status
 #
 # Starting is idempotent: a running service is reused. A port taken by another program
@@ -147,20 +147,40 @@ solr_start() {
 
 solr_stop() { stop_daemon solr; }
 
+# stripe-mock: Stripe's API as the official mock server answers it, on loopback only
+# (its HTTPS listener goes to a Unix socket, so that nothing else is opened).
+stripe_mock_start() {
+  local log="$CDX_LOG/stripe-mock.log"
+  pid_alive "$CDX_RUN/stripe-mock.pid" && return 0
+  [[ -x "$CDX_STRIPE_MOCK_BIN" ]] || die stripe-mock "not installed; run scripts/install.sh"
+  require_free_port stripe-mock "$CDX_STRIPE_MOCK_PORT" CDX_STRIPE_MOCK_PORT
+  say "starting stripe-mock on 127.0.0.1:$CDX_STRIPE_MOCK_PORT"
+  rm -f "$CDX_RUN/stripe-mock-https.sock"
+  start_daemon stripe-mock "$log" "$CDX_STRIPE_MOCK_BIN" -http-addr "127.0.0.1:$CDX_STRIPE_MOCK_PORT" \
+    -https-unix "$CDX_RUN/stripe-mock-https.sock"
+  local deadline=$((SECONDS + 30))
+  until port_open "$CDX_STRIPE_MOCK_PORT"; do
+    pid_alive "$CDX_RUN/stripe-mock.pid" || die stripe-mock "exited during start-up" "$log"
+    ((SECONDS < deadline)) || { stop_daemon stripe-mock; die stripe-mock "not listening after 30s" "$log"; }
+    sleep 0.1
+  done
+}
+
 status() {
   local name state
   pg_running 2>/dev/null && state=up || state=down
   printf '%-10s %-5s 127.0.0.1:%s\n' postgres "$state" "$CDX_PG_PORT"
-  for name in redis solr; do
+  for name in redis solr stripe-mock; do
     pid_alive "$CDX_RUN/$name.pid" && state=up || state=down
     local port_var="CDX_${name^^}_PORT"
+    port_var="${port_var//-/_}"
     printf '%-10s %-5s 127.0.0.1:%s\n' "$name" "$state" "${!port_var}"
   done
 }
 
 case "${1:-}" in
-  start) pg_start; redis_start; solr_start ;;
-  stop) solr_stop; redis_stop; pg_stop ;;
+  start) pg_start; redis_start; solr_start; stripe_mock_start ;;
+  stop) stop_daemon stripe-mock; solr_stop; redis_stop; pg_stop ;;
   status) status ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

@@ -7,7 +7,7 @@ from babel.numbers import format_currency, get_currency_precision
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.pricing import licences, rules
+from ckanext.pricing import licences, payments, rules
 from ckanext.pricing.indexing import facet_label
 
 __all__ = [
@@ -18,6 +18,10 @@ __all__ = [
     "pricing_resource_is_sample",
     "pricing_from_price",
     "pricing_sort_options",
+    "pricing_payments_enabled",
+    "pricing_order_state_label",
+    "pricing_buyer_organizations",
+    "pricing_revenue_bars",
 ]
 
 
@@ -65,3 +69,34 @@ def pricing_from_price(pkg: dict[str, Any]) -> str:
 def pricing_sort_options() -> list[tuple[str, str]]:
     return [(tk._("Price: low to high"), "pricing_sort_amount asc"),
             (tk._("Price: high to low"), "pricing_sort_amount desc")]
+
+
+def pricing_payments_enabled() -> bool:
+    """Whether the Buy button can take payments (a Stripe key is configured)."""
+    return payments.enabled()
+
+
+def pricing_order_state_label(state: str) -> str:
+    labels = {
+        "pending": tk._("Awaiting payment"), "paid": tk._("Paid, not delivered"),
+        "fulfilled": tk._("Paid"), "failed": tk._("Failed"),
+        "refunded": tk._("Refunded"), "disputed": tk._("Disputed"),
+    }
+    return labels.get(state, state)
+
+
+def pricing_buyer_organizations() -> list[dict[str, Any]]:
+    """Organisations the logged-in user may buy for (editor or admin)."""
+    if not tk.current_user or not tk.current_user.is_authenticated:
+        return []
+    return tk.get_action("organization_list_for_user")(
+        {"user": tk.current_user.name}, {"permission": "create_dataset"})
+
+
+def pricing_revenue_bars(months: list[dict[str, Any]], height: int = 120) -> list[dict[str, Any]]:
+    """Bars of the monthly revenue chart, one currency at a time, scaled to ``height``."""
+    if not months:
+        return []
+    top = max(m["amount"] for m in months) or 1
+    return [dict(m, height=max(2, round(height * m["amount"] / top)),
+                 label=pricing_format_amount(m["amount"], m["currency"])) for m in months]

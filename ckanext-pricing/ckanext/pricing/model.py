@@ -90,3 +90,91 @@ class Download(tk.BaseModel):  # type: ignore[misc, valid-type]
     user_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     via: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
+
+
+ORDER_STATES = ("pending", "paid", "fulfilled", "failed", "refunded", "disputed")
+
+
+class Order(tk.BaseModel):  # type: ignore[misc, valid-type]
+    """A buyer's purchase of one offer, and its payment at the provider."""
+
+    __tablename__ = "pricing_order"
+
+    id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=_uuid)
+    package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    seller_org_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    offer_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    offer: Mapped[dict[str, Any]] = sa.Column(JSONB, nullable=False)
+    buyer_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    holder_type: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    holder_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    state: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, default="pending")
+    currency: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    net: Mapped[int] = sa.Column(sa.BigInteger, nullable=False)
+    vat: Mapped[int] = sa.Column(sa.BigInteger, nullable=False)
+    gross: Mapped[int] = sa.Column(sa.BigInteger, nullable=False)
+    charged: Mapped[int] = sa.Column(sa.BigInteger, nullable=False)
+    vat_rate: Mapped[int] = sa.Column(sa.Integer, nullable=False)
+    vat_mode: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    platform_fee: Mapped[int] = sa.Column(sa.BigInteger, nullable=False, default=0)
+    stripe_account: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    stripe_session_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText, unique=True)
+    checkout_url: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    stripe_payment_intent: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    stripe_subscription: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    entitlement_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    note: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
+    updated: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
+    paid_at: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)
+
+    @classmethod
+    def get(cls, order_id: str) -> Optional["Order"]:
+        return model.Session.query(cls).get(order_id)
+
+    def dictize(self) -> dict[str, Any]:
+        def iso(value: Optional[dt.datetime]) -> Optional[str]:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id, "package_id": self.package_id, "seller_org_id": self.seller_org_id,
+            "offer_id": self.offer_id, "offer": dict(self.offer), "buyer_id": self.buyer_id,
+            "holder_type": self.holder_type, "holder_id": self.holder_id, "state": self.state,
+            "currency": self.currency, "net": self.net, "vat": self.vat, "gross": self.gross,
+            "charged": self.charged, "vat_rate": self.vat_rate, "vat_mode": self.vat_mode,
+            "platform_fee": self.platform_fee, "entitlement_id": self.entitlement_id,
+            "note": self.note, "created": iso(self.created), "updated": iso(self.updated),
+            "paid_at": iso(self.paid_at),
+        }
+
+
+class StripeEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
+    """Each payment event received, once: its id is the key that makes delivery idempotent.
+
+    ``fact`` keeps what the event said about an order (never card or customer details), so
+    that an event that arrived before its order's payment (a refund seen first) can be
+    applied once the payment is seen.
+    """
+
+    __tablename__ = "pricing_stripe_event"
+
+    id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
+    type: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    order_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    refs: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)
+    fact: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
+    outcome: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    received: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
+
+
+class SellerAccount(tk.BaseModel):  # type: ignore[misc, valid-type]
+    """A seller organisation's connected payment account (Stripe Connect)."""
+
+    __tablename__ = "pricing_seller_account"
+
+    organization_id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
+    stripe_account: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, unique=True)
+    charges_enabled: Mapped[bool] = sa.Column(sa.Boolean, nullable=False, default=False)
+    payouts_enabled: Mapped[bool] = sa.Column(sa.Boolean, nullable=False, default=False)
+    created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
+    updated: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)

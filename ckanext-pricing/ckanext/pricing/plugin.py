@@ -8,10 +8,16 @@ from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
 from ckanext.pricing import access, indexing
+from ckanext.pricing.logic import action, auth, order_action, order_auth
 
 
-@tk.blanket.actions
-@tk.blanket.auth_functions
+def _members(*modules: Any) -> dict[str, Any]:
+    return {name: getattr(module, name) for module in modules for name in module.__all__}
+
+
+@tk.blanket.actions(lambda: _members(action, order_action))
+@tk.blanket.auth_functions(lambda: _members(auth, order_auth))
+@tk.blanket.cli
 @tk.blanket.validators
 @tk.blanket.helpers
 @tk.blanket.blueprints

@@ -7,17 +7,23 @@
 - ``/pricing/my-data``: a buyer's entitlements and their expiry.
 - A guard on CKAN's download and DataStore dump routes: they check only that the
   resource's metadata may be seen, so the data needs its own entitlement check.
+- Buying: ``/dataset/<id>/buy`` (the Buy button), the checkout's return pages, the
+  buyer's orders and receipts under ``/pricing/orders``, the seller's sales under
+  ``/organization/sales/<id>``, and Stripe's webhook ``/pricing/stripe/webhook``.
 """
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any, Iterator, Optional
 
 import requests
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 import ckan.plugins.toolkit as tk
+from ckan.config.middleware.flask_app import csrf
 
-from ckanext.pricing import access
+from ckanext.pricing import access, payments
 from ckanext.pricing.rules import Access
 
 pricing = Blueprint("pricing", __name__)
@@ -143,3 +149,155 @@ def buyers(id: str) -> Any:
         "downloads": tk.get_action("pricing_download_list")(context, {"package_id": pkg["id"]}),
     }
     return tk.render("pricing/buyers.html", extra)
+
+
+# --- buying ---------------------------------------------------------------------------------
+
+def _context() -> dict[str, Any]:
+    return {"user": _user() or ""}
+
+
+@pricing.route("/dataset/<id>/buy", methods=["POST"])
+def buy(id: str) -> Any:
+    """The Buy button: an order and its checkout page, or back to the dataset with why not."""
+    if not _user():
+        return tk.redirect_to("user.login", came_from=tk.url_for("dataset.read", id=id))
+    data = {"package_id": id, "offer_id": request.form.get("offer_id", ""),
+            "holder_type": request.form.get("holder_type") or "user"}
+    if request.form.get("holder"):
+        data["holder"] = request.form["holder"]
+    try:
+        result = tk.get_action("pricing_checkout_create")(_context(), data)
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Dataset not found"))
+    except tk.NotAuthorized as error:
+        return tk.abort(403, str(error))
+    except tk.ValidationError as error:
+        for messages in error.error_dict.values():
+            for message in messages if isinstance(messages, list) else [messages]:
+                tk.h.flash_error(message)
+        return tk.redirect_to("dataset.read", id=id, _anchor="pricing")
+    return tk.redirect_to(result["checkout_url"])
+
+
+def _order(order_id: str) -> dict[str, Any]:
+    try:
+        return tk.get_action("pricing_order_show")(_context(), {"id": order_id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Order not found"))
+
+
+@pricing.route("/pricing/checkout/<order_id>/<outcome>")
+def checkout_done(order_id: str, outcome: str) -> Any:
+    """Where Stripe sends the buyer back: after paying, or after giving up."""
+    if outcome not in ("success", "cancel"):
+        return tk.abort(404)
+    if not _user():
+        return tk.redirect_to("user.login", came_from=request.path)
+    return tk.render("pricing/order.html", {"order": _order(order_id), "outcome": outcome})
+
+
+@pricing.route("/pricing/orders")
+def orders() -> Any:
+    if not _user():
+        return tk.redirect_to("user.login", came_from=request.path)
+    return tk.render("pricing/orders.html",
+                     {"orders": tk.get_action("pricing_order_list")(_context(), {})})
+
+
+@pricing.route("/pricing/orders/<order_id>")
+def order(order_id: str) -> Any:
+    if not _user():
+        return tk.redirect_to("user.login", came_from=request.path)
+    return tk.render("pricing/order.html", {"order": _order(order_id), "outcome": None})
+
+
+def _sales_context(id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        org = tk.get_action("organization_show")(_context(), {"id": id, "include_datasets": False})
+        tk.check_access("pricing_sales_list", _context(), {"organization_id": org["id"]})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Organisation not found"))
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Only the organisation's editors can see its sales"))
+    return org, _context()
+
+
+@pricing.route("/organization/sales/<id>")
+def sales(id: str) -> Any:
+    """A seller's sales: every order, revenue per month, and payout set-up."""
+    org, context = _sales_context(id)
+    summary = tk.get_action("pricing_sales_summary")(context, {"organization_id": org["id"]})
+    return tk.render("pricing/sales.html", {
+        "group_dict": org, "group_type": "organization",
+        "sales": tk.get_action("pricing_sales_list")(context, {"organization_id": org["id"], "limit": 200}),
+        "summary": summary,
+        "payouts": tk.get_action("pricing_connect_status")(context, {"organization_id": org["id"]}),
+    })
+
+
+_CSV_FIELDS = ("created", "paid_at", "id", "state", "package_name", "offer_id", "buyer_name",
+               "holder_name", "currency", "net", "vat", "gross", "platform_fee", "note")
+
+
+@pricing.route("/organization/sales/<id>/export.csv")
+def sales_csv(id: str) -> Any:
+    """Every sale as CSV (amounts in minor units), for the seller's bookkeeping."""
+    org, context = _sales_context(id)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=_CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    offset = 0
+    while True:
+        page = tk.get_action("pricing_sales_list")(
+            context, {"organization_id": org["id"], "limit": 1000, "offset": offset})
+        writer.writerows(page)
+        if len(page) < 1000:
+            break
+        offset += 1000
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="sales-{org["name"]}.csv"',
+        "Cache-Control": "private, no-store"})
+
+
+@pricing.route("/organization/sales/<id>/payouts", methods=["POST"])
+def payouts(id: str) -> Any:
+    """Start or finish the seller's payout account set-up at Stripe."""
+    org, context = _sales_context(id)
+    try:
+        result = tk.get_action("pricing_connect_onboard")(context, {"organization_id": org["id"]})
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Only the organisation's admins can set up payouts"))
+    except tk.ValidationError as error:
+        for messages in error.error_dict.values():
+            for message in messages if isinstance(messages, list) else [messages]:
+                tk.h.flash_error(message)
+        return tk.redirect_to("pricing.sales", id=org["name"])
+    return tk.redirect_to(result["url"])
+
+
+_MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+@pricing.route("/pricing/stripe/webhook", methods=["POST"])
+def stripe_webhook() -> Any:
+    """Stripe's events. The signature on the raw body is the authentication, so the
+    route is exempt from CSRF; anything that does not verify is refused with 400."""
+    if (request.content_length or 0) > _MAX_WEBHOOK_BYTES:
+        return jsonify({"error": "Body too large"}), 413
+    payload = request.get_data(cache=False)
+    if len(payload) > _MAX_WEBHOOK_BYTES:
+        return jsonify({"error": "Body too large"}), 413
+    try:
+        event = payments.verify_event(payload, request.headers.get("Stripe-Signature"))
+    except payments.SignatureError as error:
+        return jsonify({"error": str(error)}), 400
+    try:
+        result = tk.get_action("pricing_stripe_event_apply")(
+            {"ignore_auth": True, "user": ""}, {"event": event})
+    except tk.ValidationError as error:
+        return jsonify({"error": error.error_dict}), 400
+    return jsonify(result), 200
+
+
+csrf.exempt(stripe_webhook)

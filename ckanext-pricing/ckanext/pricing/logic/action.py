@@ -63,7 +63,11 @@ def _dataset(package_id: str) -> dict[str, Any]:
 
 
 def _commit(context: Context) -> None:
-    if not context.get("defer_commit"):
+    """Commit, or with ``defer_commit`` only flush: the caller's transaction decides, and
+    the returned dicts already carry their database-made ids."""
+    if context.get("defer_commit"):
+        model.Session.flush()
+    else:
         model.repo.commit()
 
 

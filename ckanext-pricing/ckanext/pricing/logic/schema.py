@@ -75,3 +75,67 @@ def package_only(
                   limit_to_configured_maximum("ckan.search.rows_max", 1000)],
         "offset": [ignore_missing, natural_number_validator],
     }
+
+
+@tk.validator_args
+def checkout_create(
+    not_empty: Validator, unicode_safe: Validator, package_id_or_name_exists: Validator,
+    default: ValidatorFactory, one_of: ValidatorFactory, ignore_missing: Validator,
+) -> Schema:
+    return {
+        "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
+        "offer_id": [not_empty, unicode_safe],
+        "holder_type": [default("user"), one_of(["user", "organization"])],
+        "holder": [ignore_missing, unicode_safe],
+    }
+
+
+@tk.validator_args
+def order_show(not_empty: Validator, unicode_safe: Validator) -> Schema:
+    return {"id": [not_empty, unicode_safe]}
+
+
+@tk.validator_args
+def order_list(
+    ignore_missing: Validator, unicode_safe: Validator, boolean_validator: Validator,
+    one_of: ValidatorFactory, natural_number_validator: Validator,
+    limit_to_configured_maximum: Any,
+) -> Schema:
+    return {
+        "all": [ignore_missing, boolean_validator],
+        "state": [ignore_missing, one_of(["pending", "paid", "fulfilled", "failed", "refunded", "disputed"])],
+        "since_hours": [ignore_missing, natural_number_validator],
+        "limit": [ignore_missing, natural_number_validator,
+                  limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "offset": [ignore_missing, natural_number_validator],
+    }
+
+
+@tk.validator_args
+def sales_list(
+    not_empty: Validator, unicode_safe: Validator, group_id_or_name_exists: Validator,
+    ignore_missing: Validator, natural_number_validator: Validator,
+    limit_to_configured_maximum: Any,
+) -> Schema:
+    return {
+        "organization_id": [not_empty, unicode_safe, group_id_or_name_exists],
+        "limit": [ignore_missing, natural_number_validator,
+                  limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "offset": [ignore_missing, natural_number_validator],
+    }
+
+
+@tk.validator_args
+def organization_only(
+    not_empty: Validator, unicode_safe: Validator, group_id_or_name_exists: Validator,
+    ignore_missing: Validator, boolean_validator: Validator,
+) -> Schema:
+    return {
+        "organization_id": [not_empty, unicode_safe, group_id_or_name_exists],
+        "refresh": [ignore_missing, boolean_validator],
+    }
+
+
+@tk.validator_args
+def stripe_event_apply(not_empty: Validator) -> Schema:
+    return {"event": [not_empty]}

@@ -123,3 +123,4 @@ def pricing_keep_real_url(key: FlattenKey, data: FlattenDataDict,
         return
     data[key] = stored.url
     data[key[:-1] + ("url_type",)] = stored.url_type
+

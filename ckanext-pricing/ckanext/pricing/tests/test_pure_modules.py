@@ -9,7 +9,7 @@ import pytest
 pytestmark = pytest.mark.pure
 
 PACKAGE = Path(__file__).resolve().parent.parent
-PURE = ["offers.py", "rules.py", "redact.py", "licences.py"]
+PURE = ["offers.py", "rules.py", "redact.py", "licences.py", "orders.py"]
 
 
 @pytest.mark.parametrize("module", PURE)
