@@ -1,9 +1,14 @@
 """``ckan pricing ...``: commands for the portal operator. They only call actions."""
 from __future__ import annotations
 
+import json
+import time
+import uuid
 from typing import Any, Optional
 
 import click
+import requests
+import stripe
 
 import ckan.plugins.toolkit as tk
 
@@ -59,4 +64,46 @@ def reconcile(since_hours: int, order_id: Optional[str]) -> None:
     click.secho(f"{counts['fulfilled']} fulfilled, {counts['unchanged']} still pending, "
                 f"{counts['errors']} errors", fg="red" if counts["errors"] else "green")
     if counts["errors"]:
+        raise SystemExit(1)
+
+
+@pricing.command("test-webhook")
+@click.argument("order_id")
+@click.option("--event", "kind", type=click.Choice(["completed", "refunded"]), default="completed",
+              show_default=True, help="Which payment event to send.")
+@click.option("--url", default=None, help="Webhook address (default: this portal's).")
+def test_webhook(order_id: str, kind: str, url: Optional[str]) -> None:
+    """Send a signed test event for an order to the webhook, as Stripe would.
+
+    For development and for checking a deployment's webhook set-up with Stripe test
+    keys: it pays (or refunds) a pending order without a real card. Refused with live keys.
+    """
+    if str(tk.config.get("ckanext.pricing.stripe.secret_key") or "").startswith("sk_live"):
+        raise click.ClickException("test-webhook is for test mode only: the portal uses a live key")
+    secret = tk.config.get("ckanext.pricing.stripe.webhook_secret")
+    if not secret:
+        raise click.ClickException("ckanext.pricing.stripe.webhook_secret is not set")
+    try:
+        order = tk.get_action("pricing_order_show")(_site_context(), {"id": order_id})
+    except tk.ObjectNotFound:
+        raise click.ClickException(f"no order {order_id}") from None
+    intent = f"pi_test_{order['id'][:8]}"
+    if kind == "completed":
+        obj = {"object": "checkout.session", "client_reference_id": order["id"],
+               "metadata": {"order_id": order["id"]}, "amount_subtotal": order["charged"],
+               "amount_total": order["charged"], "currency": order["currency"].lower(),
+               "status": "complete", "payment_status": "paid", "payment_intent": intent}
+        event_type = "checkout.session.completed"
+    else:
+        obj = {"object": "charge", "payment_intent": intent, "metadata": {"order_id": order["id"]},
+               "amount_refunded": order["charged"], "currency": order["currency"].lower()}
+        event_type = "charge.refunded"
+    body = json.dumps({"id": f"evt_test_{uuid.uuid4().hex[:20]}", "object": "event",
+                       "type": event_type, "created": int(time.time()), "data": {"object": obj}})
+    header = stripe.WebhookSignature.generate_signature_header(body, secret)
+    target = url or tk.config.get("ckan.site_url").rstrip("/") + "/pricing/stripe/webhook"
+    response = requests.post(target, data=body.encode(), timeout=30,
+                             headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+    click.echo(f"{response.status_code} {response.text.strip()}")
+    if response.status_code != 200:
         raise SystemExit(1)

@@ -594,3 +594,68 @@ def test_stripe_secrets_appear_in_no_response(app: Any, shop: Shop, monkeypatch:
         assert response.status_code < 500
         assert shop.marker not in response.get_data(as_text=True)
     assert _state(order) == "fulfilled"  # the webhook worked with the marked secret
+
+
+# --- seller payouts and tax modes --------------------------------------------------------------
+
+def test_connect_onboarding_then_destination_charges(app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(tk.config, "ckanext.pricing.stripe.connect", True)
+    monkeypatch.setitem(tk.config, "ckanext.pricing.platform_fee_percent", "7.5")
+    admin = {"user": shop.users["seller_admin"]["name"], "ignore_auth": False}
+    with pytest.raises(tk.NotAuthorized):
+        helpers.call_action("pricing_connect_onboard", context={"user": shop.users["seller_editor"]["name"],
+                                                                "ignore_auth": False},
+                            organization_id=shop.org["id"])
+    # Not onboarded yet: buyers get a clear refusal, not a payment to the wrong account.
+    with pytest.raises(tk.ValidationError) as refused:
+        _checkout(shop, _buyer())
+    assert "payment" in refused.value.error_dict
+    onboard = helpers.call_action("pricing_connect_onboard", context=admin, organization_id=shop.org["id"])
+    assert onboard["url"].startswith("https://") and onboard["connected"] and not onboard["charges_enabled"]
+    from ckanext.pricing.model import SellerAccount
+    account = model.Session.query(SellerAccount).get(shop.org["id"])
+    # Stripe reports the finished onboarding with a signed account.updated event.
+    update = se.event("account.updated", {"id": account.stripe_account, "object": "account",
+                                          "charges_enabled": True, "payouts_enabled": True})
+    assert _deliver(app, update).get_json()["outcome"] == "account updated"
+    status = helpers.call_action("pricing_connect_status", context=admin, organization_id=shop.org["id"])
+    assert status["charges_enabled"] and status["payouts_enabled"]
+    order = _checkout(shop, _buyer())  # stripe-mock checks the destination-charge parameters
+    assert order.stripe_account == account.stripe_account and order.platform_fee == 9375  # 7.5 % of 1,250 kr
+    sub = _checkout(shop, _buyer(), offer="quarterly")
+    assert sub.stripe_account == account.stripe_account
+    seller_view = helpers.call_action("pricing_order_show", context=admin, id=order.id)
+    buyer_view = helpers.call_action("pricing_order_show", context={"user": model.User.get(order.buyer_id).name,
+                                                                    "ignore_auth": False}, id=order.id)
+    assert seller_view["platform_fee"] == 9375 and "platform_fee" not in buyer_view
+
+
+def test_stripe_tax_mode_charges_the_net_price(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(tk.config, "ckanext.pricing.vat_mode", "stripe_tax")
+    one_off = _checkout(shop, _buyer())  # 1,250 kr incl. VAT: charged as is, tax-inclusive
+    assert (one_off.charged, one_off.vat_mode) == (125000, "stripe_tax")
+    sub = _checkout(shop, _buyer(), offer="quarterly")  # 300 kr excl. VAT: Stripe adds the tax
+    assert (sub.net, sub.charged) == (30000, 30000)
+
+
+def test_payments_switched_off_hide_the_buy_button(app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(tk.config, "ckanext.pricing.stripe.secret_key", "")
+    buyer = _buyer()
+    page = app.get(f"/dataset/{shop.dataset['name']}", headers=shop_token(buyer)).get_data(as_text=True)
+    assert "pricing-buy" not in page and "contact the seller" in page
+    with pytest.raises(tk.ValidationError) as error:
+        _checkout(shop, buyer)
+    assert "not set up" in str(error.value.error_dict["payment"])
+
+
+def test_cli_test_webhook_refuses_live_keys_and_unknown_orders(cli: Any, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from ckan.cli.cli import ckan
+
+    key = "ckanext.pricing.stripe.secret_key"
+    monkeypatch.setitem(tk.config, key, tk.config[key])
+    live = cli.invoke(ckan, ["-c", _ini_with(tmp_path, **{key: "sk_live_x"}), "pricing", "test-webhook", "x"])
+    assert live.exit_code != 0 and "test mode only" in live.output
+    monkeypatch.setitem(tk.config, key, tk.config[key])
+    unknown = cli.invoke(ckan, ["pricing", "test-webhook", "no-such-order"])
+    assert unknown.exit_code != 0 and "no order" in unknown.output
