@@ -38,6 +38,7 @@ test: services ## run the suite's tests against real services, isolated from dev
 bench: services ## run the benchmarks in bench/ on their own databases (slow)
 	@$(SCRIPTS)/portal.sh init bench
 	@$(CDX_VENV_PY) bench/pricing_overhead.py var/bench.ini --reuse
+	@$(CDX_VENV_PY) bench/webhook_latency.py var/bench.ini
 
 docker-config: ## validate docker/docker-compose.yml (installs Debian's docker-compose if missing)
 	@$(SCRIPTS)/install.sh docker-tools
