@@ -24,6 +24,10 @@ def _now() -> dt.datetime:
     return dt.datetime.utcnow()
 
 
+def _iso(value: Optional[dt.datetime]) -> Optional[str]:
+    return value.isoformat() if value else None
+
+
 class Entitlement(tk.BaseModel):  # type: ignore[misc, valid-type]
     """A holder's right to the locked resources of one dataset, for a period."""
 
@@ -49,9 +53,6 @@ class Entitlement(tk.BaseModel):  # type: ignore[misc, valid-type]
         return model.Session.query(cls).get(entitlement_id)
 
     def dictize(self) -> dict[str, Any]:
-        def iso(value: Optional[dt.datetime]) -> Optional[str]:
-            return value.isoformat() if value else None
-
         return {
             "id": self.id,
             "holder_type": self.holder_type,
@@ -60,11 +61,11 @@ class Entitlement(tk.BaseModel):  # type: ignore[misc, valid-type]
             "resource_ids": list(self.resource_ids) if self.resource_ids is not None else None,
             "source": self.source,
             "source_ref": self.source_ref,
-            "valid_from": iso(self.valid_from),
-            "valid_until": iso(self.valid_until),
-            "revoked_at": iso(self.revoked_at),
+            "valid_from": _iso(self.valid_from),
+            "valid_until": _iso(self.valid_until),
+            "revoked_at": _iso(self.revoked_at),
             "revoke_reason": self.revoke_reason,
-            "created": iso(self.created),
+            "created": _iso(self.created),
         }
 
 
@@ -133,9 +134,6 @@ class Order(tk.BaseModel):  # type: ignore[misc, valid-type]
         return model.Session.query(cls).get(order_id)
 
     def dictize(self) -> dict[str, Any]:
-        def iso(value: Optional[dt.datetime]) -> Optional[str]:
-            return value.isoformat() if value else None
-
         return {
             "id": self.id, "package_id": self.package_id, "seller_org_id": self.seller_org_id,
             "offer_id": self.offer_id, "offer": dict(self.offer), "buyer_id": self.buyer_id,
@@ -143,8 +141,8 @@ class Order(tk.BaseModel):  # type: ignore[misc, valid-type]
             "currency": self.currency, "net": self.net, "vat": self.vat, "gross": self.gross,
             "charged": self.charged, "vat_rate": self.vat_rate, "vat_mode": self.vat_mode,
             "platform_fee": self.platform_fee, "entitlement_id": self.entitlement_id,
-            "note": self.note, "created": iso(self.created), "updated": iso(self.updated),
-            "paid_at": iso(self.paid_at),
+            "note": self.note, "created": _iso(self.created), "updated": _iso(self.updated),
+            "paid_at": _iso(self.paid_at),
         }
 
 

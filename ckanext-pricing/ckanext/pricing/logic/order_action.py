@@ -23,6 +23,8 @@ from ckan.types import Context, DataDict
 
 from ckanext.pricing import access, orders, payments, rules
 from ckanext.pricing.logic import schema
+from ckanext.pricing.logic.util import site_context as _site_context
+from ckanext.pricing.logic.util import validate as _validate
 from ckanext.pricing.model import Entitlement, Order, SellerAccount, StripeEvent
 from ckanext.pricing.orders import Effect, Fact, Kind, State
 
@@ -41,20 +43,10 @@ __all__ = [
 ]
 
 
-def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
-    data, errors = tk.navl_validate(data_dict, schema_, context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
-
 
 def _now() -> dt.datetime:
     return dt.datetime.utcnow()
 
-
-def _site_context() -> Context:
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    return {"user": site_user, "ignore_auth": True, "use_cache": False}
 
 
 def _user(context: Context) -> Optional[model.User]:
