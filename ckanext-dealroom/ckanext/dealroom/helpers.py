@@ -1,0 +1,73 @@
+"""Template helpers of the deal room (all prefixed ``dealroom_``)."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.dealroom.model import ClosedDataset, Room
+
+__all__ = ["dealroom_system_text", "dealroom_state_label", "dealroom_stories",
+           "dealroom_is_closed", "dealroom_waiting_count", "dealroom_default_currency",
+           "dealroom_licence_ids"]
+
+
+def dealroom_system_text(body: str) -> str:
+    texts = {
+        "system:create": tk._("The buyer asked for the data."),
+        "system:accept_request": tk._("The seller agreed to negotiate."),
+        "system:decline": tk._("The seller declined."),
+        "system:withdraw": tk._("The request was withdrawn."),
+        "system:offer": tk._("An offer was made."),
+        "system:counter_offer": tk._("A counter-offer was made."),
+        "system:accept_offer": tk._("The offer was accepted: the contract is made."),
+        "system:activate": tk._("Access is open."),
+        "system:revoke": tk._("The seller ended the deal."),
+        "system:expire": tk._("The deal expired."),
+    }
+    return texts.get(body, body)
+
+
+def dealroom_state_label(state: str) -> str:
+    return {
+        "requested": tk._("Requested"), "open": tk._("Negotiating"), "declined": tk._("Declined"),
+        "agreed": tk._("Agreed, awaiting payment"), "active": tk._("Active"), "expired": tk._("Expired"),
+        "revoked": tk._("Revoked"), "withdrawn": tk._("Withdrawn"),
+    }.get(state, state)
+
+
+def dealroom_stories(package_id: str) -> list[dict[str, Any]]:
+    """Use cases both parties agreed to publish, for the dataset page."""
+    rooms = (model.Session.query(Room)
+             .filter(Room.package_id == package_id, Room.story_buyer.is_(True), Room.story_seller.is_(True),
+                     Room.state.in_(["agreed", "active", "expired"]))
+             .order_by(Room.updated.desc()).limit(10))
+    out = []
+    for room in rooms:
+        org = model.Group.get(room.buyer_org_id) if room.buyer_org_id else None
+        out.append({"use_case": room.use_case, "buyer": org.title if org else None,
+                    "date": room.created.date().isoformat()})
+    return out
+
+
+def dealroom_is_closed(package_id: str) -> bool:
+    return model.Session.query(ClosedDataset).get(package_id) is not None
+
+
+def dealroom_waiting_count() -> int:
+    """Rooms in which the logged-in user's side has something to do."""
+    if not tk.current_user or not tk.current_user.is_authenticated:
+        return 0
+    rooms = tk.get_action("dealroom_list")({"user": tk.current_user.name}, {})
+    return sum(1 for r in rooms if (r["state"] == "requested" and r["your_side"] == "seller")
+               or (r["state"] == "agreed" and r["your_side"] == "seller"))
+
+
+def dealroom_default_currency() -> str:
+    return tk.config.get("ckanext.pricing.default_currency")
+
+
+def dealroom_licence_ids() -> list[str]:
+    from ckanext.pricing.licences import LICENCES
+    return list(LICENCES)

@@ -1,0 +1,513 @@
+"""Actions of the deal room.
+
+Every action that names a room first finds it for the caller: anyone who is not a party
+(the buyer side, the seller organisation's admins and editors, sysadmins) gets "not
+found", never "not allowed", so that a room's existence does not leak. Then it checks
+access, validates, applies the rules of :mod:`ckanext.dealroom.states` and persists, with
+an audit entry and a system message for every transition.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Optional
+
+import sqlalchemy as sa
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Context, DataDict
+
+from ckanext.dealroom import access, contracts, states, storage
+from ckanext.dealroom.logic import schema
+from ckanext.dealroom.model import (Attachment, Audit, ClosedDataset, Contract, Message, Offer,
+                                    Room, iso)
+from ckanext.dealroom.states import Side, State
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "dealroom_create", "dealroom_show", "dealroom_list", "dealroom_accept_request",
+    "dealroom_decline", "dealroom_withdraw", "dealroom_message_create", "dealroom_offer_create",
+    "dealroom_offer_accept", "dealroom_mark_paid", "dealroom_contract_show", "dealroom_revoke",
+    "dealroom_story_consent", "dealroom_attachment_show", "dealroom_dataset_close",
+]
+
+
+def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
+    data, errors = tk.navl_validate(data_dict, schema_, context)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.utcnow()
+
+
+def _site() -> Context:
+    name = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    return {"user": name, "ignore_auth": True, "defer_commit": True}
+
+
+def _room(context: Context, room_id: str, *, lock: bool = False) -> tuple[Room, Side]:
+    """The room and the caller's side; "not found" for anyone who is not a party."""
+    room = Room.get(room_id, lock=lock)
+    side = access.side_of(context.get("user"), room) if room is not None else None
+    if room is None or side is None:
+        raise tk.ObjectNotFound(tk._("Deal room not found"))
+    return room, side
+
+
+def _move(room: Room, action: str, side: Side, actor: Optional[str], *, reason: Optional[str] = None) -> None:
+    try:
+        target = states.next_state(State(room.state), action, side)
+    except states.TransitionError as error:
+        raise tk.ValidationError({"state": [str(error)]}) from None
+    model.Session.add(Audit(room_id=room.id, actor_id=actor, action=action,
+                            from_state=room.state, to_state=target.value, at=_now()))
+    model.Session.add(Message(room_id=room.id, author_id=None, body=f"system:{action}", created=_now()))
+    room.state, room.updated = target.value, _now()
+    if reason is not None:
+        room.reason = reason
+
+
+def _pkg(package_id: str) -> dict[str, Any]:
+    return tk.get_action("package_show")({"ignore_auth": True, "user": ""}, {"id": package_id})
+
+
+def _name(table: Any, object_id: Optional[str]) -> Optional[dict[str, Any]]:
+    obj = table.get(object_id) if object_id else None
+    if obj is None:
+        return None
+    return {"id": obj.id, "name": obj.name,
+            "title": getattr(obj, "title", None) or getattr(obj, "display_name", None) or obj.name}
+
+
+def _room_dict(room: Room, side: Side, *, full: bool = True) -> dict[str, Any]:
+    pkg = model.Package.get(room.package_id)
+    out: dict[str, Any] = {
+        "id": room.id, "state": room.state, "deal_type": room.deal_type, "use_case": room.use_case,
+        "intended_use": room.intended_use, "resource_ids": list(room.resource_ids or []),
+        "period_months": room.period_months, "reason": room.reason,
+        "dataset": {"id": pkg.id, "name": pkg.name, "title": pkg.title} if pkg else None,
+        "seller": _name(model.Group, room.seller_org_id), "buyer": _name(model.User, room.buyer_user_id),
+        "buyer_org": _name(model.Group, room.buyer_org_id), "your_side": side.value,
+        "story": {"buyer": room.story_buyer, "seller": room.story_seller,
+                  "published": room.story_buyer and room.story_seller},
+        "created": iso(room.created), "updated": iso(room.updated),
+        "actions": states.allowed_actions(State(room.state), side),
+    }
+    if not full:
+        return out
+    offers = model.Session.query(Offer).filter(Offer.room_id == room.id).order_by(Offer.version).all()
+    out["offers"] = [o.dictize() for o in offers]
+    live = [o for o in offers if o.state == "live"]
+    out["latest_offer"] = live[-1].dictize() if live else None
+    attachments: dict[str, list[dict[str, Any]]] = {}
+    for a in model.Session.query(Attachment).filter(Attachment.room_id == room.id):
+        attachments.setdefault(a.message_id, []).append(
+            {"id": a.id, "filename": a.filename, "media_type": a.media_type, "size": a.size, "sha256": a.sha256})
+    out["messages"] = [
+        {"id": m.id, "author": _name(model.User, m.author_id), "system": m.author_id is None,
+         "body": m.body, "created": iso(m.created), "attachments": attachments.get(m.id, [])}
+        for m in model.Session.query(Message).filter(Message.room_id == room.id).order_by(Message.created)]
+    out["audit"] = [
+        {"action": a.action, "from_state": a.from_state, "to_state": a.to_state,
+         "actor": _name(model.User, a.actor_id), "at": iso(a.at)}
+        for a in model.Session.query(Audit).filter(Audit.room_id == room.id).order_by(Audit.at, Audit.id)]
+    contract = model.Session.query(Contract).filter(Contract.room_id == room.id).first()
+    out["contract"] = contract.dictize() if contract else None
+    return out
+
+
+# --- opening a room ------------------------------------------------------------------------
+
+def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Ask the seller for a dataset, around a use case.
+
+    :param package_id: a ``priced`` or ``on_request`` dataset
+    :param use_case: what the data is for (required)
+    :param intended_use: more detail (optional)
+    :param buyer_org: the organisation buying (one the caller edits; optional)
+    :param resource_ids: the resources wanted (default: all locked ones)
+    :param period_months: the period wanted (optional)
+    :param deal_type: ``sale`` (default) or ``donation`` (free, public-interest use)
+    """
+    tk.check_access("dealroom_create", context, data_dict)
+    data = _validate(data_dict, schema.create(), context)
+    user = context.get("user")
+    uid = access.user_id(user)
+    try:
+        tk.check_access("package_show", {"user": user}, {"id": data["package_id"]})
+    except tk.NotAuthorized:
+        raise tk.ObjectNotFound(tk._("Dataset not found")) from None
+    pkg = _pkg(data["package_id"])
+    if access.edits(pkg.get("owner_org"), user):
+        raise tk.ValidationError({"package_id": [tk._("You publish this dataset: you cannot ask yourself for it")]})
+    if (pkg.get("access_tier") or "open") == "open":
+        raise tk.ValidationError({"package_id": [tk._("This dataset is open: download it, no deal needed")]})
+    if model.Session.query(ClosedDataset).get(pkg["id"]) is not None:
+        raise tk.ValidationError({"package_id": [tk._("The seller takes no new requests for this dataset")]})
+    buyer_org_id = None
+    if data.get("buyer_org"):
+        org = model.Group.get(data["buyer_org"])
+        if org is None or not org.is_organization or not access.edits(org.id, user):
+            raise tk.ValidationError({"buyer_org": [tk._("Choose an organisation you are an editor or admin of")]})
+        buyer_org_id = org.id
+    from ckanext.pricing import access as pricing_access, rules as pricing_rules
+    blocked = pricing_access.blocked_organization_ids(pkg["id"])
+    mine = {buyer_org_id} if buyer_org_id else set(pricing_access.viewer_for(user).organization_ids)
+    if blocked & mine:
+        raise tk.ValidationError({"package_id": [tk._("The seller does not deal with your organisation for this dataset")]})
+    locked = {r["id"] for r in pkg["resources"] if pricing_rules.is_locked(pkg.get("access_tier"), r)}
+    wanted = set(data.get("resource_ids") or [])
+    if wanted - locked:
+        raise tk.ValidationError({"resource_ids": [tk._("Not a locked resource of this dataset: {}").format(
+            ", ".join(sorted(wanted - locked)))]})
+    period = data.get("period_months")
+    if period is not None and not 1 <= period <= 120:
+        raise tk.ValidationError({"period_months": [tk._("Between 1 and 120 months")]})
+    existing = model.Session.query(Room).filter(
+        Room.package_id == pkg["id"], Room.buyer_user_id == uid,
+        Room.state.in_([State.REQUESTED.value, State.OPEN.value, State.AGREED.value])).first()
+    if existing is not None:
+        raise tk.ValidationError({"package_id": [tk._("You already have a deal room for this dataset")],
+                                  "room_id": [existing.id]})
+    now = _now()
+    room = Room(package_id=pkg["id"], seller_org_id=pkg["owner_org"], buyer_user_id=uid,
+                buyer_org_id=buyer_org_id, deal_type=data["deal_type"], use_case=data["use_case"],
+                intended_use=data.get("intended_use"), resource_ids=sorted(wanted),
+                period_months=period, state=State.REQUESTED.value, story_buyer=False,
+                story_seller=False, created=now, updated=now)
+    model.Session.add(room)
+    model.Session.flush()
+    model.Session.add(Audit(room_id=room.id, actor_id=uid, action="create", from_state=None,
+                            to_state=State.REQUESTED.value, at=now))
+    model.Session.add(Message(room_id=room.id, author_id=None, body="system:create", created=now))
+    model.repo.commit()
+    tk.enqueue_job("ckanext.dealroom.jobs.notify_sellers", [room.id], title=f"dealroom notify {room.id}")
+    return _room_dict(room, Side.BUYER)
+
+
+@tk.side_effect_free
+def dealroom_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """A room with its offers, messages, attachments, audit trail and contract.
+
+    :param id: the room
+    """
+    data = _validate(data_dict, schema.room(), context)
+    room, side = _room(context, data["id"])
+    tk.check_access("dealroom_show", context, {"id": room.id})
+    return _room_dict(room, side)
+
+
+@tk.side_effect_free
+def dealroom_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """The caller's rooms, as buyer and as seller, most recently active first.
+
+    :param role: ``buyer`` or ``seller`` (default: both)
+    """
+    tk.check_access("dealroom_list", context, data_dict)
+    data = _validate(data_dict, schema.room_list(), context)
+    user = context.get("user")
+    uid = access.user_id(user)
+    orgs = [o["id"] for o in tk.get_action("organization_list_for_user")(
+        {"user": user}, {"permission": "create_dataset"})]
+    clauses = []
+    if data.get("role") in (None, "buyer"):
+        clauses.append(Room.buyer_user_id == uid)
+        if orgs:
+            clauses.append(Room.buyer_org_id.in_(orgs))
+    if data.get("role") in (None, "seller") and orgs:
+        clauses.append(Room.seller_org_id.in_(orgs))
+    if not clauses:
+        return []
+    rooms = model.Session.query(Room).filter(sa.or_(*clauses)).order_by(Room.updated.desc()).limit(500)
+    out = []
+    for room in rooms:
+        side = access.side_of(user, room)
+        if side is not None:
+            out.append(_room_dict(room, side, full=False))
+    return out
+
+
+# --- transitions -----------------------------------------------------------------------------
+
+def _transition(context: Context, data_dict: DataDict, action: str, schema_: Any) -> dict[str, Any]:
+    data = _validate(data_dict, schema_, context)
+    room, side = _room(context, data["id"], lock=True)
+    tk.check_access(f"dealroom_{action}", context, {"id": room.id})
+    _move(room, action, side, access.user_id(context.get("user")), reason=data.get("reason"))
+    model.repo.commit()
+    return _room_dict(room, side)
+
+
+def dealroom_accept_request(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The seller agrees to negotiate. :param id: the room"""
+    return _transition(context, data_dict, "accept_request", schema.room())
+
+
+def dealroom_decline(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The seller declines (with a reason the buyer sees). :param id: :param reason:"""
+    return _transition(context, data_dict, "decline", schema.room_with_reason())
+
+
+def dealroom_withdraw(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Either party walks away before agreement. :param id: :param reason: (optional)"""
+    return _transition(context, data_dict, "withdraw", schema.room())
+
+
+def dealroom_message_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """A message in the room, optionally with one attachment (e.g. an NDA).
+
+    :param id: the room
+    :param body: the text
+    :param upload: a file (PDF, Word, OpenDocument, Excel, text, CSV, PNG, JPEG; at most
+        ``ckanext.dealroom.max_attachment_size`` MB)
+    """
+    data = _validate(data_dict, schema.message(), context)
+    room, side = _room(context, data["id"])
+    tk.check_access("dealroom_message_create", context, {"id": room.id})
+    if State(room.state) in states.FINAL:
+        raise tk.ValidationError({"state": [tk._("This room is closed")]})
+    upload = data_dict.get("upload")
+    tmp = None
+    if upload is not None and getattr(upload, "filename", None):
+        max_bytes = tk.config.get("ckanext.dealroom.max_attachment_size") * 1024 * 1024
+        stream = getattr(upload, "stream", None) or getattr(upload, "file", None) or upload
+        tmp, head, size, digest = storage.receive(stream, max_bytes)
+        try:
+            ext, media_type = contracts.check_attachment(upload.filename, head, size, max_bytes)
+        except ValueError as error:
+            storage.discard(tmp)
+            raise tk.ValidationError({"upload": [tk._(str(error))]}) from None
+    elif upload not in (None, ""):
+        raise tk.ValidationError({"upload": [tk._("Send the attachment as a file upload")]})
+    message = Message(room_id=room.id, author_id=access.user_id(context.get("user")),
+                      body=data["body"], created=_now())
+    model.Session.add(message)
+    model.Session.flush()
+    if tmp is not None:
+        filename = upload.filename.replace("/", "_").replace("\\", "_")[-200:]
+        attachment = Attachment(room_id=room.id, message_id=message.id, filename=filename,
+                                media_type=media_type, size=size, sha256=digest, created=_now())
+        model.Session.add(attachment)
+        model.Session.flush()
+        storage.keep(tmp, room.id, attachment.id)
+    room.updated = _now()
+    model.repo.commit()
+    return {"id": message.id, "room_id": room.id}
+
+
+def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Propose terms in an open room; the previous live offer is superseded.
+
+    :param id: the room
+    :param amount: price in minor units (0 only for a data donation)
+    :param currency: ISO code (default: the portal's default currency)
+    :param period_months: how long access lasts (optional: no end)
+    :param resource_ids: the resources covered (default: the room's)
+    :param licence: a licence template id
+    :param clauses: custom clauses (optional)
+    :param dpa_required: whether a data processing agreement is required
+    """
+    data = _validate(data_dict, schema.offer(), context)
+    room, side = _room(context, data["id"], lock=True)
+    tk.check_access("dealroom_offer_create", context, {"id": room.id})
+    try:
+        states.check_new_offer(State(room.state))
+    except states.TransitionError as error:
+        raise tk.ValidationError({"state": [str(error)]}) from None
+    from ckanext.pricing.licences import LICENCES
+    errors: dict[str, list[str]] = {}
+    try:
+        amount = contracts.parse_amount(data["amount"], allow_zero=room.deal_type == "donation")
+        if room.deal_type == "donation" and amount != 0:
+            errors["amount"] = [tk._("A data donation is free: the price must be 0")]
+    except ValueError as error:
+        errors["amount"] = [tk._(str(error))]
+    currency = (data.get("currency") or tk.config.get("ckanext.pricing.default_currency")).upper()
+    if currency not in tk.config.get("ckanext.pricing.currencies"):
+        errors["currency"] = [tk._("Currency must be one of: {}").format(", ".join(tk.config.get("ckanext.pricing.currencies")))]
+    if data["licence"] not in LICENCES:
+        errors["licence"] = [tk._("Licence must be one of: {}").format(", ".join(LICENCES))]
+    period = data.get("period_months")
+    if period is not None and not 1 <= period <= 120:
+        errors["period_months"] = [tk._("Between 1 and 120 months")]
+    if errors:
+        raise tk.ValidationError(errors)
+    previous = model.Session.query(sa.func.max(Offer.version)).filter(Offer.room_id == room.id).scalar() or 0
+    model.Session.query(Offer).filter(Offer.room_id == room.id, Offer.state == "live").update(
+        {"state": "superseded"}, synchronize_session=False)
+    offer = Offer(room_id=room.id, version=previous + 1, side=side.value,
+                  author_id=access.user_id(context.get("user")), amount=amount, currency=currency,
+                  period_months=period, resource_ids=sorted(data.get("resource_ids") or room.resource_ids or []),
+                  licence=data["licence"], clauses=data.get("clauses"),
+                  dpa_required=bool(data.get("dpa_required")), state="live", created=_now())
+    model.Session.add(offer)
+    model.Session.add(Message(room_id=room.id, author_id=None,
+                              body="system:offer" if previous == 0 else "system:counter_offer", created=_now()))
+    room.updated = _now()
+    model.repo.commit()
+    return offer.dictize()
+
+
+def _terms(room: Room, offer: Offer, accepted_by: str, at: dt.datetime) -> dict[str, Any]:
+    from ckanext.pricing.licences import LICENCES
+    pkg = model.Package.get(room.package_id)
+    licence = LICENCES.get(offer.licence, {})
+    return {
+        "room_id": room.id, "deal_type": room.deal_type, "use_case": room.use_case,
+        "dataset": {"id": pkg.id, "name": pkg.name, "title": pkg.title},
+        "seller": _name(model.Group, room.seller_org_id),
+        "buyer": {"user": _name(model.User, room.buyer_user_id), "organization": _name(model.Group, room.buyer_org_id)},
+        "offer": {"id": offer.id, "version": offer.version, "proposed_by": offer.side,
+                  "amount": offer.amount, "currency": offer.currency, "period_months": offer.period_months,
+                  "resource_ids": list(offer.resource_ids or []), "licence": offer.licence,
+                  "licence_text": licence, "clauses": offer.clauses, "dpa_required": offer.dpa_required},
+        "accepted_by": accepted_by, "accepted_at": at.replace(microsecond=0).isoformat() + "Z",
+    }
+
+
+def dealroom_offer_accept(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The counterparty accepts the latest live offer: a contract is made, with the
+    SHA-256 of its canonical JSON. A free deal (data donation) opens access at once.
+
+    :param id: the room
+    :param offer_id: the offer
+    """
+    data = _validate(data_dict, schema.offer_accept(), context)
+    room, side = _room(context, data["id"], lock=True)  # concurrent accepts queue here
+    tk.check_access("dealroom_offer_accept", context, {"id": room.id})
+    offers = model.Session.query(Offer).filter(Offer.room_id == room.id).all()
+    refs = [states.OfferRef(o.id, o.version, Side(o.side), o.state) for o in offers]
+    try:
+        states.check_accept(State(room.state), refs, data["offer_id"], side)
+    except states.TransitionError as error:
+        raise tk.ValidationError({"offer_id": [str(error)]}) from None
+    offer = next(o for o in offers if o.id == data["offer_id"])
+    uid = access.user_id(context.get("user"))
+    now = _now()
+    _move(room, "accept_offer", side, uid)
+    offer.state = "accepted"
+    terms = _terms(room, offer, uid or "", now)
+    contract = Contract(room_id=room.id, offer_id=offer.id, terms=terms, sha256=contracts.fingerprint(terms),
+                        accepted_by=uid, accepted_at=now)
+    model.Session.add(contract)
+    if offer.amount == 0:
+        contract.payment, contract.paid_at = "free", now
+        _activate(room, offer, uid)
+    model.repo.commit()
+    return contract.dictize()
+
+
+def _activate(room: Room, offer: Offer, actor: Optional[str]) -> None:
+    _move(room, "activate", Side.SELLER, actor)
+    now = _now()
+    until = None
+    if offer.period_months:
+        from ckanext.pricing.orders import add_months
+        until = add_months(now, offer.period_months)
+    entitlement = tk.get_action("pricing_entitlement_grant")(_site(), {
+        "package_id": room.package_id,
+        "holder_type": "organization" if room.buyer_org_id else "user",
+        "holder": room.buyer_org_id or room.buyer_user_id,
+        "resource_ids": list(offer.resource_ids or []), "valid_from": now.isoformat(),
+        **({"valid_until": until.isoformat()} if until else {}),
+        "source": "deal", "source_ref": room.id})
+    room.entitlement_id = entitlement["id"]
+
+
+def dealroom_mark_paid(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The seller confirms payment of an invoiced deal: access opens for the agreed
+    period and resources. :param id: the room"""
+    data = _validate(data_dict, schema.room(), context)
+    room, side = _room(context, data["id"], lock=True)
+    tk.check_access("dealroom_mark_paid", context, {"id": room.id})
+    contract = model.Session.query(Contract).filter(Contract.room_id == room.id).first()
+    if contract is None or room.state != State.AGREED.value:
+        raise tk.ValidationError({"state": [tk._("Only an agreed deal can be marked paid")]})
+    offer = model.Session.query(Offer).get(contract.offer_id)
+    contract.payment, contract.paid_at = "invoice", _now()
+    _activate(room, offer, access.user_id(context.get("user")))
+    model.repo.commit()
+    return _room_dict(room, side)
+
+
+@tk.side_effect_free
+def dealroom_contract_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The contract of an agreed room, with its SHA-256. :param id: the room"""
+    data = _validate(data_dict, schema.room(), context)
+    room, _side = _room(context, data["id"])
+    tk.check_access("dealroom_contract_show", context, {"id": room.id})
+    contract = model.Session.query(Contract).filter(Contract.room_id == room.id).first()
+    if contract is None:
+        raise tk.ObjectNotFound(tk._("No contract yet: the parties have not agreed"))
+    return contract.dictize()
+
+
+def dealroom_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The seller ends an agreed or active deal; access ends now and the buyer sees the
+    reason. :param id: the room :param reason: why (required)"""
+    data = _validate(data_dict, schema.room_with_reason(), context)
+    room, side = _room(context, data["id"], lock=True)
+    tk.check_access("dealroom_revoke", context, {"id": room.id})
+    _move(room, "revoke", side, access.user_id(context.get("user")), reason=data["reason"])
+    if room.entitlement_id:
+        tk.get_action("pricing_entitlement_revoke")(_site(), {"id": room.entitlement_id, "reason": data["reason"]})
+    model.repo.commit()
+    return _room_dict(room, side)
+
+
+def dealroom_story_consent(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Consent (or not) to show the agreed use case on the dataset page; it is shown once
+    both parties consent. :param id: the room :param consent: true or false"""
+    data = _validate(data_dict, schema.story(), context)
+    room, side = _room(context, data["id"])
+    tk.check_access("dealroom_story_consent", context, {"id": room.id})
+    if side is Side.BUYER:
+        room.story_buyer = bool(data["consent"])
+    else:
+        room.story_seller = bool(data["consent"])
+    room.updated = _now()
+    model.repo.commit()
+    return _room_dict(room, side, full=False)
+
+
+@tk.side_effect_free
+def dealroom_attachment_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """An attachment's details and where the file is, for the room's parties.
+
+    :param id: the room
+    :param attachment_id: the attachment
+    """
+    data = _validate(data_dict, schema.attachment(), context)
+    room, _side = _room(context, data["id"])
+    tk.check_access("dealroom_attachment_show", context, {"id": room.id})
+    attachment = model.Session.query(Attachment).filter(
+        Attachment.id == data["attachment_id"], Attachment.room_id == room.id).first()
+    if attachment is None:
+        raise tk.ObjectNotFound(tk._("Attachment not found"))
+    return {"id": attachment.id, "filename": attachment.filename, "media_type": attachment.media_type,
+            "size": attachment.size, "sha256": attachment.sha256,
+            "path": storage.path(room.id, attachment.id)}
+
+
+def dealroom_dataset_close(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Close (or reopen) a dataset to new deal rooms. Rooms already open carry on.
+
+    :param package_id: the dataset
+    :param closed: true to close, false to reopen
+    """
+    data = _validate(data_dict, schema.dataset_close(), context)
+    tk.check_access("dealroom_dataset_close", context, data)
+    pkg = model.Package.get(data["package_id"])
+    row = model.Session.query(ClosedDataset).get(pkg.id)
+    if data["closed"] and row is None:
+        model.Session.add(ClosedDataset(package_id=pkg.id, closed_by=access.user_id(context.get("user")),
+                                        created=_now()))
+    elif not data["closed"] and row is not None:
+        model.Session.delete(row)
+    model.repo.commit()
+    return {"package_id": pkg.id, "closed": bool(data["closed"])}
