@@ -50,6 +50,9 @@ setup(
             "dealroom = ckanext.dealroom.plugin:DealroomPlugin",
             "gdprcheck = ckanext.gdprcheck.plugin:GdprcheckPlugin",
         ],
+        "ckan.rdf.profiles": [
+            "gdprcheck = ckanext.gdprcheck.dcat:GdprcheckProfile",
+        ],
         "babel.extractors": [
             "ckan = ckan.lib.extract:extract_ckan",
         ],

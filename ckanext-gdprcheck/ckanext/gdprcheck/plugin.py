@@ -1,9 +1,80 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
+from ckan.types import Context
+
+from ckanext.gdprcheck import jobs, status
+
+_LABELS = {"complete": "GDPR checklist complete", "incomplete": "GDPR checklist incomplete",
+           "blocked": "GDPR checklist blocked"}
 
 
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.validators
+@tk.blanket.helpers
 @tk.blanket.config_declarations
-class GdprcheckPlugin(p.SingletonPlugin):
-    """A GDPR checklist on every dataset and a personal-data scanner for uploads."""
+class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
+    """GDPR checklist metadata, a publishing gate and a personal-data scanner."""
+
+    p.implements(p.IConfigurer)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.ITranslation)
+
+    def update_config(self, config: Any) -> None:
+        tk.add_template_directory(config, "templates")
+
+    # The status is a search facet; it is computed from the checklist and the scans.
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        try:
+            validated = json.loads(pkg_dict.get("validated_data_dict") or "{}")
+        except ValueError:
+            validated = {}
+        validated.setdefault("id", pkg_dict.get("id"))
+        pkg_dict["gdprcheck_status"] = status.evaluate(validated).status
+        if pkg_dict.get("validated_data_dict"):
+            # Search results are read from this copy: they show the badge without a query.
+            validated["gdprcheck_status"] = pkg_dict["gdprcheck_status"]
+            pkg_dict["validated_data_dict"] = json.dumps(validated)
+        return pkg_dict
+
+    def after_dataset_search(self, search_results: dict[str, Any], search_params: dict[str, Any]) -> dict[str, Any]:
+        facet = (search_results.get("search_facets") or {}).get("gdprcheck_status")
+        for item in (facet or {}).get("items", []):
+            item["display_name"] = tk._(_LABELS.get(item["name"], item["name"]))
+        return search_results
+
+    def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        facets_dict["gdprcheck_status"] = tk._("GDPR checklist")
+        return facets_dict
+
+    def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
+                            package_type: str | None) -> dict[str, Any]:
+        return self.dataset_facets(facets_dict, package_type or "dataset")
+
+    # Every new or changed CSV, TSV, XLSX or JSON file is scanned in the background.
+    def after_dataset_create(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        self._queue_scans(pkg_dict)
+
+    def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        self._queue_scans(pkg_dict)
+
+    def after_resource_create(self, context: Context, resource: dict[str, Any]) -> None:
+        jobs.enqueue(resource["id"], resource["package_id"], resource=resource)
+
+    def after_resource_update(self, context: Context, resource: dict[str, Any]) -> None:
+        jobs.enqueue(resource["id"], resource["package_id"], resource=resource)
+
+    @staticmethod
+    def _queue_scans(pkg_dict: dict[str, Any]) -> None:
+        for resource in pkg_dict.get("resources") or []:
+            if resource.get("id"):
+                jobs.enqueue(resource["id"], pkg_dict["id"], resource=resource)
+

@@ -1,0 +1,170 @@
+"""The GDPR checklist: its fields, and what makes it complete, incomplete or blocked.
+Pure rules, no CKAN import.
+
+Messages are plain language for publishers who are not lawyers. Field names are the
+dataset fields of the suite's schema (``gdpr_*``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+PERSONAL_DATA = ("none", "anonymised", "pseudonymised", "personal")
+# DCAT-AP-DK personal-data categories
+CATEGORIES = ("NonPersonal", "General", "Sensitive", "CivilRegistrationNumber", "CriminalOffences")
+LEGAL_BASES = ("6.1.a", "6.1.b", "6.1.c", "6.1.d", "6.1.e", "6.1.f")
+ART9_CONDITIONS = ("9.2.a", "9.2.b", "9.2.c", "9.2.d", "9.2.e", "9.2.f", "9.2.g", "9.2.h", "9.2.i", "9.2.j")
+DPIA = ("done", "not_required", "planned")
+YES_NO = ("yes", "no")
+DECLARED_BY = ("publisher", "source")
+
+COMPLETE, INCOMPLETE, BLOCKED = "complete", "incomplete", "blocked"
+
+FIELDS = (
+    "gdpr_personal_data", "gdpr_category", "gdpr_data_subjects", "gdpr_special_categories",
+    "gdpr_art9_condition", "gdpr_legal_basis", "gdpr_purpose", "gdpr_controller", "gdpr_dpo_contact",
+    "gdpr_technique", "gdpr_residual_risk", "gdpr_min_cell_count", "gdpr_temporal_granularity",
+    "gdpr_retention", "gdpr_dpia", "gdpr_dpia_link", "gdpr_transfers", "gdpr_rights_contact",
+    "gdpr_declared_by",
+)
+CHOICES: dict[str, tuple[str, ...]] = {
+    "gdpr_personal_data": PERSONAL_DATA, "gdpr_category": CATEGORIES, "gdpr_legal_basis": LEGAL_BASES,
+    "gdpr_special_categories": YES_NO, "gdpr_art9_condition": ART9_CONDITIONS, "gdpr_dpia": DPIA,
+    "gdpr_transfers": YES_NO, "gdpr_declared_by": DECLARED_BY,
+}
+
+MISSING_TEXT = {
+    "gdpr_personal_data": "Say whether the data contains personal data",
+    "gdpr_legal_basis": "Give the legal basis for processing (Art. 6(1))",
+    "gdpr_purpose": "Describe the purpose of processing",
+    "gdpr_controller": "Name the data controller",
+    "gdpr_dpia": "Say whether a data protection impact assessment (Art. 35) was done",
+    "gdpr_technique": "Describe the anonymisation or pseudonymisation technique",
+    "gdpr_min_cell_count": "Give the smallest group size (k) in the aggregated data",
+    "gdpr_art9_condition": "Give the Art. 9(2) condition for special categories of data",
+    "gdpr_category": "Choose the personal-data category",
+}
+
+
+@dataclass(frozen=True)
+class Status:
+    status: str  # complete | incomplete | blocked
+    missing: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    field_errors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "missing": list(self.missing),
+                "missing_text": [MISSING_TEXT.get(m, m) for m in self.missing],
+                "reasons": list(self.reasons),
+                "field_errors": {k: list(v) for k, v in self.field_errors.items()}}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def field_errors(answers: Mapping[str, Any], *, min_cell_count: int) -> dict[str, list[str]]:
+    """Answers that contradict each other or are not among the choices."""
+    errors: dict[str, list[str]] = {}
+
+    def err(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    for name, choices in CHOICES.items():
+        value = answers.get(name)
+        if not _blank(value) and value not in choices:
+            err(name, "Choose one of: " + ", ".join(choices))
+    k = answers.get("gdpr_min_cell_count")
+    if not _blank(k) and (_int(k) is None or _int(k) < 1):  # type: ignore[operator]
+        err("gdpr_min_cell_count", "The smallest group size must be a whole number of at least 1")
+    personal = answers.get("gdpr_personal_data")
+    category = answers.get("gdpr_category")
+    if personal == "none" and not _blank(category) and category != "NonPersonal":
+        err("gdpr_category", "You said the data has no personal data, so the category must be NonPersonal")
+    if personal == "none" and answers.get("gdpr_special_categories") == "yes":
+        err("gdpr_special_categories", "Data without personal data cannot hold special categories of personal data")
+    if personal in ("personal", "pseudonymised") and category == "NonPersonal":
+        err("gdpr_category", "Personal or pseudonymised data needs a personal-data category other than NonPersonal")
+    if personal == "anonymised" and _int(k) is not None and _int(k) < min_cell_count:  # type: ignore[operator]
+        err("gdpr_min_cell_count",
+            f"Groups smaller than {min_cell_count} can identify people: aggregate further or mark the data as personal")
+    if answers.get("gdpr_special_categories") != "yes" and not _blank(answers.get("gdpr_art9_condition")):
+        err("gdpr_art9_condition", "An Art. 9(2) condition only applies to special categories of data")
+    return errors
+
+
+def evaluate(answers: Mapping[str, Any], *, access_tier: str | None, min_cell_count: int,
+             scan_findings: Iterable[str] = ()) -> Status:
+    """The checklist's status. ``scan_findings`` names the personal-data detectors the
+    scanner found in the dataset's files (high-confidence ones)."""
+    errors = field_errors(answers, min_cell_count=min_cell_count)
+    missing: list[str] = []
+    reasons: list[str] = []
+    personal = answers.get("gdpr_personal_data")
+    tier = access_tier or "open"
+    if _blank(personal):
+        missing.append("gdpr_personal_data")
+    if personal in ("personal", "pseudonymised"):
+        for name in ("gdpr_legal_basis", "gdpr_purpose", "gdpr_controller", "gdpr_dpia", "gdpr_category"):
+            if _blank(answers.get(name)):
+                missing.append(name)
+        if personal == "pseudonymised" and _blank(answers.get("gdpr_technique")):
+            missing.append("gdpr_technique")
+    if personal == "anonymised":
+        for name in ("gdpr_technique", "gdpr_min_cell_count"):
+            if _blank(answers.get(name)):
+                missing.append(name)
+    sensitive = answers.get("gdpr_category") in ("Sensitive", "CivilRegistrationNumber", "CriminalOffences") \
+        or answers.get("gdpr_special_categories") == "yes"
+    if sensitive and personal in ("personal", "pseudonymised"):
+        if _blank(answers.get("gdpr_legal_basis")):
+            reasons.append("CPR numbers, criminal offences and special categories need an explicit legal basis")
+        if answers.get("gdpr_special_categories") == "yes" and _blank(answers.get("gdpr_art9_condition")):
+            reasons.append("Special categories of data (Art. 9) need an Art. 9(2) condition")
+    if personal == "personal" and tier != "on_request":
+        reasons.append("Personal data cannot be open or sold off the shelf: offer it through a deal room "
+                       "(access 'on request') with a data processing agreement")
+    found = sorted(set(scan_findings))
+    if found and personal in (None, "", "none", "anonymised"):
+        reasons.append("The personal-data scan found " + ", ".join(found) +
+                       " in the files: check them, or change the answer about personal data")
+    if errors:
+        reasons.append("Some answers contradict each other")
+    if reasons:
+        return Status(BLOCKED, tuple(missing), tuple(reasons), {k: tuple(v) for k, v in errors.items()})
+    if missing:
+        return Status(INCOMPLETE, tuple(missing))
+    return Status(COMPLETE)
+
+
+def gate_errors(status: Status, *, public: bool, access_tier: str | None) -> dict[str, list[str]]:
+    """Field errors that keep a dataset from being public or for sale, given its status."""
+    if status.status == COMPLETE or not (public or (access_tier or "open") == "priced"):
+        return {}
+    errors: dict[str, list[str]] = {k: list(v) for k, v in status.field_errors.items()}
+    for name in status.missing:
+        errors.setdefault(name, []).append(MISSING_TEXT.get(name, "Required before publishing"))
+    if status.reasons:
+        errors.setdefault("gdpr_personal_data", []).extend(
+            r for r in status.reasons if r != "Some answers contradict each other")
+    errors.setdefault("private", []).append(
+        "The GDPR checklist must be complete before the dataset is public or for sale: "
+        "keep it private until then")
+    return errors
+
+
+def source_default() -> dict[str, str]:
+    """The checklist of an open dataset harvested from another portal: declared by the
+    source as holding no personal data."""
+    return {"gdpr_personal_data": "none", "gdpr_category": "NonPersonal", "gdpr_declared_by": "source"}

@@ -1,0 +1,105 @@
+"""The scan job: runs in the CKAN worker (RQ on Redis), never in a web request.
+
+Whatever a file holds (binary, a wrong encoding, ragged rows, one endless line, nothing),
+the job ends with a stored result or a stored error; it never raises. Raw values are
+never stored or logged: only detectors, columns, counts and masked examples.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from typing import IO, Any, Optional
+
+import requests
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.gdprcheck import scanner
+from ckanext.gdprcheck.model import Scan
+
+log = logging.getLogger(__name__)
+
+
+def format_of(resource: dict[str, Any]) -> Optional[str]:
+    """The scanner format of a resource, from its format field or its URL's extension."""
+    for candidate in ((resource.get("format") or "").lower(),
+                      os.path.splitext((resource.get("url") or "").split("?")[0])[1].lower().lstrip(".")):
+        if candidate in scanner.FORMATS:
+            return candidate
+    return None
+
+
+def source_of(resource: dict[str, Any]) -> str:
+    return "|".join(str(resource.get(k) or "") for k in ("url", "last_modified", "size", "url_type"))
+
+
+def enqueue(resource_id: str, package_id: str, *, force: bool = False,
+            resource: Optional[dict[str, Any]] = None) -> bool:
+    """Queue a scan when the resource is a scannable file whose URL or upload changed."""
+    if resource is None:
+        res = model.Resource.get(resource_id)
+        if res is None:
+            return False
+        resource = {"url": res.url, "format": res.format, "last_modified": res.last_modified,
+                    "size": res.size, "url_type": res.url_type}
+    if format_of(resource) is None:
+        return False
+    if not force:
+        previous = model.Session.query(Scan.source).filter(Scan.resource_id == resource_id).scalar()
+        if previous == source_of(resource):
+            return False
+    tk.enqueue_job(scan_resource, [resource_id], title=f"gdprcheck scan {resource_id}",
+                   rq_kwargs={"timeout": 3600})
+    return True
+
+
+def _open(resource: dict[str, Any]) -> IO[bytes]:
+    if resource.get("url_type") == "upload":
+        from ckan.lib.uploader import get_resource_uploader
+        return open(get_resource_uploader(resource).get_path(resource["id"]), "rb")
+    response = requests.get(resource["url"], stream=True, timeout=60)
+    response.raise_for_status()
+    response.raw.decode_content = True
+    return response.raw
+
+
+def scan_resource(resource_id: str) -> dict[str, Any]:
+    """Scan one resource and store what was found; reindex its dataset (the checklist
+    status in search results takes the findings into account)."""
+    site = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    try:
+        resource = tk.get_action("resource_show")({"user": site, "ignore_auth": True}, {"id": resource_id})
+    except tk.ObjectNotFound:
+        return {"resource_id": resource_id, "state": "gone"}
+    fmt = format_of(resource)
+    started = time.perf_counter()
+    state, message = "done", None
+    result = scanner.Result()
+    if fmt is None:
+        state, message = "skipped", "not a CSV, TSV, XLSX or JSON file"
+    else:
+        try:
+            with _open(resource) as stream:
+                result = scanner.scan(stream, fmt)
+            if result.skipped:
+                state, message = "skipped", result.skipped
+        except Exception as error:  # noqa: BLE001 - a bad file must never kill the worker
+            state, message = "error", f"could not read the file ({type(error).__name__})"
+            log.warning("gdprcheck: scan of resource %s failed: %s", resource_id, type(error).__name__)
+    row = model.Session.query(Scan).get(resource_id) or Scan(resource_id=resource_id)
+    row.package_id = resource["package_id"]
+    row.state, row.message = state, message
+    row.findings = [f.as_dict() for f in result.findings]
+    row.detected = sorted(result.detected)
+    row.bytes_scanned, row.rows, row.encoding = result.bytes_scanned, result.rows, result.encoding
+    row.seconds = round(time.perf_counter() - started, 3)
+    row.source = source_of(resource)
+    row.updated = dt.datetime.utcnow()
+    model.Session.add(row)
+    model.repo.commit()
+    from ckan.lib.search import rebuild
+    rebuild(resource["package_id"])
+    return row.dictize()

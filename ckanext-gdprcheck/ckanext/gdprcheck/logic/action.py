@@ -1,0 +1,83 @@
+"""Actions of the GDPR checklist and the personal-data scanner."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Context, DataDict
+
+from ckanext.gdprcheck import status
+from ckanext.gdprcheck.model import Scan
+
+__all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request"]
+
+_SCAN_REASON = "The personal-data scan found"
+
+
+def _validate(data_dict: DataDict, schema: dict[str, Any], context: Context) -> dict[str, Any]:
+    data, errors = tk.navl_validate(data_dict, schema, context)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data
+
+
+@tk.validator_args
+def _id_schema(not_empty: Any, unicode_safe: Any) -> dict[str, Any]:
+    return {"id": [not_empty, unicode_safe]}
+
+
+@tk.side_effect_free
+def gdprcheck_status_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """A dataset's checklist status: ``complete``, ``incomplete`` (with the missing items)
+    or ``blocked`` (with the reasons). Anyone who may see the dataset may ask; what the
+    scanner found is named only to its editors.
+
+    :param id: the dataset
+    """
+    data = _validate(data_dict, _id_schema(), context)
+    tk.check_access("gdprcheck_status_show", context, data)
+    pkg = tk.get_action("package_show")({"user": context.get("user")}, {"id": data["id"]})
+    result = status.evaluate(pkg).as_dict()
+    try:
+        tk.check_access("package_update", {"user": context.get("user")}, {"id": pkg["id"]})
+    except tk.NotAuthorized:
+        result["reasons"] = [tk._("The personal-data scan found something the publisher must check")
+                             if r.startswith(_SCAN_REASON) else r for r in result["reasons"]]
+    result["package_id"] = pkg["id"]
+    result["declared_by"] = pkg.get("gdpr_declared_by") or "publisher"
+    return result
+
+
+@tk.side_effect_free
+def gdprcheck_scan_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """What the scanner found in a resource: detector, column, count and masked examples
+    (never raw values). For the publisher's editors.
+
+    :param id: the resource
+    """
+    data = _validate(data_dict, _id_schema(), context)
+    resource = model.Resource.get(data["id"])
+    if resource is None:
+        raise tk.ObjectNotFound(tk._("Resource not found"))
+    tk.check_access("gdprcheck_scan_show", context, {"id": resource.id, "package_id": resource.package_id})
+    scan = model.Session.query(Scan).get(resource.id)
+    if scan is None:
+        return {"resource_id": resource.id, "package_id": resource.package_id, "state": "not scanned",
+                "findings": [], "detected": []}
+    return scan.dictize()
+
+
+def gdprcheck_scan_request(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Scan a resource again, in the background. For the publisher's editors.
+
+    :param id: the resource
+    """
+    data = _validate(data_dict, _id_schema(), context)
+    resource = model.Resource.get(data["id"])
+    if resource is None:
+        raise tk.ObjectNotFound(tk._("Resource not found"))
+    tk.check_access("gdprcheck_scan_request", context, {"id": resource.id, "package_id": resource.package_id})
+    from ckanext.gdprcheck import jobs
+    queued = jobs.enqueue(resource.id, resource.package_id, force=True)
+    return {"resource_id": resource.id, "queued": queued}

@@ -1,0 +1,28 @@
+"""Auth functions of the gdprcheck actions; the editor checks chain core's
+``package_update``."""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+from ckan.types import AuthResult, Context, DataDict
+
+__all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request"]
+
+
+@tk.auth_allow_anonymous_access
+def gdprcheck_status_show(context: Context, data_dict: DataDict) -> AuthResult:
+    try:
+        tk.check_access("package_show", context, {"id": data_dict.get("id")})
+    except tk.NotAuthorized:
+        return {"success": False, "msg": tk._("Dataset not found")}
+    return {"success": True}
+
+
+def gdprcheck_scan_show(context: Context, data_dict: DataDict) -> AuthResult:
+    try:
+        tk.check_access("package_update", context, {"id": data_dict.get("package_id")})
+    except tk.NotAuthorized:
+        return {"success": False, "msg": tk._("Only the publisher's editors see what the scanner found")}
+    return {"success": True}
+
+
+gdprcheck_scan_request = gdprcheck_scan_show

@@ -1,0 +1,38 @@
+"""The scanner's results, one row per resource (created by migration/gdprcheck).
+
+Only detector names, columns, counts and masked examples are stored: never a raw value.
+Models never commit: the logic layer and the scan job own the transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped
+
+import ckan.plugins.toolkit as tk
+
+
+class Scan(tk.BaseModel):  # type: ignore[misc, valid-type]
+    __tablename__ = "gdprcheck_scan"
+
+    resource_id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
+    package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, index=True)
+    state: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)  # queued | done | skipped | error
+    findings: Mapped[list[dict[str, Any]]] = sa.Column(JSONB, nullable=False, default=list)
+    detected: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)
+    bytes_scanned: Mapped[int] = sa.Column(sa.BigInteger, nullable=False, default=0)
+    rows: Mapped[int] = sa.Column(sa.BigInteger, nullable=False, default=0)
+    encoding: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    message: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    seconds: Mapped[Optional[float]] = sa.Column(sa.Float)
+    source: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # what was scanned: URL, modified, size
+    updated: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
+
+    def dictize(self) -> dict[str, Any]:
+        return {"resource_id": self.resource_id, "package_id": self.package_id, "state": self.state,
+                "findings": list(self.findings or []), "detected": list(self.detected or []),
+                "bytes_scanned": self.bytes_scanned, "rows": self.rows, "encoding": self.encoding,
+                "message": self.message, "seconds": self.seconds, "updated": self.updated.isoformat()}

@@ -1,0 +1,110 @@
+"""The checklist rules on plain data, with property-based tests."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ckanext.gdprcheck import checklist
+from ckanext.gdprcheck.checklist import BLOCKED, COMPLETE, INCOMPLETE
+
+pytestmark = pytest.mark.pure
+K = 5
+PERSONAL_OK = {"gdpr_personal_data": "personal", "gdpr_category": "General", "gdpr_legal_basis": "6.1.e",
+               "gdpr_purpose": "Traffic planning", "gdpr_controller": "Københavns Kommune", "gdpr_dpia": "done"}
+
+
+def ev(answers: dict, tier: str = "open", scans: tuple = ()) -> checklist.Status:
+    return checklist.evaluate(answers, access_tier=tier, min_cell_count=K, scan_findings=scans)
+
+
+def test_nothing_answered_is_incomplete() -> None:
+    assert ev({}).status == INCOMPLETE and ev({}).missing == ("gdpr_personal_data",)
+
+
+def test_no_personal_data_is_complete() -> None:
+    assert ev({"gdpr_personal_data": "none"}).status == COMPLETE
+    assert ev({"gdpr_personal_data": "none", "gdpr_category": "NonPersonal"}).status == COMPLETE
+
+
+def test_personal_data_needs_basis_purpose_controller_and_dpia() -> None:
+    status = ev({"gdpr_personal_data": "pseudonymised", "gdpr_category": "General",
+                 "gdpr_technique": "keyed hash"}, tier="on_request")
+    assert status.status == INCOMPLETE
+    assert set(status.missing) == {"gdpr_legal_basis", "gdpr_purpose", "gdpr_controller", "gdpr_dpia"}
+
+
+def test_personal_data_cannot_be_open_or_priced_only_on_request() -> None:
+    for tier in ("open", "priced"):
+        status = ev(PERSONAL_OK, tier=tier)
+        assert status.status == BLOCKED and "deal room" in status.reasons[0]
+    assert ev(PERSONAL_OK, tier="on_request").status == COMPLETE
+
+
+def test_cpr_and_special_categories_need_an_explicit_basis() -> None:
+    cpr = dict(PERSONAL_OK, gdpr_category="CivilRegistrationNumber")
+    del cpr["gdpr_legal_basis"]
+    assert ev(cpr, tier="on_request").status == BLOCKED
+    special = dict(PERSONAL_OK, gdpr_special_categories="yes", gdpr_category="Sensitive")
+    assert "Art. 9(2)" in " ".join(ev(special, tier="on_request").reasons)
+    assert ev(dict(special, gdpr_art9_condition="9.2.j"), tier="on_request").status == COMPLETE
+
+
+@pytest.mark.parametrize("answers, field", [
+    ({"gdpr_personal_data": "none", "gdpr_category": "Sensitive"}, "gdpr_category"),
+    ({"gdpr_personal_data": "none", "gdpr_special_categories": "yes"}, "gdpr_special_categories"),
+    ({"gdpr_personal_data": "personal", "gdpr_category": "NonPersonal"}, "gdpr_category"),
+    ({"gdpr_personal_data": "anonymised", "gdpr_min_cell_count": 3}, "gdpr_min_cell_count"),
+    ({"gdpr_personal_data": "anonymised", "gdpr_min_cell_count": "0"}, "gdpr_min_cell_count"),
+    ({"gdpr_personal_data": "maybe"}, "gdpr_personal_data"),
+    ({"gdpr_legal_basis": "6.1.z"}, "gdpr_legal_basis"),
+    ({"gdpr_art9_condition": "9.2.a"}, "gdpr_art9_condition"),
+])
+def test_contradictions_are_plain_field_errors(answers: dict, field: str) -> None:
+    errors = checklist.field_errors(answers, min_cell_count=K)
+    assert field in errors and all(len(m) > 20 for m in errors[field])
+    assert ev(answers).status == BLOCKED
+
+
+def test_anonymised_needs_technique_and_k_at_least_the_minimum() -> None:
+    assert ev({"gdpr_personal_data": "anonymised"}).missing == ("gdpr_technique", "gdpr_min_cell_count")
+    assert ev({"gdpr_personal_data": "anonymised", "gdpr_technique": "100 m squares",
+               "gdpr_min_cell_count": "10"}).status == COMPLETE
+
+
+def test_scanner_findings_block_a_no_personal_data_answer() -> None:
+    status = ev({"gdpr_personal_data": "none"}, scans=("cpr", "email"))
+    assert status.status == BLOCKED and "cpr, email" in status.reasons[0]
+    assert ev(PERSONAL_OK, tier="on_request", scans=("cpr",)).status == COMPLETE
+
+
+ANSWER = st.fixed_dictionaries({}, optional={
+    name: st.one_of(st.none(), st.just(""), st.sampled_from(choices), st.text(max_size=5))
+    for name, choices in checklist.CHOICES.items()
+} | {"gdpr_min_cell_count": st.one_of(st.none(), st.integers(-3, 50), st.text(max_size=3)),
+     "gdpr_purpose": st.one_of(st.none(), st.text(max_size=10)),
+     "gdpr_controller": st.one_of(st.none(), st.text(max_size=10)),
+     "gdpr_technique": st.one_of(st.none(), st.text(max_size=10))})
+
+
+@given(ANSWER, st.sampled_from(["open", "priced", "on_request", None]),
+       st.lists(st.sampled_from(["cpr", "email", "iban"]), max_size=3))
+def test_properties(answers: dict, tier: str | None, scans: list) -> None:
+    status = ev(answers, tier=tier or "open", scans=tuple(scans))
+    assert status.status in (COMPLETE, INCOMPLETE, BLOCKED)
+    errors = checklist.field_errors(answers, min_cell_count=K)
+    if status.status == COMPLETE:
+        assert not errors and not status.missing and not status.reasons
+        assert answers.get("gdpr_personal_data") in checklist.PERSONAL_DATA
+        if answers.get("gdpr_personal_data") == "personal":
+            assert (tier or "open") == "on_request"
+    if errors:
+        assert status.status == BLOCKED
+    for public in (True, False):
+        gate = checklist.gate_errors(status, public=public, access_tier=tier)
+        assert bool(gate) == (status.status != COMPLETE and (public or tier == "priced"))
+
+
+def test_source_default_is_complete_for_open_data() -> None:
+    default = checklist.source_default()
+    assert default["gdpr_declared_by"] == "source" and ev(default).status == COMPLETE
