@@ -4,6 +4,8 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
+from ckanext.pricing.interfaces import IPricingOrders
+
 
 @tk.blanket.actions
 @tk.blanket.auth_functions
@@ -15,6 +17,11 @@ class DealroomPlugin(p.SingletonPlugin, DefaultTranslation):
 
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
+    p.implements(IPricingOrders, inherit=True)
+
+    def pricing_order_changed(self, order: dict, effect: str) -> None:
+        from ckanext.dealroom.logic.action import on_order
+        on_order(order, effect)
 
     def update_config(self, config: object) -> None:
         tk.add_template_directory(config, "templates")

@@ -117,6 +117,18 @@ def do(room_id: str, what: str) -> Any:
     return tk.redirect_to("dealroom.room", room_id=room_id)
 
 
+@dealroom.route("/dealroom/<room_id>/pay", methods=["POST"])
+def pay(room_id: str) -> Any:
+    """The buyer's "Pay by card": to Stripe Checkout, or back to the room with why not."""
+    _show(room_id)
+    try:
+        result = tk.get_action("dealroom_checkout_create")(_context(), {"id": room_id})
+    except tk.ValidationError as error:
+        _flash_errors(error)
+        return tk.redirect_to("dealroom.room", room_id=room_id)
+    return tk.redirect_to(result["checkout_url"])
+
+
 @dealroom.route("/dealroom/<room_id>/contract")
 def contract(room_id: str) -> Any:
     room_dict = _show(room_id)

@@ -106,6 +106,8 @@ class Order(tk.BaseModel):  # type: ignore[misc, valid-type]
     seller_org_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     offer_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     offer: Mapped[dict[str, Any]] = sa.Column(JSONB, nullable=False)
+    source: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, default="offer")  # offer | deal
+    source_ref: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # the deal room
     buyer_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     holder_type: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     holder_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
@@ -136,7 +138,8 @@ class Order(tk.BaseModel):  # type: ignore[misc, valid-type]
     def dictize(self) -> dict[str, Any]:
         return {
             "id": self.id, "package_id": self.package_id, "seller_org_id": self.seller_org_id,
-            "offer_id": self.offer_id, "offer": dict(self.offer), "buyer_id": self.buyer_id,
+            "offer_id": self.offer_id, "offer": dict(self.offer), "source": self.source,
+            "source_ref": self.source_ref, "buyer_id": self.buyer_id,
             "holder_type": self.holder_type, "holder_id": self.holder_id, "state": self.state,
             "currency": self.currency, "net": self.net, "vat": self.vat, "gross": self.gross,
             "charged": self.charged, "vat_rate": self.vat_rate, "vat_mode": self.vat_mode,

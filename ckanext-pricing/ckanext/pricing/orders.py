@@ -286,6 +286,8 @@ def access_until(offer: Mapping[str, Any], start: dt.datetime) -> Optional[dt.da
     one-off purchase (the licence terms govern its use)."""
     if offer.get("kind") == "subscription" and _int(offer.get("period_months")):
         return add_months(start, offer["period_months"])
+    if _int(offer.get("valid_months")):  # a deal's agreed period
+        return add_months(start, offer["valid_months"])
     return None
 
 

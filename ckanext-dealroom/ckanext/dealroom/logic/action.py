@@ -31,6 +31,7 @@ __all__ = [
     "dealroom_decline", "dealroom_withdraw", "dealroom_message_create", "dealroom_offer_create",
     "dealroom_offer_accept", "dealroom_mark_paid", "dealroom_contract_show", "dealroom_revoke",
     "dealroom_story_consent", "dealroom_attachment_show", "dealroom_dataset_close",
+    "dealroom_checkout_create",
 ]
 
 
@@ -511,3 +512,43 @@ def dealroom_dataset_close(context: Context, data_dict: DataDict) -> dict[str, A
         model.Session.delete(row)
     model.repo.commit()
     return {"package_id": pkg.id, "closed": bool(data["closed"])}
+
+
+def dealroom_checkout_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The buyer pays an agreed deal by card: an order for the contract's terms (price
+    excluding VAT) and its Stripe Checkout page. Access opens when Stripe reports the
+    payment. :param id: the room :returns: ``{"order_id", "state", "checkout_url"}``"""
+    data = _validate(data_dict, schema.room(), context)
+    room, side = _room(context, data["id"])
+    tk.check_access("dealroom_checkout_create", context, {"id": room.id})
+    contract = model.Session.query(Contract).filter(Contract.room_id == room.id).first()
+    if side is not Side.BUYER or room.state != State.AGREED.value or contract is None:
+        raise tk.ValidationError({"state": [tk._("Only the buyer pays, once the deal is agreed")]})
+    offer = model.Session.query(Offer).get(contract.offer_id)
+    if offer.amount == 0:
+        raise tk.ValidationError({"state": [tk._("A data donation has nothing to pay")]})
+    holder = {"holder_type": "organization", "holder": room.buyer_org_id} if room.buyer_org_id else {}
+    return tk.get_action("pricing_checkout_create")(
+        {"user": context.get("user"), "ignore_auth": True},
+        {"package_id": room.package_id, "offer_id": "deal", "source": "deal", "source_ref": room.id,
+         "terms": {"amount": offer.amount, "currency": offer.currency, "vat_included": False,
+                   "licence": offer.licence, "resources": list(offer.resource_ids or []),
+                   "valid_months": offer.period_months}, **holder})
+
+
+def on_order(order: dict[str, Any], effect: str) -> None:
+    """A deal's order was paid (the room becomes active with the order's entitlement) or
+    refunded or disputed (the room is revoked with that reason). Inside pricing's
+    transaction: no commit here."""
+    if order.get("source") != "deal" or not order.get("source_ref"):
+        return
+    room = Room.get(order["source_ref"], lock=True)
+    if room is None:
+        return
+    contract = model.Session.query(Contract).filter(Contract.room_id == room.id).first()
+    if effect == "grant" and room.state == State.AGREED.value and contract is not None:
+        contract.payment, contract.paid_at = "checkout", _now()
+        _move(room, "activate", Side.SELLER, order.get("buyer_id"))
+        room.entitlement_id = order.get("entitlement_id")
+    elif effect == "revoke" and room.state in (State.AGREED.value, State.ACTIVE.value):
+        _move(room, "revoke", Side.SELLER, None, reason=order.get("note") or tk._("Payment refunded"))

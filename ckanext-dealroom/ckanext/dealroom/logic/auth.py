@@ -14,6 +14,7 @@ __all__ = [
     "dealroom_decline", "dealroom_withdraw", "dealroom_message_create", "dealroom_offer_create",
     "dealroom_offer_accept", "dealroom_mark_paid", "dealroom_contract_show", "dealroom_revoke",
     "dealroom_story_consent", "dealroom_attachment_show", "dealroom_dataset_close",
+    "dealroom_checkout_create",
 ]
 
 
@@ -45,7 +46,7 @@ def dealroom_show(context: Context, data_dict: DataDict) -> AuthResult:
 
 dealroom_withdraw = dealroom_message_create = dealroom_offer_create = dealroom_show
 dealroom_offer_accept = dealroom_contract_show = dealroom_story_consent = dealroom_show
-dealroom_attachment_show = dealroom_show
+dealroom_attachment_show = dealroom_checkout_create = dealroom_show
 
 
 def dealroom_accept_request(context: Context, data_dict: DataDict) -> AuthResult:

@@ -381,3 +381,42 @@ def test_pages_render_for_the_parties(app: Any, market: Market) -> None:
     assert inbox.status_code == 200 and market.dataset["title"] in inbox.get_data(as_text=True)
     danish = app.get("/da_DK/dealroom", headers=market.tokens["seller_admin"]).get_data(as_text=True)
     assert "Forhandlingsrum" in danish
+
+
+def test_a_deal_paid_by_card_then_refunded(app: Any, market: Market) -> None:
+    """agreed → Pay by card (stripe-mock) → signed checkout.session.completed → active
+    with the order's entitlement → charge.refunded → revoked, access gone."""
+    from ckanext.pricing.model import Order
+    from ckanext.pricing.tests import stripe_events as se
+
+    buyer, rid = _negotiating(market)
+    token = {"Authorization": helpers.call_action("api_token_create", context={"user": buyer},
+                                                  user=buyer, name="t")["token"]}
+    market.tokens[buyer] = token
+    offer = act(market, "seller_admin", "dealroom_offer_create", id=rid, amount=200000, currency="DKK",
+                period_months=3, licence="internal-use")
+    act(market, buyer, "dealroom_offer_accept", id=rid, offer_id=offer["id"])
+    with pytest.raises(tk.ValidationError):
+        act(market, "seller_admin", "dealroom_checkout_create", id=rid)  # the buyer pays, not the seller
+    checkout = act(market, buyer, "dealroom_checkout_create", id=rid)
+    assert checkout["checkout_url"].startswith("https://")
+    model.Session.expire_all()
+    order = Order.get(checkout["order_id"])
+    assert (order.source, order.source_ref, order.net, order.gross) == ("deal", rid, 200000, 250000)
+    # Forged deal terms through the API are refused: only the deal room checks out deals.
+    forged = app.post("/api/3/action/pricing_checkout_create", headers=token, json={
+        "package_id": market.dataset["id"], "offer_id": "deal", "source": "deal", "source_ref": rid,
+        "terms": {"amount": 1, "currency": "DKK", "licence": "internal-use"}})
+    assert forged.status_code == 409 and "source" in forged.get_json()["error"]
+    body, headers = se.signed(se.completed(order))
+    assert app.post("/pricing/stripe/webhook", data=body, headers=headers).status_code == 200
+    shown = act(market, buyer, "dealroom_show", id=rid)
+    assert shown["state"] == "active" and shown["contract"]["payment"] == "checkout"
+    assert _download(app, market, buyer)
+    [entitlement] = [e for e in act(market, buyer, "pricing_entitlement_list") if e["source"] == "order"]
+    assert entitlement["valid_until"]  # the agreed 3 months
+    body, headers = se.signed(se.refunded(order))
+    assert app.post("/pricing/stripe/webhook", data=body, headers=headers).status_code == 200
+    shown = act(market, buyer, "dealroom_show", id=rid)
+    assert shown["state"] == "revoked" and shown["reason"] == "Payment refunded"
+    assert not _download(app, market, buyer)

@@ -18,10 +18,12 @@ from sqlalchemy.dialects.postgresql import insert
 
 import ckan.authz as authz
 import ckan.model as model
+import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.pricing import access, orders, payments, rules
+from ckanext.pricing import access, offers, orders, payments, rules
+from ckanext.pricing.interfaces import IPricingOrders
 from ckanext.pricing.logic import schema
 from ckanext.pricing.logic.util import site_context as _site_context
 from ckanext.pricing.logic.util import validate as _validate
@@ -91,6 +93,24 @@ def _held(holder_type: str, holder_id: str, user_orgs: set[str], package_id: str
     return last if resources and resources <= covered else None
 
 
+def _deal_offer(context: Context, data: dict[str, Any], pkg: dict[str, Any]) -> dict[str, Any]:
+    """The terms of a deal-room contract as an offer. Only plugins (``ignore_auth``)
+    check out deals: the terms come from a contract, never from the buyer."""
+    if not context.get("ignore_auth") or not data.get("source_ref"):
+        raise tk.ValidationError({"source": [tk._("Deals are paid from their deal room")]})
+    terms = data.get("terms") if isinstance(data.get("terms"), dict) else {}
+    locked = [r["id"] for r in pkg["resources"] if rules.is_locked(pkg.get("access_tier"), r)]
+    offer, errors = offers.normalise_offer(
+        {**terms, "id": "deal", "kind": "one_off", "period_months": None},
+        default_currency=tk.config.get("ckanext.pricing.default_currency"),
+        currencies=tk.config.get("ckanext.pricing.currencies"), locked_resource_ids=locked)
+    if errors:
+        raise tk.ValidationError({"terms": [f"{k}: {'; '.join(v)}" for k, v in errors.items()]})
+    if terms.get("valid_months"):
+        offer["valid_months"] = int(terms["valid_months"])
+    return offer
+
+
 def pricing_checkout_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Start buying an offer: an order, and a Stripe Checkout page to pay it on.
 
@@ -98,6 +118,9 @@ def pricing_checkout_create(context: Context, data_dict: DataDict) -> dict[str, 
     :param offer_id: the offer's id
     :param holder_type: ``user`` (default: the buyer) or ``organization``
     :param holder: the organisation buying (an organisation the buyer edits)
+    :param source: ``offer`` (default) or ``deal``; a deal (``source_ref``: the room,
+        ``terms``: amount, currency, vat_included, licence, resources, valid_months) is
+        checked out by the deal-room plugin only
     :returns: ``{"order_id", "state", "checkout_url"}``; a repeated call within the
         checkout's lifetime returns the same pending order and page.
     """
@@ -115,13 +138,16 @@ def pricing_checkout_create(context: Context, data_dict: DataDict) -> dict[str, 
     if authz.is_authorized_boolean("package_update", {"user": buyer.name, "model": model}, {"id": pkg["id"]}):
         raise tk.ValidationError({"package_id": [tk._("You publish this dataset: it is yours already")]})
     tier = pkg.get("access_tier") or rules.OPEN
-    if tier != "priced":
-        raise tk.ValidationError({"package_id": [
-            tk._("This dataset is open to everyone") if tier == rules.OPEN else
-            tk._("This dataset is not sold at a fixed price: ask the seller in a deal room")]})
-    offer = next((o for o in pkg.get("offers") or [] if o.get("id") == data["offer_id"]), None)
-    if offer is None:
-        raise tk.ValidationError({"offer_id": [tk._("This dataset has no offer '{}'").format(data["offer_id"])]})
+    if data["source"] == "deal":
+        offer = _deal_offer(context, data, pkg)
+    else:
+        if tier != "priced":
+            raise tk.ValidationError({"package_id": [
+                tk._("This dataset is open to everyone") if tier == rules.OPEN else
+                tk._("This dataset is not sold at a fixed price: ask the seller in a deal room")]})
+        offer = next((o for o in pkg.get("offers") or [] if o.get("id") == data["offer_id"]), None)
+        if offer is None:
+            raise tk.ValidationError({"offer_id": [tk._("This dataset has no offer '{}'").format(data["offer_id"])]})
 
     viewer = access.viewer_for(buyer.name)
     if data["holder_type"] == "organization":
@@ -169,13 +195,15 @@ def pricing_checkout_create(context: Context, data_dict: DataDict) -> dict[str, 
                      Order.offer_id == offer["id"], Order.holder_id == holder_id,
                      Order.state == State.PENDING.value, Order.charged == price.charged,
                      Order.currency == offer["currency"], Order.checkout_url.isnot(None),
+                     Order.source == data["source"], Order.source_ref == data.get("source_ref"),
                      Order.created > now - dt.timedelta(minutes=max(expiry - 5, 1)))
              .order_by(Order.created.desc()).first())
     if reuse is not None:
         return {"order_id": reuse.id, "state": reuse.state, "checkout_url": reuse.checkout_url}
 
     order = Order(package_id=pkg["id"], seller_org_id=pkg.get("owner_org"), offer_id=offer["id"],
-                  offer=dict(offer), buyer_id=buyer.id, holder_type=data["holder_type"],
+                  offer=dict(offer), source=data["source"], source_ref=data.get("source_ref"),
+                  buyer_id=buyer.id, holder_type=data["holder_type"],
                   holder_id=holder_id, state=State.PENDING.value, currency=offer["currency"],
                   net=price.net, vat=price.vat, gross=price.gross, charged=price.charged,
                   vat_rate=price.vat_rate, vat_mode=vat_mode,
@@ -398,6 +426,10 @@ def _advance(order: Order, fact: Fact) -> str:
         order.note = outcome.note
     order.state = state.value
     order.updated = now
+    told = {Effect.GRANT: "grant", Effect.REVOKE: "revoke"}.get(outcome.effect)
+    if told and (told == "revoke" or state is State.FULFILLED):
+        for plugin in plugins.PluginImplementations(IPricingOrders):
+            plugin.pricing_order_changed(order.dictize(), told)
     return f"{before.value}->{state.value} {outcome.effect.value}"
 
 

@@ -87,6 +87,9 @@ def checkout_create(
         "offer_id": [not_empty, unicode_safe],
         "holder_type": [default("user"), one_of(["user", "organization"])],
         "holder": [ignore_missing, unicode_safe],
+        "source": [default("offer"), one_of(["offer", "deal"])],
+        "source_ref": [ignore_missing, unicode_safe],
+        "terms": [ignore_missing],
     }
 
 
