@@ -10,6 +10,7 @@ from ckanext.pricing.interfaces import IPricingOrders
 @tk.blanket.actions
 @tk.blanket.auth_functions
 @tk.blanket.helpers
+@tk.blanket.cli
 @tk.blanket.blueprints
 @tk.blanket.config_declarations
 class DealroomPlugin(p.SingletonPlugin, DefaultTranslation):

@@ -31,7 +31,7 @@ __all__ = [
     "dealroom_decline", "dealroom_withdraw", "dealroom_message_create", "dealroom_offer_create",
     "dealroom_offer_accept", "dealroom_mark_paid", "dealroom_contract_show", "dealroom_revoke",
     "dealroom_story_consent", "dealroom_attachment_show", "dealroom_dataset_close",
-    "dealroom_checkout_create",
+    "dealroom_checkout_create", "dealroom_expire_due",
 ]
 
 
@@ -552,3 +552,22 @@ def on_order(order: dict[str, Any], effect: str) -> None:
         room.entitlement_id = order.get("entitlement_id")
     elif effect == "revoke" and room.state in (State.AGREED.value, State.ACTIVE.value):
         _move(room, "revoke", Side.SELLER, None, reason=order.get("note") or tk._("Payment refunded"))
+
+
+def dealroom_expire_due(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Move active rooms whose access period has ended to ``expired`` (sysadmins; run
+    by ``ckan dealroom expire`` from cron). Running it again changes nothing.
+
+    :returns: ``{"expired": [room ids]}``
+    """
+    tk.check_access("dealroom_expire_due", context, data_dict)
+    from ckanext.pricing.model import Entitlement
+    now = _now()
+    due = (model.Session.query(Room).join(Entitlement, Entitlement.id == Room.entitlement_id)
+           .filter(Room.state == State.ACTIVE.value, Entitlement.valid_until.isnot(None),
+                   Entitlement.valid_until < now)
+           .with_for_update(of=Room).all())
+    for room in due:
+        _move(room, "expire", Side.SELLER, None)
+    model.repo.commit()
+    return {"expired": [room.id for room in due]}

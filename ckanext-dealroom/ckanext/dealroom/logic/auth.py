@@ -14,7 +14,7 @@ __all__ = [
     "dealroom_decline", "dealroom_withdraw", "dealroom_message_create", "dealroom_offer_create",
     "dealroom_offer_accept", "dealroom_mark_paid", "dealroom_contract_show", "dealroom_revoke",
     "dealroom_story_consent", "dealroom_attachment_show", "dealroom_dataset_close",
-    "dealroom_checkout_create",
+    "dealroom_checkout_create", "dealroom_expire_due",
 ]
 
 
@@ -62,3 +62,8 @@ def dealroom_dataset_close(context: Context, data_dict: DataDict) -> AuthResult:
     except tk.NotAuthorized:
         return {"success": False, "msg": tk._("Only the seller's editors can close a dataset to new requests")}
     return {"success": True}
+
+
+def dealroom_expire_due(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (they pass every auth function before it runs)."""
+    return {"success": False, "msg": tk._("Only sysadmins can expire deals")}

@@ -420,3 +420,28 @@ def test_a_deal_paid_by_card_then_refunded(app: Any, market: Market) -> None:
     shown = act(market, buyer, "dealroom_show", id=rid)
     assert shown["state"] == "revoked" and shown["reason"] == "Payment refunded"
     assert not _download(app, market, buyer)
+
+
+def test_deals_expire_when_their_period_ends(market: Market, cli: Any) -> None:
+    import datetime as dt
+
+    from ckan.cli.cli import ckan
+    from ckanext.pricing.model import Entitlement
+
+    buyer, rid = _negotiating(market)
+    offer = act(market, "seller_admin", "dealroom_offer_create", id=rid, amount=1000, period_months=1,
+                licence="internal-use")
+    act(market, buyer, "dealroom_offer_accept", id=rid, offer_id=offer["id"])
+    room = act(market, "seller_admin", "dealroom_mark_paid", id=rid)
+    assert room["state"] == "active"
+    with pytest.raises(tk.NotAuthorized):
+        act(market, "seller_admin", "dealroom_expire_due")
+    assert rid not in helpers.call_action("dealroom_expire_due")["expired"]  # not due yet
+    entitlement = model.Session.query(Entitlement).get(Room.get(rid).entitlement_id)
+    entitlement.valid_until = dt.datetime.utcnow() - dt.timedelta(minutes=1)
+    model.repo.commit()
+    result = cli.invoke(ckan, ["dealroom", "expire"])
+    assert result.exit_code == 0 and f"{rid}: expired" in result.output
+    assert act(market, buyer, "dealroom_show", id=rid)["state"] == "expired"
+    again = cli.invoke(ckan, ["dealroom", "expire"])
+    assert rid not in again.output
