@@ -3,6 +3,7 @@
 # CDX_* environment, prepare the database (web only), then run the requested role.
 #   web      gunicorn serving CKAN on :5000
 #   worker   CKAN's background job worker (RQ on Redis)
+#   scheduler  the periodic commands: lost-payment reconciliation, deal expiry (hourly)
 #   ckan ... any ckan CLI command
 set -euo pipefail
 
@@ -43,6 +44,14 @@ case "${1:-web}" in
   worker)
     wait_for_db
     exec ckan -c "$CKAN_INI" jobs worker
+    ;;
+  scheduler)
+    wait_for_db
+    while true; do
+      ckan -c "$CKAN_INI" pricing reconcile --since-hours 72 || echo "scheduler: reconcile reported errors" >&2
+      ckan -c "$CKAN_INI" dealroom expire || echo "scheduler: dealroom expire failed" >&2
+      sleep "${CDX_SCHEDULER_INTERVAL:-3600}"
+    done
     ;;
   ckan)
     shift
