@@ -32,24 +32,24 @@ def format_of(resource: dict[str, Any]) -> Optional[str]:
     return None
 
 
-def source_of(resource: dict[str, Any]) -> str:
-    return "|".join(str(resource.get(k) or "") for k in ("url", "last_modified", "size", "url_type"))
+def source_of(resource_id: str) -> Optional[str]:
+    """What a scan of the resource reads, from its stored row (the same whichever action
+    or dictization touched it): URL, modification time, size, upload or link."""
+    row = model.Resource.get(resource_id)
+    if row is None:
+        return None
+    return "|".join(str(v or "") for v in (row.url, row.last_modified, row.size, row.url_type))
 
 
-def enqueue(resource_id: str, package_id: str, *, force: bool = False,
-            resource: Optional[dict[str, Any]] = None) -> bool:
-    """Queue a scan when the resource is a scannable file whose URL or upload changed."""
-    if resource is None:
-        res = model.Resource.get(resource_id)
-        if res is None:
-            return False
-        resource = {"url": res.url, "format": res.format, "last_modified": res.last_modified,
-                    "size": res.size, "url_type": res.url_type}
-    if format_of(resource) is None:
+def enqueue(resource_id: str, *, force: bool = False) -> bool:
+    """Queue a scan when the resource is a scannable file whose URL or upload changed
+    since its last scan."""
+    row = model.Resource.get(resource_id)
+    if row is None or format_of({"format": row.format, "url": row.url}) is None:
         return False
     if not force:
         previous = model.Session.query(Scan.source).filter(Scan.resource_id == resource_id).scalar()
-        if previous == source_of(resource):
+        if previous is not None and previous == source_of(resource_id):
             return False
     tk.enqueue_job(scan_resource, [resource_id], title=f"gdprcheck scan {resource_id}",
                    rq_kwargs={"timeout": 3600})
@@ -96,7 +96,7 @@ def scan_resource(resource_id: str) -> dict[str, Any]:
     row.detected = sorted(result.detected)
     row.bytes_scanned, row.rows, row.encoding = result.bytes_scanned, result.rows, result.encoding
     row.seconds = round(time.perf_counter() - started, 3)
-    row.source = source_of(resource)
+    row.source = source_of(resource_id)
     row.updated = dt.datetime.utcnow()
     model.Session.add(row)
     model.repo.commit()

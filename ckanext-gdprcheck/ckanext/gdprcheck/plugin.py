@@ -24,7 +24,6 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
 
     p.implements(p.IConfigurer)
     p.implements(p.IPackageController, inherit=True)
-    p.implements(p.IResourceController, inherit=True)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ITranslation)
 
@@ -60,21 +59,16 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
         return self.dataset_facets(facets_dict, package_type or "dataset")
 
     # Every new or changed CSV, TSV, XLSX or JSON file is scanned in the background.
+    # resource_create and resource_update go through package_update, so these two hooks
+    # see every resource change.
     def after_dataset_create(self, context: Context, pkg_dict: dict[str, Any]) -> None:
         self._queue_scans(pkg_dict)
 
     def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
         self._queue_scans(pkg_dict)
 
-    def after_resource_create(self, context: Context, resource: dict[str, Any]) -> None:
-        jobs.enqueue(resource["id"], resource["package_id"], resource=resource)
-
-    def after_resource_update(self, context: Context, resource: dict[str, Any]) -> None:
-        jobs.enqueue(resource["id"], resource["package_id"], resource=resource)
-
     @staticmethod
     def _queue_scans(pkg_dict: dict[str, Any]) -> None:
         for resource in pkg_dict.get("resources") or []:
             if resource.get("id"):
-                jobs.enqueue(resource["id"], pkg_dict["id"], resource=resource)
-
+                jobs.enqueue(resource["id"])

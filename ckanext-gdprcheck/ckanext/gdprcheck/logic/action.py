@@ -79,5 +79,5 @@ def gdprcheck_scan_request(context: Context, data_dict: DataDict) -> dict[str, A
         raise tk.ObjectNotFound(tk._("Resource not found"))
     tk.check_access("gdprcheck_scan_request", context, {"id": resource.id, "package_id": resource.package_id})
     from ckanext.gdprcheck import jobs
-    queued = jobs.enqueue(resource.id, resource.package_id, force=True)
+    queued = jobs.enqueue(resource.id, force=True)
     return {"resource_id": resource.id, "queued": queued}

@@ -159,3 +159,22 @@ def test_dcat_carries_the_checklist(app: Any, org_and_users: dict[str, Any]) -> 
     ttl = app.get(f"/dataset/{ds['name']}.ttl").get_data(as_text=True)
     assert "personal-data-categories/General" in ttl
     assert "A6-1-e" in ttl and "Service planning" in ttl
+
+
+def test_one_scan_per_change_of_the_file(org_and_users: dict[str, Any]) -> None:
+    """An upload queues one scan; editing the dataset's metadata queues none; a new URL
+    queues one again."""
+    editor = {"user": org_and_users["editor"]["name"]}
+    ds = _create(org_and_users, gdpr_personal_data="none")
+    res = helpers.call_action("resource_create", context=editor, package_id=ds["id"], name="a", format="CSV",
+                              upload=FakeFileStorage(io.BytesIO(b"a,b\n1,2\n"), "a.csv"))
+
+    def queued() -> int:
+        return len([j for j in helpers.call_action("job_list") if res["id"] in (j.get("title") or "")])
+
+    assert queued() == 1
+    jobs.scan_resource(res["id"])
+    helpers.call_action("package_patch", context=editor, id=ds["id"], title="A new title")
+    assert queued() == 1
+    helpers.call_action("resource_patch", context=editor, id=res["id"], url="http://example.com/b.csv", url_type="")
+    assert queued() == 2
