@@ -5,15 +5,14 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.gdprcheck import status
+
 __all__ = ["gdprcheck_status", "gdprcheck_status_label", "gdprcheck_scan"]
 
 
 def gdprcheck_status(pkg: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return tk.get_action("gdprcheck_status_show")(
-            {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}, {"id": pkg["id"]})
-    except (tk.ObjectNotFound, tk.NotAuthorized):
-        return {"status": "incomplete", "missing": [], "missing_text": [], "reasons": []}
+    """The status of the dataset dict the page already holds (no second package_show)."""
+    return status.for_viewer(pkg, tk.current_user.name if tk.current_user.is_authenticated else None)
 
 
 def gdprcheck_status_label(value: str) -> str:

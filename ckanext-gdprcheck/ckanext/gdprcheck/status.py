@@ -32,3 +32,20 @@ def evaluate(pkg: Mapping[str, Any], scan_findings: Optional[Iterable[str]] = No
     return checklist.evaluate(
         answers_of(pkg), access_tier=pkg.get("access_tier"), min_cell_count=min_cell_count(),
         scan_findings=detected(pkg.get("id")) if scan_findings is None else scan_findings)
+
+
+_SCAN_REASON = "The personal-data scan found"
+
+
+def for_viewer(pkg: Mapping[str, Any], user_name: Optional[str]) -> dict[str, Any]:
+    """The status as a dict for one viewer: what the scanner found is named only to the
+    dataset's editors; others read that something must be checked."""
+    result = evaluate(pkg).as_dict()
+    try:
+        tk.check_access("package_update", {"user": user_name or ""}, {"id": pkg["id"]})
+    except tk.NotAuthorized:
+        result["reasons"] = [tk._("The personal-data scan found something the publisher must check")
+                             if r.startswith(_SCAN_REASON) else r for r in result["reasons"]]
+    result["package_id"] = pkg["id"]
+    result["declared_by"] = pkg.get("gdpr_declared_by") or "publisher"
+    return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any, Optional
+from typing import Optional
 
 import click
 import requests
@@ -12,12 +12,9 @@ import stripe
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.pricing.logic.util import site_context as _site_context
+
 __all__ = ["pricing"]
-
-
-def _site_context() -> dict[str, Any]:
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
-    return {"user": site_user["name"]}
 
 
 @click.group(short_help="Priced data: orders and payments")

@@ -157,6 +157,12 @@ def _context() -> dict[str, Any]:
     return {"user": _user() or ""}
 
 
+def _flash_errors(error: tk.ValidationError) -> None:
+    for messages in error.error_dict.values():
+        for message in messages if isinstance(messages, list) else [messages]:
+            tk.h.flash_error(message)
+
+
 @pricing.route("/dataset/<id>/buy", methods=["POST"])
 def buy(id: str) -> Any:
     """The Buy button: an order and its checkout page, or back to the dataset with why not."""
@@ -173,9 +179,7 @@ def buy(id: str) -> Any:
     except tk.NotAuthorized as error:
         return tk.abort(403, str(error))
     except tk.ValidationError as error:
-        for messages in error.error_dict.values():
-            for message in messages if isinstance(messages, list) else [messages]:
-                tk.h.flash_error(message)
+        _flash_errors(error)
         return tk.redirect_to("dataset.read", id=id, _anchor="pricing")
     return tk.redirect_to(result["checkout_url"])
 
@@ -269,9 +273,7 @@ def payouts(id: str) -> Any:
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only the organisation's admins can set up payouts"))
     except tk.ValidationError as error:
-        for messages in error.error_dict.values():
-            for message in messages if isinstance(messages, list) else [messages]:
-                tk.h.flash_error(message)
+        _flash_errors(error)
         return tk.redirect_to("pricing.sales", id=org["name"])
     return tk.redirect_to(result["url"])
 

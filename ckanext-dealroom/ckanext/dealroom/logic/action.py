@@ -20,6 +20,8 @@ from ckan.types import Context, DataDict
 
 from ckanext.dealroom import access, contracts, states, storage
 from ckanext.dealroom.logic import schema
+from ckanext.pricing.logic.util import site_context
+from ckanext.pricing.logic.util import validate as _validate
 from ckanext.dealroom.model import (Attachment, Audit, ClosedDataset, Contract, Message, Offer,
                                     Room, iso)
 from ckanext.dealroom.states import Side, State
@@ -35,20 +37,13 @@ __all__ = [
 ]
 
 
-def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
-    data, errors = tk.navl_validate(data_dict, schema_, context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
-
-
 def _now() -> dt.datetime:
     return dt.datetime.utcnow()
 
 
 def _site() -> Context:
-    name = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    return {"user": name, "ignore_auth": True, "defer_commit": True}
+    """The site user, inside the caller's transaction (pricing's actions only flush)."""
+    return dict(site_context(), defer_commit=True)
 
 
 def _room(context: Context, room_id: str, *, lock: bool = False) -> tuple[Room, Side]:

@@ -362,7 +362,7 @@ def test_bad_offers_are_field_errors(app: Any, market: Market, data: dict[str, A
 ])
 def test_bad_attachments_are_refused(app: Any, market: Market, filename: str, content: bytes, message: str) -> None:
     _buyer, rid = _negotiating(market)
-    response = app.post(f"/api/3/action/dealroom_message_create", headers=market.tokens["seller_admin"],
+    response = app.post("/api/3/action/dealroom_message_create", headers=market.tokens["seller_admin"],
                         data={"id": rid, "body": "see attached", "upload": (io.BytesIO(content), filename)},
                         content_type="multipart/form-data")
     assert response.status_code == 409, response.get_data(as_text=True)[:300]

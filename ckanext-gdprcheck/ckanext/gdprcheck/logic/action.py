@@ -12,9 +12,6 @@ from ckanext.gdprcheck.model import Scan
 
 __all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request"]
 
-_SCAN_REASON = "The personal-data scan found"
-
-
 def _validate(data_dict: DataDict, schema: dict[str, Any], context: Context) -> dict[str, Any]:
     data, errors = tk.navl_validate(data_dict, schema, context)
     if errors:
@@ -38,15 +35,7 @@ def gdprcheck_status_show(context: Context, data_dict: DataDict) -> dict[str, An
     data = _validate(data_dict, _id_schema(), context)
     tk.check_access("gdprcheck_status_show", context, data)
     pkg = tk.get_action("package_show")({"user": context.get("user")}, {"id": data["id"]})
-    result = status.evaluate(pkg).as_dict()
-    try:
-        tk.check_access("package_update", {"user": context.get("user")}, {"id": pkg["id"]})
-    except tk.NotAuthorized:
-        result["reasons"] = [tk._("The personal-data scan found something the publisher must check")
-                             if r.startswith(_SCAN_REASON) else r for r in result["reasons"]]
-    result["package_id"] = pkg["id"]
-    result["declared_by"] = pkg.get("gdpr_declared_by") or "publisher"
-    return result
+    return status.for_viewer(pkg, context.get("user"))
 
 
 @tk.side_effect_free

@@ -6,7 +6,6 @@ import collections
 import io
 import json
 from pathlib import Path
-from typing import IO
 
 import pytest
 

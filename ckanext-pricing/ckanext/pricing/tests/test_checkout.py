@@ -520,7 +520,7 @@ def test_sales_page_chart_and_csv(app: Any, shop: Shop) -> None:
     assert page.status_code == 200
     soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
     assert soup.select("svg.pricing-chart rect"), "a bar per month"
-    assert soup.select(f"tr.pricing-order-fulfilled")
+    assert soup.select("tr.pricing-order-fulfilled")
     org_page = app.get(f"/organization/{shop.org['name']}", headers=headers).get_data(as_text=True)
     assert f"/organization/sales/{shop.org['name']}" in org_page  # the Sales tab
     csv_response = app.get(f"/organization/sales/{shop.org['name']}/export.csv", headers=headers)
