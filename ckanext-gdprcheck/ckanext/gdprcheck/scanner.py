@@ -160,25 +160,44 @@ class _Table:
                 finding.examples.append(masked)
 
 
-def _lines_of(chunks: Iterator[str], max_line: int) -> Iterator[tuple[str, bool]]:
-    """Pieces of text that end at a line break (True), or pieces of an overlong line
-    (False), each at most about ``max_line`` beyond the chunk size."""
+def _lines_of(chunks: Iterator[str], max_line: int) -> Iterator[str]:
+    """Pieces of text that end at a line break, or pieces of an overlong line, each at
+    most about ``max_line`` beyond the chunk size."""
     tail = ""
     for chunk in chunks:
         buffer = tail + chunk
         cut = buffer.rfind("\n")
         if cut >= 0:
-            yield buffer[:cut + 1], True
+            yield buffer[:cut + 1]
             tail = buffer[cut + 1:]
         else:
             tail = buffer
         while len(tail) > max_line:
             # An overlong line: scan it in pieces that overlap a little, so that a value
             # cut in two is still seen whole in one of them.
-            yield tail[:max_line], False
+            yield tail[:max_line]
             tail = tail[max_line - 64:]
     if tail:
-        yield tail, True
+        yield tail
+
+
+def _text_matches(chunks: Iterator[str], result: Result, *, json_mode: bool, max_line: int) -> Iterator[Match]:
+    """Every confirmed match in text that arrives in chunks; the first line of a table
+    is its header."""
+    table = _Table(result, json_mode=json_mode)
+    header_done = json_mode
+    for text in _lines_of(chunks, max_line):
+        if not header_done:
+            first_break = text.find("\n")
+            header = text if first_break < 0 else text[:first_break]
+            table.set_header(header.rstrip("\r"))
+            header_done = True
+            for detector in {d for column in table.header for d in detectors.header_detectors(column)}:
+                column = next(c for c in table.header if detector in detectors.header_detectors(c))
+                yield Match(detector, detectors.HIGH, 0, column, column)
+        yield from table.matches(text, table.row)
+        table.row += text.count("\n")
+    result.rows = table.row
 
 
 def iter_matches(stream: IO[bytes], fmt: str, *, chunk_size: int = CHUNK, max_line: int = MAX_LINE,
@@ -194,27 +213,13 @@ def iter_matches(stream: IO[bytes], fmt: str, *, chunk_size: int = CHUNK, max_li
         result.skipped = "binary file"
         return
     decoder = _Decoder()
-    table = _Table(result, json_mode=fmt in ("json", "geojson"))
 
     def with_head() -> Iterator[str]:
         result.bytes_scanned += len(head)
         yield decoder.decode(head)
         yield from _chunks(stream, result, decoder, chunk_size)
 
-    pieces = _lines_of(with_head(), max_line)
-    header_done = table.json_mode
-    for text, _whole in pieces:
-        if not header_done:
-            first_break = text.find("\n")
-            header = text if first_break < 0 else text[:first_break]
-            table.set_header(header.rstrip("\r"))
-            header_done = True
-            for detector in {d for column in table.header for d in detectors.header_detectors(column)}:
-                column = next(c for c in table.header if detector in detectors.header_detectors(c))
-                yield Match(detector, detectors.HIGH, 0, column, column)
-        yield from table.matches(text, table.row)
-        table.row += text.count("\n")
-    result.rows = table.row
+    yield from _text_matches(with_head(), result, json_mode=fmt in ("json", "geojson"), max_line=max_line)
     result.encoding = decoder.encoding
 
 
@@ -244,6 +249,7 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
 
 
 def _xlsx_matches(stream: IO[bytes], result: Result, max_line: int) -> Iterator[Match]:
+    """The sheets' rows as tab-separated lines of text, scanned like a TSV file."""
     try:
         rows = _xlsx_rows(stream)
         first = next(rows, None)
@@ -252,32 +258,18 @@ def _xlsx_matches(stream: IO[bytes], result: Result, max_line: int) -> Iterator[
         return
     if first is None:
         return
-    header = "\t".join(first)
 
-    def text() -> Iterator[str]:
-        yield header + "\n"
-        for row in rows:
-            line = "\t".join(row) + "\n"
-            result.bytes_scanned += len(line)
-            yield line
+    def lines() -> Iterator[str]:
+        yield "\t".join(first) + "\n"
+        try:
+            for row in rows:
+                line = "\t".join(row) + "\n"
+                result.bytes_scanned += len(line)
+                yield line
+        except (zipfile.BadZipFile, ElementTree.ParseError):
+            return  # a sheet broken part-way: what was read is scanned
 
-    encoded = (piece.encode("utf-8") for piece in text())
-
-    class _Stream:
-        buffer = b""
-
-        def read(self, size: int = -1) -> bytes:
-            while size < 0 or len(self.buffer) < size:
-                try:
-                    self.buffer += next(encoded)
-                except (StopIteration, zipfile.BadZipFile, ElementTree.ParseError):
-                    break
-            out, self.buffer = (self.buffer, b"") if size < 0 else (self.buffer[:size], self.buffer[size:])
-            return out
-
-    inner = Result()
-    yield from iter_matches(_Stream(), "tsv", chunk_size=256 * 1024, max_line=max_line, result=inner)  # type: ignore[arg-type]
-    result.rows, result.skipped = inner.rows, inner.skipped
+    yield from _text_matches(lines(), result, json_mode=False, max_line=max_line)
 
 
 def scan(stream: IO[bytes], fmt: str, **kwargs: Any) -> Result:
