@@ -7,7 +7,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.gdprcheck import status
+from ckanext.gdprcheck import jobs, status
 from ckanext.gdprcheck.model import Scan
 
 __all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request"]
@@ -22,6 +22,16 @@ def _validate(data_dict: DataDict, schema: dict[str, Any], context: Context) -> 
 @tk.validator_args
 def _id_schema(not_empty: Any, unicode_safe: Any) -> dict[str, Any]:
     return {"id": [not_empty, unicode_safe]}
+
+
+def _resource(context: Context, data_dict: DataDict, auth: str) -> model.Resource:
+    """The resource named by ``id``, once the caller passes ``auth`` for its dataset."""
+    data = _validate(data_dict, _id_schema(), context)
+    resource = model.Resource.get(data["id"])
+    if resource is None:
+        raise tk.ObjectNotFound(tk._("Resource not found"))
+    tk.check_access(auth, context, {"id": resource.id, "package_id": resource.package_id})
+    return resource
 
 
 @tk.side_effect_free
@@ -45,11 +55,7 @@ def gdprcheck_scan_show(context: Context, data_dict: DataDict) -> dict[str, Any]
 
     :param id: the resource
     """
-    data = _validate(data_dict, _id_schema(), context)
-    resource = model.Resource.get(data["id"])
-    if resource is None:
-        raise tk.ObjectNotFound(tk._("Resource not found"))
-    tk.check_access("gdprcheck_scan_show", context, {"id": resource.id, "package_id": resource.package_id})
+    resource = _resource(context, data_dict, "gdprcheck_scan_show")
     scan = model.Session.query(Scan).get(resource.id)
     if scan is None:
         return {"resource_id": resource.id, "package_id": resource.package_id, "state": "not scanned",
@@ -62,11 +68,6 @@ def gdprcheck_scan_request(context: Context, data_dict: DataDict) -> dict[str, A
 
     :param id: the resource
     """
-    data = _validate(data_dict, _id_schema(), context)
-    resource = model.Resource.get(data["id"])
-    if resource is None:
-        raise tk.ObjectNotFound(tk._("Resource not found"))
-    tk.check_access("gdprcheck_scan_request", context, {"id": resource.id, "package_id": resource.package_id})
-    from ckanext.gdprcheck import jobs
+    resource = _resource(context, data_dict, "gdprcheck_scan_request")
     queued = jobs.enqueue(resource.id, force=True)
     return {"resource_id": resource.id, "queued": queued}
