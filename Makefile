@@ -21,6 +21,7 @@ run: services ## the whole portal with demo data on http://127.0.0.1:5000
 	@$(SCRIPTS)/portal.sh init dev
 	@$(SCRIPTS)/portal.sh start
 	@$(SCRIPTS)/portal.sh demo
+	@$(SCRIPTS)/portal.sh sources
 	@$(SCRIPTS)/portal.sh reindex
 	@$(SCRIPTS)/run-summary.sh
 
@@ -33,6 +34,7 @@ status: ## show which services are up
 
 test: services ## run the suite's tests against real services, isolated from dev data
 	@$(SCRIPTS)/portal.sh init test
+	@$(SCRIPTS)/portal.sh peer test
 	@$(SCRIPTS)/test.sh $(PYTEST_ARGS)
 
 bench: services ## run the benchmarks in bench/ on their own databases (slow)

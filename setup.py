@@ -10,7 +10,7 @@ import os
 
 from setuptools import find_namespace_packages, setup
 
-EXTENSIONS = ("pricing", "dealroom", "gdprcheck")
+EXTENSIONS = ("pricing", "dealroom", "gdprcheck", "cityharvest")
 
 
 def _packages() -> tuple[list[str], dict[str, str]]:
@@ -49,6 +49,9 @@ setup(
             "pricing = ckanext.pricing.plugin:PricingPlugin",
             "dealroom = ckanext.dealroom.plugin:DealroomPlugin",
             "gdprcheck = ckanext.gdprcheck.plugin:GdprcheckPlugin",
+            "cityharvest = ckanext.cityharvest.plugin:CityharvestPlugin",
+            "cityharvest_ckan = ckanext.cityharvest.harvesters:CkanPortalHarvester",
+            "cityharvest_dcat = ckanext.cityharvest.harvesters:DcatCatalogHarvester",
         ],
         "ckan.rdf.profiles": [
             "gdprcheck = ckanext.gdprcheck.dcat:GdprcheckProfile",

@@ -3,7 +3,11 @@
 # CDX_* environment, prepare the database (web only), then run the requested role.
 #   web      gunicorn serving CKAN on :5000
 #   worker   CKAN's background job worker (RQ on Redis)
-#   scheduler  the periodic commands: lost-payment reconciliation, deal expiry (hourly)
+#   scheduler  the periodic commands (every CDX_SCHEDULER_INTERVAL seconds): harvest
+#            runs that are due and finished jobs (`ckan harvester run`), lost-payment
+#            reconciliation, deal expiry
+#   harvest-gather, harvest-fetch  ckanext-harvest's queue consumers (run more
+#            harvest-fetch containers to import faster)
 #   ckan ... any ckan CLI command
 set -euo pipefail
 
@@ -35,6 +39,7 @@ case "${1:-web}" in
     wait_for_db
     ckan -c "$CKAN_INI" db init
     ckan -c "$CKAN_INI" db pending-migrations --apply
+    ckan -c "$CKAN_INI" cityharvest load || echo "entrypoint: the harvest sources could not be loaded" >&2
     if [[ -n "${CDX_DATASTORE_ADMIN_URL:-}" ]]; then
       ckan -c "$CKAN_INI" datastore set-permissions | psql "$CDX_DATASTORE_ADMIN_URL" --set ON_ERROR_STOP=1 -q
     fi
@@ -48,10 +53,19 @@ case "${1:-web}" in
   scheduler)
     wait_for_db
     while true; do
+      ckan -c "$CKAN_INI" harvester run || echo "scheduler: harvester run failed" >&2
       ckan -c "$CKAN_INI" pricing reconcile --since-hours 72 || echo "scheduler: reconcile reported errors" >&2
       ckan -c "$CKAN_INI" dealroom expire || echo "scheduler: dealroom expire failed" >&2
-      sleep "${CDX_SCHEDULER_INTERVAL:-3600}"
+      sleep "${CDX_SCHEDULER_INTERVAL:-300}"
     done
+    ;;
+  harvest-gather)
+    wait_for_db
+    exec ckan -c "$CKAN_INI" harvester gather-consumer
+    ;;
+  harvest-fetch)
+    wait_for_db
+    exec ckan -c "$CKAN_INI" harvester fetch-consumer
     ;;
   ckan)
     shift

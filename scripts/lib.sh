@@ -24,6 +24,9 @@ export CDX_PG_PORT="${CDX_PG_PORT:-5433}"
 export CDX_REDIS_PORT="${CDX_REDIS_PORT:-6380}"
 export CDX_SOLR_PORT="${CDX_SOLR_PORT:-8983}"
 export CDX_STRIPE_MOCK_PORT="${CDX_STRIPE_MOCK_PORT:-12111}"
+# The stock CKAN instances the harvest tests and benchmark read from (portal.sh peer).
+export CDX_PEER_PORT="${CDX_PEER_PORT:-5061}"
+export CDX_PEER_BENCH_PORT="${CDX_PEER_BENCH_PORT:-5062}"
 
 export CDX_PYTHON="${CDX_PYTHON:-python3.11}"
 export CDX_SOLR_HOME="$CDX_DATA/solr"

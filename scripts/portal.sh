@@ -2,10 +2,14 @@
 # The CKAN side of the development and test setups.
 #
 #   portal.sh init dev|test|bench   render the ini, create databases, run every migration
-#   portal.sh start           serve the dev portal on 127.0.0.1:$CDX_PORT, plus the worker
-#   portal.sh stop            stop the web server and the worker
+#   portal.sh start           serve the dev portal on 127.0.0.1:$CDX_PORT, plus the worker,
+#                             the harvest queue consumers and the scheduler
+#   portal.sh stop            stop them
+#   portal.sh sources         load the harvest sources of config/harvest-sources.yaml
 #   portal.sh demo            create the sysadmin and load the demo catalog (idempotent)
 #   portal.sh reindex         index again any dataset the search index lost
+#   portal.sh peer test|bench start the stock CKAN the harvest tests (240 datasets) or the
+#                             benchmark (2,000) harvest from, seeded from test-data/opendata
 #
 # Dev and test share the PostgreSQL, Redis and Solr servers of services.sh but never
 # their data: own databases, own Solr core, own Redis database, own storage folder.
@@ -34,6 +38,8 @@ use_env() {
       # Tests of the other plugins make public datasets without a checklist: the gate
       # warns there; the gdprcheck tests switch it to enforce themselves.
       export CDX_GDPR_GATE="${CDX_GDPR_GATE:-warn}"
+      # Tests search right after they write.
+      export CDX_SOLR_COMMIT=true
       ;;
     bench)
       export CDX_INI="$CDX_VAR/bench.ini" CDX_DB_NAME=cdx_bench CDX_DS_NAME=cdx_bench_datastore
@@ -131,9 +137,15 @@ start() {
     echo "$CDX_PORT" >"$CDX_RUN/ckan.port"
   fi
   if ! pid_alive "$CDX_RUN/worker.pid"; then
-    say "starting the background worker"
+    say "starting the background worker, the harvest consumers and the scheduler"
     start_daemon worker "$worker_log" "$CDX_VENV/bin/ckan" -c "$CDX_INI" jobs worker
   fi
+  pid_alive "$CDX_RUN/harvest-gather.pid" || start_daemon harvest-gather "$CDX_LOG/harvest-gather.log" \
+    "$CDX_VENV/bin/ckan" -c "$CDX_INI" harvester gather-consumer
+  pid_alive "$CDX_RUN/harvest-fetch.pid" || start_daemon harvest-fetch "$CDX_LOG/harvest-fetch.log" \
+    "$CDX_VENV/bin/ckan" -c "$CDX_INI" harvester fetch-consumer
+  pid_alive "$CDX_RUN/scheduler.pid" || start_daemon scheduler "$CDX_LOG/scheduler.log" \
+    bash "$CDX_ROOT/scripts/scheduler.sh" "$CDX_INI"
   local deadline=$((SECONDS + 90))
   until web_up; do
     pid_alive "$CDX_RUN/ckan.pid" || die ckan "the web server exited during start-up" "$web_log"
@@ -158,7 +170,75 @@ reindex_if_needed() {
   fi
 }
 
+# A second, stock CKAN 2.11 (core plugins only, own database, Solr core and Redis
+# database) serving an opendata.dk-style catalog: a real source for the harvesters.
+peer() {
+  local kind="$1" name db core redis_db port count
+  case "$kind" in
+    test) name=peer db=cdx_peer core=ckan_peer redis_db=3 port="$CDX_PEER_PORT" count=240 ;;
+    bench) name=peer-bench db=cdx_peer_bench core=ckan_peer_bench redis_db=4 port="$CDX_PEER_BENCH_PORT"
+      count="${CDX_PEER_BENCH_COUNT:-2000}" ;;
+    *) echo "usage: $0 peer test|bench" >&2; exit 2 ;;
+  esac
+  local ini="$CDX_VAR/$name.ini" dir="$CDX_DATA/$name" log="$CDX_LOG/$name.log" init_log="$CDX_LOG/$name-init.log"
+  local url="http://127.0.0.1:$port"
+  mkdir -p "$dir/storage"
+  local wanted="$db $core $redis_db $port $CDX_PG_PORT $CDX_SOLR_PORT $CDX_REDIS_PORT"
+  if [[ ! -f "$ini" || "$(cat "$dir/ini.stamp" 2>/dev/null)" != "$wanted" ]]; then
+    : >"$init_log"
+    psql_admin -d postgres >>"$init_log" 2>&1 <<SQL || die "$name" "could not create its database" "$init_log"
+SELECT 'CREATE DATABASE $db OWNER $DB_USER ENCODING ''UTF8'' TEMPLATE template0'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db')\gexec
+SQL
+    rm -f "$ini"
+    venv_ckan generate config "$ini" >>"$init_log" 2>&1 || die "$name" "could not write $ini" "$init_log"
+    venv_ckan config-tool "$ini" \
+      "sqlalchemy.url = postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$CDX_PG_PORT/$db" \
+      "solr_url = http://127.0.0.1:$CDX_SOLR_PORT/solr/$core" \
+      "ckan.redis.url = redis://127.0.0.1:$CDX_REDIS_PORT/$redis_db" \
+      "ckan.site_url = $url" "ckan.site_id = cdx_$name" "ckan.site_title = Open data ($name)" \
+      "ckan.storage_path = $dir/storage" "ckan.plugins = activity" >>"$init_log" 2>&1 \
+      || die "$name" "could not configure $ini" "$init_log"
+    venv_ckan -c "$ini" db init >>"$init_log" 2>&1 || die "$name" "db init failed" "$init_log"
+    venv_ckan -c "$ini" user add peeradmin email=peeradmin@peer.invalid password=peer-admin-password \
+      >>"$init_log" 2>&1 || true
+    venv_ckan -c "$ini" sysadmin add peeradmin >>"$init_log" 2>&1 || die "$name" "no sysadmin" "$init_log"
+    venv_ckan -c "$ini" user token add -q peeradmin seed 2>>"$init_log" | tail -n 1 | tr -d '[:space:]' >"$dir/token"
+    [[ -s "$dir/token" ]] || die "$name" "could not create an API token" "$init_log"
+    echo "$wanted" >"$dir/ini.stamp"
+  fi
+  if ! pid_alive "$CDX_RUN/$name.pid"; then
+    require_free_port "$name" "$port" "$( [[ $kind == test ]] && echo CDX_PEER_PORT || echo CDX_PEER_BENCH_PORT )"
+    say "starting the stock CKAN '$name' on $url"
+    start_daemon "$name" "$log" "$CDX_VENV/bin/ckan" -c "$ini" run --host 127.0.0.1 --port "$port" \
+      --disable-reloader --threaded
+  fi
+  local deadline=$((SECONDS + 90))
+  until curl -sf "$url/api/3/action/status_show" >/dev/null; do
+    pid_alive "$CDX_RUN/$name.pid" || die "$name" "the web server exited during start-up" "$log"
+    ((SECONDS < deadline)) || die "$name" "not answering after 90s" "$log"
+    sleep 0.3
+  done
+  CDX_API_TOKEN="$(cat "$dir/token")" "$CDX_VENV/bin/python" "$CDX_ROOT/scripts/peer_seed.py" \
+    "$url" "$count" "$dir/seeded.json" >>"$init_log" 2>&1 || die "$name" "seeding failed" "$init_log"
+  tail -n 1 "$init_log"
+  "$CDX_VENV/bin/python" -c 'import json, sys; json.dump({"url": sys.argv[1], "token": open(sys.argv[2]).read().strip(), "count": int(sys.argv[3]), "ini": sys.argv[4], "state": sys.argv[5]}, open(sys.argv[6], "w"))' \
+    "$url" "$dir/token" "$count" "$ini" "$dir/seeded.json" "$CDX_DATA/$name.json"
+}
+
+# The harvest sources declared in config/harvest-sources.yaml (idempotent).
+sources() {
+  use_env dev
+  venv_ckan -c "$CDX_INI" cityharvest load 2>>"$CDX_LOG/ckan-init-dev.log" | sed 's/^/    harvest source /' \
+    || die cityharvest "could not load config/harvest-sources.yaml" "$CDX_LOG/ckan-init-dev.log"
+}
+
 stop() {
+  stop_daemon peer
+  stop_daemon peer-bench
+  stop_daemon scheduler
+  stop_daemon harvest-gather
+  stop_daemon harvest-fetch
   stop_daemon worker
   stop_daemon ckan
   rm -f "$CDX_RUN/ckan.port"
@@ -194,6 +274,8 @@ case "${1:-}" in
   stop) stop ;;
   demo) demo ;;
   reindex) reindex_if_needed ;;
+  peer) peer "${2:-test}" ;;
+  sources) sources ;;
   env) use_env "${2:-dev}"; env | grep '^CDX_' | grep -v SECRET ;;
   *) echo "usage: $0 init dev|test | start | stop | demo" >&2; exit 2 ;;
 esac

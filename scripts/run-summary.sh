@@ -9,6 +9,7 @@ City Data Exchange is up:   http://127.0.0.1:$CDX_PORT
                             password: ${CDX_DEMO_PASSWORD:-cityexchange-demo}
   services:                 PostgreSQL 127.0.0.1:$CDX_PG_PORT, Redis 127.0.0.1:$CDX_REDIS_PORT, Solr http://127.0.0.1:$CDX_SOLR_PORT/solr
   payments:                 stripe-mock http://127.0.0.1:$CDX_STRIPE_MOCK_PORT (pay an order: ckan pricing test-webhook <order>)
+  harvesting:               http://127.0.0.1:$CDX_PORT/harvest-status (sources: config/harvest-sources.yaml)
   data and logs:            $CDX_VAR  (logs in $CDX_LOG)
   stop everything:          make stop
 TEXT

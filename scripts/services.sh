@@ -7,7 +7,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
-SOLR_CORES=(ckan ckan_test ckan_bench)
+# ckan_peer*: the stock CKAN instances the harvest tests and benchmark read from.
+SOLR_CORES=(ckan ckan_test ckan_bench ckan_peer ckan_peer_bench)
 
 # PostgreSQL refuses to run as root: when we are root, its processes run as "postgres".
 as_pg() {
@@ -128,7 +129,10 @@ solr_ready() {
 solr_start() {
   local log="$CDX_LOG/solr.log" pidfile="$CDX_RUN/solr.pid"
   if pid_alive "$pidfile"; then
-    return 0
+    solr_ready && return 0
+    # Running from an older checkout without a core this one needs: load it.
+    say "restarting Solr to load every core"
+    solr_stop
   fi
   [[ -f "$CDX_SOLR_LIB/.cdx-stamp" ]] || die solr "Solr's jars are missing; run scripts/install.sh"
   require_free_port solr "$CDX_SOLR_PORT" CDX_SOLR_PORT

@@ -69,6 +69,10 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
 
     @staticmethod
     def _queue_scans(pkg_dict: dict[str, Any]) -> None:
+        # A harvested open dataset's checklist is declared by its source portal: its
+        # files stay on the source's servers and are not downloaded to be scanned.
+        if pkg_dict.get("gdpr_declared_by") == "source":
+            return
         for resource in pkg_dict.get("resources") or []:
             if resource.get("id"):
                 jobs.enqueue(resource["id"])

@@ -1,0 +1,120 @@
+"""``ckan cityharvest ...``: load the declared sources, run them, show their status.
+The commands only call actions."""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Optional
+
+import click
+import yaml
+
+import ckan.plugins.toolkit as tk
+
+__all__ = ["cityharvest"]
+
+
+def _site_context() -> dict[str, Any]:
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    return {"user": site_user["name"]}
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+@click.group(short_help="Harvest other portals into the catalog")
+def cityharvest() -> None:
+    """Commands of the cityharvest plugin."""
+
+
+@cityharvest.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+def load(path: Optional[str]) -> None:
+    """Create or update the harvest sources declared in a YAML file (default:
+    ckanext.cityharvest.sources_file)."""
+    path = path or tk.config.get("ckanext.cityharvest.sources_file")
+    if not path:
+        _fail("no file given and ckanext.cityharvest.sources_file is not set")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            declared = yaml.safe_load(handle) or {}
+    except OSError as error:
+        _fail(f"{path}: {error.strerror}")
+    except yaml.YAMLError as error:
+        _fail(f"{path} is not valid YAML: {error}")
+    try:
+        declared = declared if isinstance(declared, dict) else {}
+        result = tk.get_action("cityharvest_source_load")(
+            _site_context(), {"sources": declared.get("sources"), "organization": declared.get("organization")})
+    except tk.ValidationError as error:
+        _fail(f"{path}: " + "; ".join(str(e) for msgs in error.error_dict.values() for e in msgs))
+    for outcome in ("created", "updated", "unchanged"):
+        for name in result[outcome]:
+            click.echo(f"{outcome:9} {name}")
+
+
+def _progress_printer() -> Any:
+    state: dict[str, Any] = {"bar": None, "done": 0}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "gather":
+            click.echo("  listing the source's datasets ...", err=True)
+            return
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label="  fetching and importing",
+                                             show_pos=True, show_eta=True, file=click.get_text_stream("stderr"))
+            state["bar"].__enter__()
+        state["bar"].update(done - state["done"])
+        state["done"] = done
+        if done == total:
+            state["bar"].__exit__(None, None, None)
+
+    return progress
+
+
+@cityharvest.command()
+@click.argument("sources", nargs=-1)
+@click.option("--all", "run_all", is_flag=True, help="Run every active source.")
+def run(sources: tuple[str, ...], run_all: bool) -> None:
+    """Run harvest sources now, in this process, with progress (scheduled runs go
+    through the harvest queues). Exits non-zero if a run had errors."""
+    if run_all:
+        sources = tuple(s["name"] for s in tk.get_action("cityharvest_source_summary")(_site_context(), {}))
+    if not sources:
+        _fail("name the sources to run, or --all")
+    failed = False
+    for name in sources:
+        click.echo(f"{name}:")
+        context = dict(_site_context(), **{"cityharvest.progress": _progress_printer()})
+        started = time.monotonic()
+        try:
+            result = tk.get_action("cityharvest_source_run")(context, {"id": name})
+        except (tk.ObjectNotFound, tk.ValidationError) as error:
+            click.secho(f"  {getattr(error, 'error_dict', None) or error}", fg="red", err=True)
+            failed = True
+            continue
+        stats = result["stats"]
+        click.echo("  {added} added, {updated} updated, {deleted} withdrawn, {unchanged} unchanged or "
+                   "shared, {errored} errors in {seconds:.1f} s".format(
+                       added=stats.get("added", 0), updated=stats.get("updated", 0),
+                       deleted=stats.get("deleted", 0), unchanged=stats.get("not modified", 0),
+                       errored=stats.get("errored", 0), seconds=time.monotonic() - started))
+        for message in result["gather_errors"]:
+            click.secho(f"  error: {message}", fg="red", err=True)
+        failed = failed or bool(result["gather_errors"] or stats.get("errored"))
+    sys.exit(1 if failed else 0)
+
+
+@cityharvest.command()
+def status() -> None:
+    """Each source's last run, counts and datasets held."""
+    for source in tk.get_action("cityharvest_source_summary")(_site_context(), {"errors": 5}):
+        last = source["last_run"] or {}
+        stats = last.get("stats") or {}
+        click.echo(f"{source['name']} ({source['type']}, {source['frequency']}): {source['datasets']} datasets, "
+                   f"last run {last.get('status', 'never')} {last.get('finished') or ''} "
+                   + " ".join(f"{k}={v}" for k, v in sorted(stats.items())))
+        for error in last.get("errors") or []:
+            click.echo(f"  {error['stage']}: {error['message']}")

@@ -1,0 +1,278 @@
+"""The two harvesters: CKAN-API portals and DCAT catalogs, with one sync and one mapping.
+
+Both extend the stock harvesters (ckanext-harvest's ``CKANHarvester``, ckanext-dcat's
+``DCATRDFHarvester``) and keep what those do well: the harvest job and object model, the
+queues, the harvest pages, HTTP and RDF handling, the DCAT profiles. They change what
+falls short for a catalog that must mirror its sources:
+
+* gather lists the source's public datasets with their version stamps and plans the
+  run (``sync.plan``): new, changed and withdrawn datasets get a harvest object, the
+  unchanged ones none, so a run with no change costs one listing;
+* datasets deleted or made private at the source are withdrawn here, but only after a
+  complete listing;
+* each remote dataset is mapped into the suite's schema (``mapping.py``) and imported
+  once, whichever source reaches it first (``cityharvest_dataset_import``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any, Optional
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.dcat.harvesters.rdf import DCATRDFHarvester
+from ckanext.dcat.processors import RDFParser, RDFParserException
+from ckanext.harvest.harvesters.ckanharvester import CKANHarvester
+from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+
+from ckanext.cityharvest import mapping, remote, sync
+from ckanext.cityharvest.model import Record
+
+log = logging.getLogger(__name__)
+
+_OPTIONS = {"organizations": dict, "default_organization": str, "licences": dict,
+            "timeout": (int, float), "include_organizations": list, "rdf_format": str}
+
+
+def _config(source: Any) -> dict[str, Any]:
+    try:
+        config = json.loads(source.config or "{}")
+    except ValueError:
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def check_config(config: str) -> str:
+    """A source's configuration: a JSON object with the options in ``_OPTIONS``."""
+    if not config:
+        return config
+    try:
+        values = json.loads(config)
+    except ValueError as error:
+        raise ValueError(f"the configuration is not valid JSON: {error}")
+    if not isinstance(values, dict):
+        raise ValueError("the configuration must be a JSON object")
+    for key, value in values.items():
+        expected = _OPTIONS.get(key)
+        if expected is None:
+            raise ValueError(f"unknown option {key!r}; known: {', '.join(sorted(_OPTIONS))}")
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ValueError(f"{key}: wrong type")
+    if "timeout" in values and not 0 < values["timeout"] <= 600:
+        raise ValueError("timeout: between 0 and 600 seconds")
+    return config
+
+
+class _Sync:
+    """The gather planning and the import shared by both harvesters."""
+
+    # _save_gather_error and _save_object_error come from ckanext-harvest's HarvesterBase.
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        # CKAN's SingletonPlugin keeps its instance in a class attribute that subclasses
+        # inherit: once the stock harvester exists, our subclass would return it. Each
+        # harvester class here keeps its own instance.
+        if "_instance" not in cls.__dict__:
+            cls._instance = object.__new__(cls)
+        return cls._instance
+
+    def _plan_objects(self, job: Any, stamps: dict[str, str], complete: bool,
+                      contents: Optional[dict[str, str]] = None,
+                      fetch: Optional[remote.CkanPortal] = None) -> list[str]:
+        # What this source holds here: records whose dataset is still active (a dataset
+        # deleted here, or purged by clearing the source, is imported again).
+        records = dict(model.Session.query(Record.remote_id, Record.stamp)
+                       .join(model.Package, model.Package.id == Record.package_id)
+                       .filter(Record.source_id == job.source.id, model.Package.state == "active"))
+        if complete and not stamps and records:
+            self._save_gather_error("The source lists no public datasets at all; nothing was "
+                                    "withdrawn (a portal that lost its index looks like this)", job)
+            return []
+        plan = sync.plan(stamps, records, complete=complete)
+        if not complete and records:
+            self._save_gather_error("The listing of the source was not complete; withdrawals "
+                                    "wait for a complete listing", job)
+        if fetch is not None:
+            contents = self._prefetch(fetch, plan.new + plan.changed)
+        objects = []
+        for status, ids in (("new", plan.new), ("change", plan.changed), ("delete", plan.withdrawn)):
+            for remote_id in ids:
+                content = (contents or {}).get(remote_id) if status != "delete" else None
+                objects.append(HarvestObject(guid=remote_id, job=job, content=content,
+                                             extras=[HarvestObjectExtra(key="status", value=status),
+                                                     HarvestObjectExtra(key="stamp", value=stamps.get(remote_id, ""))]))
+        model.Session.add_all(objects)
+        model.Session.commit()
+        log.info("%s: %d new, %d changed, %d unchanged, %d withdrawn", job.source.url,
+                 len(plan.new), len(plan.changed), len(plan.unchanged), len(plan.withdrawn))
+        return [obj.id for obj in objects]
+
+    @staticmethod
+    def _prefetch(portal: remote.CkanPortal, remote_ids: list[str]) -> dict[str, str]:
+        """The datasets to import, fetched in pages of 50. A page that fails is left to
+        the fetch stage, which asks for its datasets one by one and reports each."""
+        contents: dict[str, str] = {}
+        for start in range(0, len(remote_ids), remote.BATCH):
+            try:
+                found = portal.datasets(remote_ids[start:start + remote.BATCH])
+            except remote.RemoteError as error:
+                log.info("%s: a page of datasets failed (%s); fetching them one by one", portal.base_url, error)
+                continue
+            contents.update((key, json.dumps(value)) for key, value in found.items())
+        return contents
+
+    def _extra(self, harvest_object: Any, key: str) -> str:
+        for extra in harvest_object.extras:
+            if extra.key == key:
+                return extra.value or ""
+        return ""
+
+    def _site_context(self) -> dict[str, Any]:
+        site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+        return {"user": site_user["name"]}
+
+    def _import(self, harvest_object: Any) -> Any:
+        source_id = harvest_object.source.id
+        if self._extra(harvest_object, "status") == "delete":
+            result = tk.get_action("cityharvest_dataset_withdraw")(
+                self._site_context(), {"source_id": source_id, "remote_id": harvest_object.guid})
+            harvest_object.package_id = result["package_id"]
+            harvest_object.current = False
+            if result["package_id"]:
+                model.Session.query(HarvestObject).filter(
+                    HarvestObject.package_id == result["package_id"]).update({"current": False})
+            harvest_object.save()
+            return True
+        try:
+            remote_dict = json.loads(harvest_object.content or "")
+        except ValueError:
+            self._save_object_error("The fetched dataset is not valid JSON", harvest_object, "Import")
+            return False
+        title = remote_dict.get("title") or remote_dict.get("name") or harvest_object.guid
+        try:
+            result = tk.get_action("cityharvest_dataset_import")(self._site_context(), {
+                "source_id": source_id, "remote": remote_dict,
+                "stamp": self._extra(harvest_object, "stamp")})
+        except tk.ValidationError as error:
+            model.Session.rollback()
+            problems = "; ".join(f"{field}: {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+                                 for field, msgs in (error.error_dict or {}).items())
+            self._save_object_error(f"{title}: {problems}", harvest_object, "Import")
+            return False
+        if result["result"] == "duplicate":
+            harvest_object.package_id = None
+            harvest_object.save()
+            return "unchanged"
+        model.Session.query(HarvestObject).filter(
+            HarvestObject.package_id == result["package_id"],
+            HarvestObject.id != harvest_object.id).update({"current": False})
+        harvest_object.package_id = result["package_id"]
+        harvest_object.current = True
+        harvest_object.save()
+        return True
+
+
+class CkanPortalHarvester(_Sync, CKANHarvester):
+    """CKAN-API portals (opendata.dk and the municipal CKAN sites)."""
+
+    def info(self) -> dict[str, str]:
+        return {"name": "cityharvest_ckan", "title": "CKAN portal (City Data Exchange)",
+                "description": "Public datasets of a CKAN portal, mapped into this catalog, "
+                               "kept in sync (updates and withdrawals), one dataset per identity"}
+
+    def validate_config(self, config: str) -> str:
+        return check_config(config)
+
+    def _portal(self, source: Any) -> remote.CkanPortal:
+        timeout = float(_config(source).get("timeout") or tk.config.get("ckanext.cityharvest.timeout"))
+        return remote.CkanPortal(source.url, timeout)
+
+    def gather_stage(self, harvest_job: Any) -> Optional[list[str]]:
+        config = _config(harvest_job.source)
+        orgs = config.get("include_organizations") or []
+        fq = "+dataset_type:dataset" + (
+            " +organization:(" + " OR ".join(str(o) for o in orgs) + ")" if orgs else "")
+        portal = self._portal(harvest_job.source)
+        try:
+            listing = portal.listing(fq)
+        except remote.RemoteError as error:
+            self._save_gather_error(f"Could not list the datasets of {harvest_job.source.url}: {error}",
+                                    harvest_job)
+            return None
+        return self._plan_objects(harvest_job, listing.stamps, listing.complete, fetch=portal)
+
+    def fetch_stage(self, harvest_object: Any) -> Any:
+        if self._extra(harvest_object, "status") == "delete" or harvest_object.content:
+            return True
+        try:
+            dataset = self._portal(harvest_object.source).dataset(harvest_object.guid)
+        except remote.RemoteError as error:
+            self._save_object_error(f"{harvest_object.guid}: {error}", harvest_object, "Fetch")
+            return False
+        harvest_object.content = json.dumps(dataset)
+        harvest_object.save()
+        return True
+
+    def import_stage(self, harvest_object: Any) -> Any:
+        return self._import(harvest_object)
+
+
+class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
+    """DCAT-AP and DCAT-AP-DK catalogs (RDF/XML, Turtle, JSON-LD), read with
+    ckanext-dcat's parser and profiles; paged catalogs (Hydra) are followed."""
+
+    def info(self) -> dict[str, str]:
+        return {"name": "cityharvest_dcat", "title": "DCAT catalog (City Data Exchange)",
+                "description": "Datasets of a DCAT-AP catalog, mapped into this catalog, "
+                               "kept in sync, one dataset per identity"}
+
+    def validate_config(self, config: str) -> str:
+        return check_config(config)
+
+    @staticmethod
+    def _stamp(dataset: dict[str, Any]) -> str:
+        modified = mapping.value(dataset, "modified") or mapping.value(dataset, "metadata_modified")
+        if isinstance(modified, str) and modified.strip():
+            return modified.strip()
+        return "sha1:" + hashlib.sha1(json.dumps(dataset, sort_keys=True).encode()).hexdigest()
+
+    def gather_stage(self, harvest_job: Any) -> Optional[list[str]]:
+        rdf_format = _config(harvest_job.source).get("rdf_format")
+        url: Optional[str] = harvest_job.source.url
+        stamps: dict[str, str] = {}
+        contents: dict[str, str] = {}
+        pages: set[str] = set()
+        while url and url not in pages:
+            pages.add(url)
+            content, found_format = self._get_content_and_type(url, harvest_job, 1, content_type=rdf_format)
+            if not content:
+                # _get_content_and_type saved the gather error; nothing is withdrawn.
+                return self._plan_objects(harvest_job, stamps, False, contents)
+            parser = RDFParser()
+            try:
+                parser.parse(content, _format=found_format)
+                datasets = list(parser.datasets())
+            except (RDFParserException, Exception) as error:   # rdflib raises many kinds
+                self._save_gather_error(f"Could not read the catalog at {url}: {error}", harvest_job)
+                return self._plan_objects(harvest_job, stamps, False, contents)
+            for dataset in datasets:
+                try:
+                    ident = mapping.identity(dataset)
+                except mapping.MappingError as error:
+                    self._save_gather_error(f"A dataset without identity at {url}: {error.message}",
+                                            harvest_job)
+                    continue
+                dataset["id"] = ident
+                stamps[ident] = self._stamp(dataset)
+                contents[ident] = json.dumps(dataset)
+            url = parser.next_page()
+        return self._plan_objects(harvest_job, stamps, True, contents)
+
+    def fetch_stage(self, harvest_object: Any) -> Any:
+        return True
+
+    def import_stage(self, harvest_object: Any) -> Any:
+        return self._import(harvest_object)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
+
+LOCAL = "local"
+
+
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.validators
+@tk.blanket.helpers
+@tk.blanket.blueprints
+@tk.blanket.cli
+@tk.blanket.config_declarations
+class CityharvestPlugin(p.SingletonPlugin, DefaultTranslation):
+    """Other portals' open data in this catalog: provenance, the "source" facet, the
+    harvest status page and the ``ckan cityharvest`` commands. The harvesters
+    themselves are the plugins ``cityharvest_ckan`` and ``cityharvest_dcat``."""
+
+    p.implements(p.IConfigurer)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.ITranslation)
+
+    def update_config(self, config: Any) -> None:
+        tk.add_template_directory(config, "templates")
+
+    # One facet for harvested and local datasets alike: the portal a dataset comes from.
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        try:
+            validated = json.loads(pkg_dict.get("validated_data_dict") or "{}")
+        except ValueError:
+            validated = {}
+        pkg_dict["cityharvest_source"] = validated.get("cityharvest_source") or LOCAL
+        return pkg_dict
+
+    def after_dataset_search(self, search_results: dict[str, Any], search_params: dict[str, Any]) -> dict[str, Any]:
+        facet = (search_results.get("search_facets") or {}).get("cityharvest_source")
+        for item in (facet or {}).get("items", []):
+            if item["name"] == LOCAL:
+                item["display_name"] = tk._("This portal")
+        return search_results
+
+    def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        facets_dict["cityharvest_source"] = tk._("Source")
+        return facets_dict
+
+    def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
+                            package_type: str | None) -> dict[str, Any]:
+        return self.dataset_facets(facets_dict, package_type or "dataset")
