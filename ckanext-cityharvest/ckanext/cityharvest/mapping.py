@@ -139,11 +139,16 @@ def _licence_key(text: str) -> str:
 
 def map_licence(remote: Mapping[str, Any], known: Iterable[str],
                 overrides: Mapping[str, str] | None = None) -> str:
-    """The local licence id of a remote dataset: the source's own table first (keys may
-    be ids, titles or URLs), then the id itself if this portal knows it, then the common
-    names of open licences; ``notspecified`` when nothing matches."""
+    """The local licence id of a remote dataset (or of all its distributions, as DCAT
+    has it): the source's own table first (keys may be ids, titles or URLs), then the id
+    itself if this portal knows it, then the common names and URLs of open licences;
+    ``notspecified`` when nothing matches."""
     known = set(known)
     candidates = [value(remote, k) for k in ("license_id", "license_url", "license_title", "license")]
+    # DCAT puts licences on distributions: one shared by all of them is the dataset's.
+    on_distributions = {r.get("license") for r in remote.get("resources") or [] if isinstance(r, Mapping)}
+    if len(on_distributions) == 1:
+        candidates.append(on_distributions.pop())
     keys = [_licence_key(c) for c in candidates if isinstance(c, str) and c.strip()]
     table = {_licence_key(k): v for k, v in (overrides or {}).items()}
     for key in keys:
@@ -233,11 +238,14 @@ def _resources(remote: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def remote_dataset_url(source: Source, remote: Mapping[str, Any]) -> str:
-    """Where a person sees the dataset at the source."""
-    for key in ("landing_page", "uri"):
-        found = value(remote, key)
-        if isinstance(found, str) and found.lower().startswith(("http://", "https://")):
-            return found
+    """Where a person sees the dataset at the source: a DCAT dataset's landing page
+    (ckanext-dcat's parser reads ``dcat:landingPage`` into ``url``) or its URI; a CKAN
+    portal's dataset page."""
+    uri = value(remote, "uri")
+    if isinstance(uri, str) and uri:
+        for found in (value(remote, "landing_page"), remote.get("url"), uri):
+            if isinstance(found, str) and found.lower().startswith(("http://", "https://")):
+                return found
     return f"{source.url.rstrip('/')}/dataset/{remote.get('name') or remote.get('id')}"
 
 

@@ -1,0 +1,261 @@
+"""Several sources at once: faults at a source (a dataset that never answers, a broken
+JSON body, a broken listing), the same datasets reached through two CKAN sources and a
+DCAT catalog, hand-over when one source withdraws, and who may see and do what.
+The CKAN answers come from the real stock peer; the faults from a proxy in front of it."""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+import ckan.model as model
+import ckan.plugins as plugins
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories, helpers
+
+from ckanext.cityharvest.model import Record
+from ckanext.cityharvest.tests.peer import ROOT, Peer, reset_peer
+from ckanext.cityharvest.tests.servers import FaultyProxy, StaticFiles
+from ckanext.cityharvest.tests.test_harvest import harvested, run_source
+
+sys.path.insert(0, str(ROOT / "test-data" / "opendata"))
+import dcat as dcat_files  # noqa: E402
+
+pytestmark = pytest.mark.module_plugins
+
+
+@dataclass
+class World:
+    peer: Peer
+    proxy: FaultyProxy
+    files: StaticFiles
+    folder: Path
+    sysadmin: dict[str, Any]
+
+
+def _site() -> dict[str, Any]:
+    return {"user": helpers.call_action("get_site_user")["name"], "ignore_auth": False}
+
+
+def load(*sources: dict[str, Any]) -> dict[str, Any]:
+    return helpers.call_action("cityharvest_source_load", context=_site(), sources=list(sources))
+
+
+@pytest.fixture(scope="module")
+def world(reset_portal_db: Any, reset_index: Any, tmp_path_factory: Any) -> Iterator[World]:
+    plugins.load_all()
+    reset_portal_db()
+    reset_index()
+    peer = reset_peer()
+    folder = tmp_path_factory.mktemp("dcat")
+    proxy, files = FaultyProxy(peer.url), StaticFiles(folder)
+    try:
+        yield World(peer, proxy, files, folder, factories.Sysadmin())
+    finally:
+        proxy.close()
+        files.close()
+        plugins.unload_non_system_plugins()
+
+
+def test_a_timeout_and_invalid_json_are_reported_and_the_rest_imported(world: World) -> None:
+    odense = world.peer.of("odense")
+    hanging, garbled = odense[3], odense[7]
+    world.proxy.hang.add(hanging["id"])
+    world.proxy.garble.add(garbled["id"])
+    load({"name": "odense", "title": "Odense via proxy", "url": world.proxy.url, "type": "ckan",
+          "config": {"include_organizations": ["odense"], "timeout": 1}})
+
+    result = run_source("odense")
+
+    here = harvested("Odense via proxy")
+    assert set(here) == {d["id"] for d in odense} - {hanging["id"], garbled["id"]}
+    assert result["stats"]["added"] == len(odense) - 2 and result["stats"]["errored"] == 2
+    (summary,) = [s for s in helpers.call_action("cityharvest_source_summary", context=_site())
+                  if s["name"] == "odense"]
+    messages = {e["guid"]: e["message"] for e in summary["last_run"]["errors"]}
+    assert "no answer within 1 s" in messages[hanging["id"]]
+    assert "not valid JSON" in messages[garbled["id"]]
+    assert all(e["stage"] == "Fetch" for e in summary["last_run"]["errors"])
+
+    # A listing that breaks half-way withdraws nothing.
+    world.proxy.garble_listing = True
+    broken = run_source("odense")
+    assert broken["gather_errors"] and "not valid JSON" in broken["gather_errors"][0]
+    assert set(harvested("Odense via proxy")) == set(here)
+
+    # Once the source answers again, the two missing datasets arrive.
+    world.proxy.garble_listing = False
+    world.proxy.hang.clear()
+    world.proxy.garble.clear()
+    healed = run_source("odense")
+    assert healed["stats"]["added"] == 2 and healed["stats"].get("errored", 0) == 0
+    assert set(harvested("Odense via proxy")) == {d["id"] for d in odense}
+
+
+def test_an_unreachable_source_is_a_gather_error_not_a_crash(world: World) -> None:
+    load({"name": "nowhere", "title": "Nowhere", "url": "http://127.0.0.1:9", "type": "ckan"})
+    result = run_source("nowhere")
+    assert result["status"] == "Finished" and result["objects"] == 0
+    assert "could not connect" in result["gather_errors"][0]
+
+
+def _write_dcat(world: World, datasets: list[dict[str, Any]], extra: int, name: str = "catalog.ttl",
+                modified: str = "2026-01-01T00:00:00") -> str:
+    graph = dcat_files.graph(datasets + dcat_files.extra_datasets(extra), world.files.url, modified)
+    fmt = "json-ld" if name.endswith(".jsonld") else "turtle"
+    (world.folder / name).write_text(graph.serialize(format=fmt), encoding="utf-8")
+    return f"{world.files.url}/{name}"
+
+
+def test_two_sources_and_a_dcat_catalog_sharing_datasets_make_no_duplicates(world: World) -> None:
+    peer = world.peer
+    load({"name": "west", "title": "Vestdanmark", "url": peer.url, "type": "ckan",
+          "config": {"include_organizations": ["odense", "aarhus"]}})
+    west = run_source("west")
+    odense, aarhus = {d["id"] for d in peer.of("odense")}, {d["id"] for d in peer.of("aarhus")}
+    assert west["stats"]["added"] == len(aarhus)               # Odense's came from the first source
+    assert west["stats"]["not modified"] == len(odense)
+
+    url = _write_dcat(world, peer.of("aarhus") + peer.of("vejle"), extra=5, name="catalog.jsonld")
+    load({"name": "region", "title": "Regionens DCAT", "url": url, "type": "dcat",
+          "config": {"rdf_format": "json-ld", "organizations": {
+              "Aarhus Kommune": "aarhus", "Vejle Kommune": "vejle", "Region Midtjylland": "region-midtjylland"}}})
+    region = run_source("region")
+    vejle = {d["id"] for d in peer.of("vejle")}
+    assert region["stats"]["added"] == len(vejle) + 5
+    assert region["stats"]["not modified"] == len(aarhus)
+
+    here = harvested()
+    expected = odense | aarhus | vejle
+    assert expected <= set(here) and len(here) == len(expected) + 5
+    titles = [p.title for p in here.values()]
+    assert len(titles) == len(set(titles))
+    # One importing source per dataset; the others are recorded beside it.
+    owners = model.Session.query(Record.identity).filter(Record.owner.is_(True)).all()
+    assert len(owners) == len({o for (o,) in owners})
+    shared = next(iter(aarhus))
+    records = helpers.call_action("cityharvest_record_list", id=shared)
+    assert [r["source_title"] for r in records] == ["Vestdanmark", "Regionens DCAT"]
+    assert records[0]["owner"] is True and records[1]["owner"] is False
+
+
+def test_a_dcat_dataset_in_the_suite_schema(world: World) -> None:
+    extra = dcat_files.extra_datasets(1)[0]
+    local = helpers.call_action("package_show", id=extra["id"])
+    assert local["organization"]["name"] == "region-midtjylland"
+    assert local["license_id"] == "cc-zero"
+    assert {t["name"] for t in local["tags"]} == {"trafik", "busser", "kollektiv trafik rejser"}
+    assert local["update_frequency"] == "weekly"
+    assert local["resources"][0]["url"] == extra["resources"][0]["url"]
+    assert local["resources"][0]["format"] == "GeoJSON"
+    assert local["cityharvest_source"] == "Regionens DCAT"
+    assert local["cityharvest_remote_url"].endswith(f"/dataset/{extra['name']}")
+
+
+def test_a_dcat_catalog_is_followed_too(world: World) -> None:
+    peer = world.peer
+    datasets = peer.of("aarhus") + peer.of("vejle")
+    url = _write_dcat(world, datasets, extra=4, name="catalog.jsonld")   # busruter 4 removed
+    result = run_source("region")
+    assert result["stats"]["deleted"] == 1 and result["stats"].get("updated", 0) == 0
+    gone = dcat_files.extra_datasets(5)[4]
+    assert model.Package.get(gone["id"]).state == "deleted"
+
+    changed = dict(datasets[0], title="Ændret titel i kataloget", modified="2026-02-01T00:00:00")
+    vejle_changed = next(d for d in datasets if d["owner_org"] == "vejle")
+    vejle_changed = dict(vejle_changed, title="Vejle, ændret", modified="2026-02-01T00:00:00")
+    rest = [d for d in datasets if d["id"] not in (changed["id"], vejle_changed["id"])]
+    _write_dcat(world, [changed, vejle_changed] + rest, extra=4, name="catalog.jsonld")
+    assert url.endswith("catalog.jsonld")
+    again = run_source("region")
+    # Aarhus' dataset is imported by "west": the catalog's change is recorded, not applied.
+    assert again["stats"]["updated"] == 1 and again["stats"]["not modified"] == 1
+    assert helpers.call_action("package_show", id=vejle_changed["id"])["title"] == "Vejle, ændret"
+    assert helpers.call_action("package_show", id=changed["id"])["title"] == datasets[0]["title"]
+
+
+def test_a_source_that_lets_go_hands_its_datasets_to_another(world: World) -> None:
+    peer = world.peer
+    aarhus = {d["id"] for d in peer.of("aarhus")}
+    load({"name": "west", "title": "Vestdanmark", "url": peer.url, "type": "ckan",
+          "config": {"include_organizations": ["odense"]}})
+    result = run_source("west")
+    assert result["stats"]["deleted"] == len(aarhus)
+    for package_id in aarhus:
+        assert model.Package.get(package_id).state == "active"
+        (owner,) = model.Session.query(Record).filter(Record.package_id == package_id, Record.owner.is_(True)).all()
+        assert owner.source_id == helpers.call_action("harvest_source_show", id="region")["id"]
+    # The heir imports them at its next run, under its own name.
+    run_source("region")
+    shared = next(iter(aarhus))
+    assert helpers.call_action("package_show", id=shared)["cityharvest_source"] == "Regionens DCAT"
+
+
+def test_a_broken_catalog_reports_an_error_and_withdraws_nothing(world: World) -> None:
+    before = set(harvested("Regionens DCAT"))
+    (world.folder / "catalog.jsonld").write_text('{"@context": {"dcat": ', encoding="utf-8")
+    result = run_source("region")
+    assert result["gather_errors"]
+    assert set(harvested("Regionens DCAT")) == before
+
+
+@pytest.mark.parametrize("action", ["cityharvest_source_load", "cityharvest_source_run",
+                                    "cityharvest_dataset_import", "cityharvest_dataset_withdraw"])
+@pytest.mark.parametrize("persona", ["anonymous", "user", "org_admin"])
+def test_only_sysadmins_manage_harvesting(world: World, action: str, persona: str) -> None:
+    if persona == "anonymous":
+        user = ""
+    elif persona == "user":
+        user = factories.User()["name"]
+    else:
+        user = factories.User()["name"]
+        factories.Organization(users=[{"name": user, "capacity": "admin"}])
+    with pytest.raises(tk.NotAuthorized):
+        helpers.call_auth(action, {"user": user, "model": model}, id="odense", source_id="x",
+                          remote_id="y", remote={}, sources=[])
+
+
+def test_the_status_page_shows_runs_to_all_and_errors_to_admins(world: World, app: Any) -> None:
+    world.proxy.hang.add(world.peer.of("odense")[0]["id"])
+    helpers.call_action("dataset_purge", id=world.peer.of("odense")[0]["id"])
+    run_source("odense")
+    world.proxy.hang.clear()
+    anonymous = app.get("/harvest-status")
+    assert anonymous.status_code == 200
+    body = anonymous.body
+    assert "Odense via proxy" in body and "Regionens DCAT" in body and "Last run" in body
+    assert "no answer within" not in body
+    admin = app.get("/harvest-status", headers={"Authorization": helpers.call_action(
+        "api_token_create", context={"user": world.sysadmin["name"]}, user=world.sysadmin["name"], name="t")["token"]})
+    assert "no answer within 1 s" in admin.body
+    summary = helpers.call_action("cityharvest_source_summary", context={"user": "", "ignore_auth": False})
+    assert all(s["last_run"] is None or s["last_run"]["errors"] is None for s in summary)
+
+
+def test_a_harvested_dataset_page_names_its_sources(world: World, app: Any) -> None:
+    shared = world.peer.of("aarhus")[0]
+    page = app.get(f"/dataset/{shared['name']}")
+    assert page.status_code == 200
+    assert "Harvested from" in page.body and "Regionens DCAT" in page.body
+    assert f"/dataset/{shared['name']}" in page.body
+
+
+def test_provenance_cannot_be_written_by_editors(world: World) -> None:
+    editor = factories.User()
+    org = factories.Organization(users=[{"name": editor["name"], "capacity": "editor"}])
+    context = {"user": editor["name"], "ignore_auth": False}
+    created = helpers.call_action("package_create", context=context, name="egne-data", title="Egne data",
+                                  owner_org=org["id"], access_tier="open", cityharvest_source="opendata.dk",
+                                  cityharvest_remote_url="https://www.opendata.dk/dataset/x")
+    assert "cityharvest_source" not in created and "cityharvest_remote_url" not in created
+    # An edit of a harvested dataset that leaves provenance out keeps it.
+    odense = world.peer.of("odense")[1]
+    dataset = helpers.call_action("package_show", id=odense["id"])
+    kept = {k: v for k, v in dataset.items() if not k.startswith("cityharvest_")}
+    updated = helpers.call_action("package_update", context={"user": world.sysadmin["name"]}, **kept)
+    assert updated["cityharvest_source"] == "Odense via proxy"
+    assert json.dumps(updated).count("cityharvest_remote_id") == 1
