@@ -4,7 +4,7 @@
 
 Datasets of test-data/opendata/catalog.py that are missing, deleted or changed since
 the last seeding (the state file keeps each one's metadata_modified, and a digest of
-the seed so that a changed catalog is loaded again) are purged and
+its seed so that a changed catalog is loaded again) are purged and
 created again with the same id; datasets that are not in the seed are purged. A second
 run on an untouched peer does nothing but list it.
 """
@@ -49,11 +49,11 @@ def main() -> None:
         except ckanapi.NotFound:
             ckan.action.organization_create(**org)
     seed = {d["id"]: d for d in catalog.datasets(count)}
-    digest = hashlib.sha256(json.dumps(seed, sort_keys=True).encode()).hexdigest()
+    digests = {i: hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest() for i, d in seed.items()}
     saved = json.loads(state_path.read_text()) if state_path.exists() else {}
-    state: dict[str, str] = saved.get("modified", {}) if saved.get("seed") == digest else {}
+    modified, seeded = saved.get("modified", {}), saved.get("digests", {})
     present = listing(ckan)
-    stale = [i for i in seed if i not in present or present[i] != state.get(i)]
+    stale = [i for i in seed if i not in present or present[i] != modified.get(i) or seeded.get(i) != digests[i]]
     extra = [i for i in present if i not in seed]
 
     def purge(dataset_id: str) -> None:
@@ -71,7 +71,7 @@ def main() -> None:
         list(pool.map(recreate, stale))
     if stale or extra:
         present = listing(ckan)
-    state_path.write_text(json.dumps({"seed": digest, "modified": {i: present.get(i, "") for i in seed}}))
+    state_path.write_text(json.dumps({"digests": digests, "modified": {i: present.get(i, "") for i in seed}}))
     print(f"peer {url}: {len(seed)} datasets in the seed, {len(stale)} (re)created, {len(extra)} purged, "
           f"{time.monotonic() - started:.1f} s")
 

@@ -44,6 +44,9 @@ use_env() {
     bench)
       export CDX_INI="$CDX_VAR/bench.ini" CDX_DB_NAME=cdx_bench CDX_DS_NAME=cdx_bench_datastore
       export CDX_SOLR_CORE=ckan_bench CDX_REDIS_DB=2 CDX_STORAGE_PATH="$CDX_DATA/storage-bench"
+      # The harvest benchmark runs the stock harvester beside ours: it declares no GDPR
+      # checklist, so under `enforce` the gate would refuse every dataset it brings.
+      export CDX_GDPR_GATE="${CDX_GDPR_GATE:-warn}"
       ;;
     *) echo "unknown environment: $env (dev, test or bench)" >&2; exit 2 ;;
   esac
@@ -177,7 +180,7 @@ peer() {
   case "$kind" in
     test) name=peer db=cdx_peer core=ckan_peer redis_db=3 port="$CDX_PEER_PORT" count=240 ;;
     bench) name=peer-bench db=cdx_peer_bench core=ckan_peer_bench redis_db=4 port="$CDX_PEER_BENCH_PORT"
-      count="${CDX_PEER_BENCH_COUNT:-2000}" ;;
+      count="${CDX_PEER_BENCH_COUNT:-2200}" ;;
     *) echo "usage: $0 peer test|bench" >&2; exit 2 ;;
   esac
   local ini="$CDX_VAR/$name.ini" dir="$CDX_DATA/$name" log="$CDX_LOG/$name.log" init_log="$CDX_LOG/$name-init.log"
