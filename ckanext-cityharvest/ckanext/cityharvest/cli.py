@@ -11,12 +11,9 @@ import yaml
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.cityharvest.logic.action import site_context
+
 __all__ = ["cityharvest"]
-
-
-def _site_context() -> dict[str, Any]:
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
-    return {"user": site_user["name"]}
 
 
 def _fail(message: str) -> None:
@@ -47,7 +44,7 @@ def load(path: Optional[str]) -> None:
     try:
         declared = declared if isinstance(declared, dict) else {}
         result = tk.get_action("cityharvest_source_load")(
-            _site_context(), {"sources": declared.get("sources"), "organization": declared.get("organization")})
+            site_context(), {"sources": declared.get("sources"), "organization": declared.get("organization")})
     except tk.ValidationError as error:
         _fail(f"{path}: " + "; ".join(str(e) for msgs in error.error_dict.values() for e in msgs))
     for outcome in ("created", "updated", "unchanged"):
@@ -81,13 +78,13 @@ def run(sources: tuple[str, ...], run_all: bool) -> None:
     """Run harvest sources now, in this process, with progress (scheduled runs go
     through the harvest queues). Exits non-zero if a run had errors."""
     if run_all:
-        sources = tuple(s["name"] for s in tk.get_action("cityharvest_source_summary")(_site_context(), {}))
+        sources = tuple(s["name"] for s in tk.get_action("cityharvest_source_summary")(site_context(), {}))
     if not sources:
         _fail("name the sources to run, or --all")
     failed = False
     for name in sources:
         click.echo(f"{name}:")
-        context = dict(_site_context(), **{"cityharvest.progress": _progress_printer()})
+        context = dict(site_context(), **{"cityharvest.progress": _progress_printer()})
         started = time.monotonic()
         try:
             result = tk.get_action("cityharvest_source_run")(context, {"id": name})
@@ -110,7 +107,7 @@ def run(sources: tuple[str, ...], run_all: bool) -> None:
 @cityharvest.command()
 def status() -> None:
     """Each source's last run, counts and datasets held."""
-    for source in tk.get_action("cityharvest_source_summary")(_site_context(), {"errors": 5}):
+    for source in tk.get_action("cityharvest_source_summary")(site_context(), {"errors": 5}):
         last = source["last_run"] or {}
         stats = last.get("stats") or {}
         click.echo(f"{source['name']} ({source['type']}, {source['frequency']}): {source['datasets']} datasets, "

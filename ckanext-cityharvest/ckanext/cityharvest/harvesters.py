@@ -29,6 +29,7 @@ from ckanext.harvest.harvesters.ckanharvester import CKANHarvester
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 
 from ckanext.cityharvest import mapping, remote, sync
+from ckanext.cityharvest.logic.action import site_context
 from ckanext.cityharvest.model import Record
 
 log = logging.getLogger(__name__)
@@ -130,15 +131,11 @@ class _Sync:
                 return extra.value or ""
         return ""
 
-    def _site_context(self) -> dict[str, Any]:
-        site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
-        return {"user": site_user["name"]}
-
     def _import(self, harvest_object: Any) -> Any:
         source_id = harvest_object.source.id
         if self._extra(harvest_object, "status") == "delete":
             result = tk.get_action("cityharvest_dataset_withdraw")(
-                self._site_context(), {"source_id": source_id, "remote_id": harvest_object.guid})
+                site_context(), {"source_id": source_id, "remote_id": harvest_object.guid})
             harvest_object.package_id = result["package_id"]
             harvest_object.current = False
             if result["package_id"]:
@@ -153,7 +150,7 @@ class _Sync:
             return False
         title = remote_dict.get("title") or remote_dict.get("name") or harvest_object.guid
         try:
-            result = tk.get_action("cityharvest_dataset_import")(self._site_context(), {
+            result = tk.get_action("cityharvest_dataset_import")(site_context(), {
                 "source_id": source_id, "remote": remote_dict,
                 "stamp": self._extra(harvest_object, "stamp")})
         except tk.ValidationError as error:

@@ -38,9 +38,10 @@ def _validate(data_dict: DataDict, schema: dict[str, Any], context: Context) -> 
     return data
 
 
-def _site_context() -> Context:
+def site_context() -> Context:
+    """The site user's context: the harvesters and the CLI act as the site user."""
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
-    return {"user": site_user["name"], "ignore_auth": True}
+    return {"user": site_user["name"]}
 
 
 def source_settings(source: Any) -> mapping.Source:
@@ -118,7 +119,7 @@ def cityharvest_source_load(context: Context, data_dict: DataDict) -> dict[str, 
     if errors:
         raise tk.ValidationError({"sources": errors})
     result: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
-    site = _site_context()
+    site = site_context()
     for org_name in sorted({w["owner_org"] for w in wanted}):
         fields_org = mapping.Organization(name=org_name, title=tk._("Harvested portals")
                                           if org_name == "harvest-sources" else org_name)
@@ -214,7 +215,7 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
     data = _validate(data_dict, _run_schema(), context)
     tk.check_access("cityharvest_source_run", context, data)
     progress: Optional[Progress] = context.get("cityharvest.progress")  # type: ignore[assignment]
-    site = _site_context()
+    site = site_context()
     source = tk.get_action("harvest_source_show")(dict(site), {"id": data["id"]})
     try:
         job_dict = tk.get_action("harvest_job_create")(dict(site), {"source_id": source["id"], "run": False})
@@ -427,7 +428,7 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
         owner.owner = False   # its source lost the dataset: this source takes it over
         model.Session.flush()
 
-    site = _site_context()
+    site = site_context()
     local["owner_org"] = _organization(org, site)
     existing = owner_pkg or (model.Package.get(mine.package_id) if mine and mine.package_id else None)
     action_context: Context = dict(site, return_id_only=True, defer_commit=True)  # type: ignore[assignment]
@@ -496,7 +497,7 @@ def cityharvest_dataset_withdraw(context: Context, data_dict: DataDict) -> dict[
     mine.stamp = ""
     package = model.Package.get(package_id) if package_id else None
     if package is not None and package.state == "active":
-        tk.get_action("package_delete")(dict(_site_context(), defer_commit=True), {"id": package_id})
+        tk.get_action("package_delete")(dict(site_context(), defer_commit=True), {"id": package_id})
     model.Session.commit()
     return {"result": "withdrawn", "package_id": package_id}
 
