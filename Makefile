@@ -21,8 +21,8 @@ run: services ## the whole portal with demo data on http://127.0.0.1:5000
 	@$(SCRIPTS)/portal.sh init dev
 	@$(SCRIPTS)/portal.sh start
 	@$(SCRIPTS)/portal.sh demo
-	@$(SCRIPTS)/portal.sh sources
 	@$(SCRIPTS)/portal.sh reindex
+	@$(SCRIPTS)/portal.sh sources
 	@$(SCRIPTS)/run-summary.sh
 
 stop: ## stop everything `make run` and `make test` started
