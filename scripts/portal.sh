@@ -165,8 +165,8 @@ reindex_if_needed() {
   local in_db in_solr
   in_db="$(psql_admin -d "$CDX_DB_NAME" -At -c "SELECT count(*) FROM package WHERE state = 'active'")"
   # CKAN leaves commits to Solr's autoSoftCommit: make what was just indexed countable.
-  curl -sf "http://127.0.0.1:$CDX_SOLR_PORT/solr/$CDX_SOLR_CORE/update?softCommit=true" >/dev/null
-  in_solr="$(curl -sf "http://127.0.0.1:$CDX_SOLR_PORT/solr/$CDX_SOLR_CORE/select?q=*:*&rows=0&wt=json" \
+  curl -sf "$CDX_SOLR_URL/update?softCommit=true" >/dev/null
+  in_solr="$(curl -sf "$CDX_SOLR_URL/select?q=*:*&rows=0&wt=json" \
     | "$CDX_VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["response"]["numFound"])')"
   if ((in_solr < in_db)); then
     say "the search index holds $in_solr of $in_db datasets: indexing the missing ones"
