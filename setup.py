@@ -10,7 +10,7 @@ import os
 
 from setuptools import find_namespace_packages, setup
 
-EXTENSIONS = ("pricing", "dealroom", "gdprcheck", "cityharvest")
+EXTENSIONS = ("cityexchange", "pricing", "dealroom", "gdprcheck", "cityharvest")
 
 
 def _packages() -> tuple[list[str], dict[str, str]]:
@@ -46,6 +46,7 @@ setup(
     },
     entry_points={
         "ckan.plugins": [
+            "cityexchange = ckanext.cityexchange.plugin:CityexchangePlugin",
             "pricing = ckanext.pricing.plugin:PricingPlugin",
             "dealroom = ckanext.dealroom.plugin:DealroomPlugin",
             "gdprcheck = ckanext.gdprcheck.plugin:GdprcheckPlugin",
