@@ -39,6 +39,7 @@ case "${1:-web}" in
     wait_for_db
     ckan -c "$CKAN_INI" db init
     ckan -c "$CKAN_INI" db pending-migrations --apply
+    ckan -c "$CKAN_INI" pricing scrub-activities
     ckan -c "$CKAN_INI" cityharvest load || echo "entrypoint: the harvest sources could not be loaded" >&2
     if [[ -n "${CDX_DATASTORE_ADMIN_URL:-}" ]]; then
       ckan -c "$CKAN_INI" datastore set-permissions | psql "$CDX_DATASTORE_ADMIN_URL" --set ON_ERROR_STOP=1 -q

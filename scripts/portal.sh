@@ -117,6 +117,8 @@ init() {
   say "initialising the $1 database and running every plugin's migrations"
   venv_ckan -c "$CDX_INI" db init >>"$log" 2>&1 || die ckan "db init failed" "$log"
   venv_ckan -c "$CDX_INI" db pending-migrations --apply >>"$log" 2>&1 || die ckan "plugin migrations failed" "$log"
+  # Activities stored before locked URLs were kept out of them are redacted once.
+  venv_ckan -c "$CDX_INI" pricing scrub-activities >>"$log" 2>&1 || die ckan "could not scrub the activity stream" "$log"
   venv_ckan -c "$CDX_INI" datastore set-permissions 2>>"$log" | psql_admin -d "$CDX_DS_NAME" >>"$log" 2>&1 \
     || die datastore "could not set the DataStore permissions" "$log"
   echo "$stamp" >"$stamp_file"

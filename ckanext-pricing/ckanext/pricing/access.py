@@ -258,3 +258,85 @@ def index_secrets(pkg_dict: dict[str, Any]) -> dict[str, str]:
             if isinstance(url, str) and url and not redact.is_substitute(url, res["id"]):
                 out[url] = placeholder
     return out
+
+
+# --- stored copies: what the activity stream keeps of a priced dataset -------------------
+
+def _placeholder(resource_id: str) -> str:
+    return redact.placeholder_url(_site_url(), resource_id)
+
+
+def locked_state(pkg_dict: dict[str, Any]) -> tuple[set[str], dict[str, str]]:
+    """A dataset dict's locked resource ids, and every real URL of them (from the dict and
+    the database) with its placeholder."""
+    tier = pkg_dict.get("access_tier")
+    locked = {r["id"] for r in pkg_dict.get("resources") or [] if rules.is_locked(tier, r)}
+    return locked, (index_secrets(pkg_dict) if locked else {})
+
+
+def _dataset_of_activity(data: dict[str, Any], object_id: Optional[str]) -> Optional[dict[str, Any]]:
+    """The dataset an activity is about, as it is now: the snapshot it carries (taken a
+    moment ago by the activity plugin) or, for resource view activities, the stored
+    dataset. None when the object is not a dataset."""
+    snapshot = data.get("package")
+    if isinstance(snapshot, dict) and snapshot.get("id"):
+        return snapshot
+    pkg = model.Package.get(object_id) if object_id else None
+    if pkg is None:
+        return None
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    return tk.get_action("package_show")(
+        {"user": site_user, "ignore_auth": True, "use_cache": False}, {"id": pkg.id})
+
+
+def redact_new_activity(data: Any, object_id: Optional[str]) -> Any:
+    """The data of an activity about to be stored, with no locked URL in it. When the
+    dataset's locked URLs are still held by earlier activities (it was open then, or
+    stored before this rule), those are scrubbed too, in the same transaction."""
+    if not isinstance(data, dict):
+        return data
+    pkg = _dataset_of_activity(data, object_id)
+    if pkg is None:
+        return data
+    locked, secrets = locked_state(pkg)
+    if not locked:
+        return data
+    scrub_activities(pkg["id"], locked, secrets, only_if_held=True)
+    return redact.redact_stored(data, locked, secrets, _placeholder)
+
+
+def _activity_model() -> Any:
+    from ckanext.activity.model import Activity  # core's activity plugin; loaded with it
+    return Activity
+
+
+def scrub_activities(package_id: str, locked: set[str], secrets: dict[str, str],
+                     only_if_held: bool = False) -> int:
+    """Redact every stored activity of a dataset. Returns how many were rewritten.
+
+    With ``only_if_held``, nothing is read unless an activity still holds one of the real
+    URLs, or the latest dataset snapshot still shows a locked resource's URL: every
+    activity stored through :func:`redact_new_activity` is clean, so when the latest
+    snapshot is, so are those before it.
+    """
+    activity = _activity_model()
+    query = model.Session.query(activity).filter(activity.object_id == package_id)
+    if only_if_held:
+        patterns = [f"%{s}%" for s in secrets if len(s) >= redact.MIN_SECRET_LENGTH]
+        holds_url = patterns and model.Session.query(query.filter(
+            sa.or_(*[activity.data.cast(sa.Text).like(p) for p in patterns])).exists()).scalar()
+        latest = (query.filter(activity.activity_type.like("% package"))
+                  .order_by(activity.timestamp.desc()).first())
+        stale = latest is not None and isinstance(latest.data, dict) and \
+            redact.redact_stored(latest.data, locked, secrets, _placeholder) != latest.data
+        if not holds_url and not stale:
+            return 0
+    rewritten = 0
+    for row in query:
+        if not isinstance(row.data, dict):
+            continue
+        clean = redact.redact_stored(row.data, locked, secrets, _placeholder)
+        if clean != row.data:
+            row.data = clean
+            rewritten += 1
+    return rewritten

@@ -64,6 +64,23 @@ def reconcile(since_hours: int, order_id: Optional[str]) -> None:
         raise SystemExit(1)
 
 
+@pricing.command("scrub-activities")
+@click.option("--dataset", "package_id", default=None, help="Only this dataset (id or name).")
+def scrub_activities(package_id: Optional[str]) -> None:
+    """Redact locked URLs from activities stored before they were kept out.
+
+    New activities never hold a locked resource's URL; this rewrites the older ones of
+    every priced or on-request dataset (core's activity table keeps its shape, only the
+    stored data is redacted). Safe to run again: it then rewrites nothing.
+    """
+    data = {"package_id": package_id} if package_id else {}
+    try:
+        result = tk.get_action("pricing_activity_scrub")(_site_context(), data)
+    except tk.ValidationError as error:
+        raise click.ClickException(str(error.error_summary)) from None
+    click.echo(f"{result['activities']} stored activities redacted in {result['datasets']} datasets")
+
+
 @pricing.command("test-webhook")
 @click.argument("order_id")
 @click.option("--event", "kind", type=click.Choice(["completed", "refunded"]), default="completed",

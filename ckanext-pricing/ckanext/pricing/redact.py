@@ -6,13 +6,18 @@ over the real value (see :func:`is_substitute`).
 """
 from __future__ import annotations
 
+import copy
 import html
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Mapping
 
+from ckanext.pricing import rules
 from ckanext.pricing.rules import Access
 
 PLACEHOLDER_PATH = "/pricing/locked/"
 SIGNED_PATH = "/pricing/fetch/"
+# A "URL" shorter than this is replaced only where it stands (a resource's url field),
+# never as a substring of other text: replacing "x" everywhere would garble the record.
+MIN_SECRET_LENGTH = 8
 
 
 def placeholder_url(site_url: str, resource_id: str) -> str:
@@ -87,3 +92,36 @@ def redact_resources(
         res["url"] = new
         res["pricing_locked"] = level is Access.LOCKED
     return replacements
+
+
+def redact_stored(
+    data: Mapping[str, Any],
+    locked_ids: Collection[str],
+    secrets: Mapping[str, str],
+    placeholder: Callable[[str], str],
+) -> dict[str, Any]:
+    """An activity's stored data as it may be kept: a copy in which no locked URL remains.
+
+    ``data`` is what the activity plugin stores (``{"package": <dataset dict>, ...}`` for
+    dataset activities, a resource view's dict for view activities). Every resource of a
+    dataset snapshot that is locked, now (``locked_ids``) or in the snapshot itself, gets
+    its placeholder as URL, whatever URL it had then; every real URL, the current ones
+    (``secrets``: URL -> placeholder) and those the snapshot held, is replaced wherever
+    else it occurs.
+    """
+    out: dict[str, Any] = copy.deepcopy(dict(data))
+    found = {s: r for s, r in secrets.items() if len(s) >= MIN_SECRET_LENGTH}
+    snapshot = out.get("package")
+    if isinstance(snapshot, dict):
+        tier = snapshot.get("access_tier")
+        for res in snapshot.get("resources") or []:
+            if not isinstance(res, dict) or not isinstance(res.get("id"), str):
+                continue
+            rid = res["id"]
+            if rid not in locked_ids and not rules.is_locked(tier, res):
+                continue
+            url, substitute = res.get("url"), placeholder(rid)
+            if isinstance(url, str) and len(url) >= MIN_SECRET_LENGTH and not is_substitute(url, rid):
+                found.setdefault(url, substitute)
+            res["url"] = substitute
+    return scrub(out, found)

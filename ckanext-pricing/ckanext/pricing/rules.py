@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 OPEN = "open"
+PRICED = "priced"
+ON_REQUEST = "on_request"
 LOCKED = "locked"
 SAMPLE = "sample"
 

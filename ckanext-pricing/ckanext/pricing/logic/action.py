@@ -32,7 +32,9 @@ __all__ = [
     "pricing_block_delete",
     "pricing_block_list",
     "pricing_download_list",
+    "pricing_activity_scrub",
     # chained core actions
+    "activity_create",
     "resource_search",
     "resource_view_show",
     "resource_view_list",
@@ -433,3 +435,44 @@ group_activity_list = _chain_activity("group_activity_list")
 user_activity_list = _chain_activity("user_activity_list")
 dashboard_activity_list = _chain_activity("dashboard_activity_list")
 recently_changed_packages_activity_list = _chain_activity("recently_changed_packages_activity_list")
+
+
+# ---------------------------------------------------------------------------------------
+# Stored copies: the activity stream keeps no locked URL.
+
+@tk.chained_action
+def activity_create(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
+    """activity_create, storing the activity with every locked resource's URL already
+    replaced by its placeholder, so that nothing which reads ``activity.data`` (actions,
+    core's history pages, any future route) can reveal it."""
+    data = access.redact_new_activity(data_dict.get("data"), data_dict.get("object_id"))
+    return next_action(context, dict(data_dict, data=data))
+
+
+def pricing_activity_scrub(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Redact the activities stored before locked URLs were kept out of them: every
+    dataset that is priced or on request, or one of them.
+
+    :param package_id: one dataset (id or name; optional, default: every priced or
+        on-request dataset)
+    :type package_id: string
+    :returns: ``datasets`` (how many were looked at) and ``activities`` (how many
+        stored activities were rewritten)
+    :rtype: dictionary
+    """
+    tk.check_access("pricing_activity_scrub", context, data_dict)
+    data = _validate(data_dict, schema.activity_scrub(), context)
+    if data.get("package_id"):
+        pkg = model.Package.get(data["package_id"])
+        ids = [pkg.id] if pkg else []
+    else:
+        ids = [row[0] for row in model.Session.query(model.PackageExtra.package_id).filter(
+            model.PackageExtra.key == "access_tier",
+            model.PackageExtra.value.in_([rules.PRICED, rules.ON_REQUEST]))]
+    rewritten = 0
+    for package_id in ids:
+        locked, secrets = access.locked_state(_dataset(package_id))
+        if locked:
+            rewritten += access.scrub_activities(package_id, locked, secrets)
+    _commit(context)
+    return {"datasets": len(ids), "activities": rewritten}

@@ -23,6 +23,7 @@ __all__ = [
     "pricing_block_delete",
     "pricing_block_list",
     "pricing_download_list",
+    "pricing_activity_scrub",
     "datastore_search",
     "datastore_info",
     "datastore_search_sql",
@@ -90,6 +91,11 @@ def pricing_block_list(context: Context, data_dict: DataDict) -> AuthResult:
 
 def pricing_download_list(context: Context, data_dict: DataDict) -> AuthResult:
     return _may_edit_dataset(context, data_dict.get("package_id"))
+
+
+def pricing_activity_scrub(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (run by ``ckan pricing scrub-activities``)."""
+    return {"success": False, "msg": tk._("Only sysadmins can scrub the activity stream")}
 
 
 def _locked_rows(context: Context, resource_id: Any) -> AuthResult | None:

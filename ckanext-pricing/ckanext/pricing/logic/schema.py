@@ -64,6 +64,12 @@ def block(
 
 
 @tk.validator_args
+def activity_scrub(ignore_missing: Validator, unicode_safe: Validator,
+                   package_id_or_name_exists: Validator) -> Schema:
+    return {"package_id": [ignore_missing, unicode_safe, package_id_or_name_exists]}
+
+
+@tk.validator_args
 def package_only(
     not_empty: Validator, unicode_safe: Validator, package_id_or_name_exists: Validator,
     ignore_missing: Validator, natural_number_validator: Validator,
