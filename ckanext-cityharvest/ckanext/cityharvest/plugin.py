@@ -6,11 +6,13 @@ from typing import Any
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
+from ckanext.cityexchange.guard import guard_all, public_functions
+from ckanext.cityharvest.logic import action
 
 LOCAL = "local"
 
 
-@tk.blanket.actions
+@tk.blanket.actions(lambda: guard_all(public_functions(action)))
 @tk.blanket.auth_functions
 @tk.blanket.validators
 @tk.blanket.helpers

@@ -5,9 +5,11 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.pricing.interfaces import IPricingOrders
+from ckanext.cityexchange.guard import guard_all, public_functions
+from ckanext.dealroom.logic import action
 
 
-@tk.blanket.actions
+@tk.blanket.actions(lambda: guard_all(public_functions(action)))
 @tk.blanket.auth_functions
 @tk.blanket.helpers
 @tk.blanket.cli

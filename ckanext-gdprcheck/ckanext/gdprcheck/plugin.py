@@ -9,12 +9,14 @@ from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
 from ckanext.gdprcheck import jobs, status
+from ckanext.cityexchange.guard import guard_all, public_functions
+from ckanext.gdprcheck.logic import action
 
 _LABELS = {"complete": "GDPR checklist complete", "incomplete": "GDPR checklist incomplete",
            "blocked": "GDPR checklist blocked"}
 
 
-@tk.blanket.actions
+@tk.blanket.actions(lambda: guard_all(public_functions(action)))
 @tk.blanket.auth_functions
 @tk.blanket.validators
 @tk.blanket.helpers

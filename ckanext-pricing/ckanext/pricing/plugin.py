@@ -7,6 +7,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
+from ckanext.cityexchange.guard import guard_all
 from ckanext.pricing import access, indexing
 from ckanext.pricing.logic import action, auth, order_action, order_auth
 
@@ -15,7 +16,7 @@ def _members(*modules: Any) -> dict[str, Any]:
     return {name: getattr(module, name) for module in modules for name in module.__all__}
 
 
-@tk.blanket.actions(lambda: _members(action, order_action))
+@tk.blanket.actions(lambda: guard_all(_members(action, order_action)))
 @tk.blanket.auth_functions(lambda: _members(auth, order_auth))
 @tk.blanket.cli
 @tk.blanket.validators

@@ -1,20 +1,20 @@
 """Input schemas of the deal-room actions."""
 from __future__ import annotations
 
-
-
 import ckan.plugins.toolkit as tk
 from ckan.types import Schema, Validator, ValidatorFactory
+
+from ckanext.cityexchange.guard import text
 
 
 @tk.validator_args
 def create(not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator,
            package_id_or_name_exists: Validator, one_of: ValidatorFactory, default: ValidatorFactory,
-           list_of_strings: Validator, int_validator: Validator, strip_value: Validator,
+           list_of_strings: Validator, int_validator: Validator,
            group_id_or_name_exists: Validator) -> Schema:
     return {
         "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
-        "use_case": [strip_value, not_empty, unicode_safe],
+        "use_case": [text, not_empty, unicode_safe],
         "intended_use": [ignore_missing, unicode_safe],
         "buyer_org": [ignore_missing, unicode_safe, group_id_or_name_exists],
         "resource_ids": [ignore_missing, list_of_strings],
@@ -29,14 +29,13 @@ def room(not_empty: Validator, unicode_safe: Validator, ignore_missing: Validato
 
 
 @tk.validator_args
-def room_with_reason(not_empty: Validator, unicode_safe: Validator, strip_value: Validator) -> Schema:
-    return {"id": [not_empty, unicode_safe], "reason": [strip_value, not_empty, unicode_safe]}
+def room_with_reason(not_empty: Validator, unicode_safe: Validator) -> Schema:
+    return {"id": [not_empty, unicode_safe], "reason": [text, not_empty, unicode_safe]}
 
 
 @tk.validator_args
-def message(not_empty: Validator, unicode_safe: Validator, ignore_missing: Validator,
-            strip_value: Validator) -> Schema:
-    return {"id": [not_empty, unicode_safe], "body": [strip_value, not_empty, unicode_safe],
+def message(not_empty: Validator, unicode_safe: Validator, ignore_missing: Validator) -> Schema:
+    return {"id": [not_empty, unicode_safe], "body": [text, not_empty, unicode_safe],
             "upload": [ignore_missing]}
 
 

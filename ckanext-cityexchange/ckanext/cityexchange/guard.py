@@ -1,0 +1,148 @@
+"""The input guard: hostile values become field errors, never a server error.
+
+Every action of the suite is wrapped by :func:`guarded` (each plugin registers its
+actions through it), and the ``cityexchange`` plugin applies :func:`problems` to every
+HTTP request's path, query, form and JSON body. What it refuses, anywhere:
+
+- NUL characters (PostgreSQL cannot store them; psycopg2 raises on them);
+- text longer than ``ckanext.cityexchange.max_value_length`` characters;
+- nesting deeper than :data:`MAX_DEPTH` (a JSON bomb).
+
+Type errors (an object where text is expected) are caught by the schemas, with the
+shared validators :func:`text` and :func:`identifier`.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+from typing import Any, Callable, Iterator, Mapping
+
+import ckan.plugins.toolkit as tk
+from ckan.types import Context, DataDict
+
+MAX_DEPTH = 32
+DEFAULT_MAX_LENGTH = 100_000
+MAX_ID_LENGTH = 200
+_ID = re.compile(r"^[\w.:~@+-]+$")
+
+
+def _max_length() -> int:
+    try:
+        return int(tk.config.get("ckanext.cityexchange.max_value_length") or DEFAULT_MAX_LENGTH)
+    except (TypeError, ValueError):
+        return DEFAULT_MAX_LENGTH
+
+
+def _walk(value: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
+    if depth > MAX_DEPTH:
+        yield path, "too deeply nested"
+        return
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path, "contains a NUL character"
+        elif len(value) > _max_length():
+            yield path, f"is longer than {_max_length()} characters"
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            name = str(key)
+            if "\x00" in name or len(name) > MAX_ID_LENGTH:
+                yield path or "(key)", "has a field name that is not valid"
+                continue
+            yield from _walk(item, f"{path}.{name}" if path else name, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _walk(item, f"{path}[{index}]" if path else f"[{index}]", depth + 1)
+
+
+def problems(value: Any) -> dict[str, list[str]]:
+    """Field errors for every hostile value in a request or a data dict (empty if none)."""
+    out: dict[str, list[str]] = {}
+    for path, message in _walk(value, "", 0):
+        out.setdefault(path or "(body)", []).append(message)
+    return out
+
+
+def guarded(action: Callable[..., Any]) -> Callable[..., Any]:
+    """An action that answers hostile input with a ValidationError naming the field."""
+
+    @functools.wraps(action)
+    def wrapper(context: Context, data_dict: DataDict) -> Any:
+        found = problems(data_dict or {})
+        if found:
+            raise tk.ValidationError({k: [tk._(m) for m in v] for k, v in found.items()})
+        return action(context, data_dict)
+
+    if getattr(action, "chained_action", False):
+        # The chain passes the previous action first; keep that calling convention.
+        @functools.wraps(action)
+        def chained(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
+            found = problems(data_dict or {})
+            if found:
+                raise tk.ValidationError({k: [tk._(m) for m in v] for k, v in found.items()})
+            return action(next_action, context, data_dict)
+        return chained
+    return wrapper
+
+
+def guard_all(actions: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
+    """Every action of a plugin, guarded: ``@tk.blanket.actions(lambda: guard_all(...))``."""
+    return {name: guarded(func) for name, func in actions.items()}
+
+
+def public_functions(*modules: Any) -> dict[str, Callable[..., Any]]:
+    """The functions a blanket would register from modules: their ``__all__``, or every
+    public function defined in them."""
+    out: dict[str, Callable[..., Any]] = {}
+    for module in modules:
+        names = getattr(module, "__all__", None) or [
+            name for name, value in vars(module).items()
+            if not name.startswith("_") and inspect.isfunction(value)
+            and getattr(value, "__module__", None) == module.__name__]
+        out.update({name: getattr(module, name) for name in names})
+    return out
+
+
+# --- shared validators (navl: value in, value out, tk.Invalid on error) -----------------
+
+def text(value: Any) -> Any:
+    """Text, stripped of surrounding white space. Missing values pass to the next
+    validator (``not_empty`` or ``ignore_missing``); anything but text is refused."""
+    if value is None or value is tk.missing:
+        return value
+    if not isinstance(value, str):
+        raise tk.Invalid(tk._("Must be text"))
+    return value.strip()
+
+
+def identifier(value: Any) -> Any:
+    """An id or a name: short text of letters, digits and ``_ - . : ~ @ +``."""
+    if value is None or value is tk.missing:
+        return value
+    if not isinstance(value, str) or len(value) > MAX_ID_LENGTH or not _ID.match(value):
+        raise tk.Invalid(tk._("Not a valid id"))
+    return value
+
+
+# --- the same rule for every HTTP request ------------------------------------------------
+
+MAX_JSON_BYTES = 10 * 1024 * 1024
+
+
+def request_problems(req: Any) -> dict[str, list[str]]:
+    """Field errors for a Flask request's path, query string, form and JSON body.
+
+    The JSON body is read only for the Action API (``/api/.../action/...``) and only up
+    to :data:`MAX_JSON_BYTES`; other routes read their own bodies (a signed webhook must
+    see its raw bytes)."""
+    found = problems({"path": req.path})
+    found.update(problems(req.args.to_dict(flat=False)))
+    if req.method in ("POST", "PUT", "PATCH") and req.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        found.update(problems(req.form.to_dict(flat=False)))
+    if (req.endpoint == "api.action" and req.is_json
+            and (req.content_length or 0) <= MAX_JSON_BYTES):
+        body = req.get_json(silent=True)
+        if body is not None:
+            found.update(problems(body))
+    return found
