@@ -20,6 +20,8 @@ import json
 import logging
 from typing import Any, Optional
 
+import requests
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
@@ -28,6 +30,7 @@ from ckanext.dcat.processors import RDFParser, RDFParserException
 from ckanext.harvest.harvesters.ckanharvester import CKANHarvester
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 
+from ckanext.cityexchange import outbound
 from ckanext.cityharvest import mapping, remote, sync
 from ckanext.cityharvest.logic.action import site_context
 from ckanext.cityharvest.model import Record
@@ -185,7 +188,7 @@ class CkanPortalHarvester(_Sync, CKANHarvester):
 
     def _portal(self, source: Any) -> remote.CkanPortal:
         timeout = float(_config(source).get("timeout") or tk.config.get("ckanext.cityharvest.timeout"))
-        return remote.CkanPortal(source.url, timeout)
+        return remote.CkanPortal(source.url, timeout, session=outbound.session())
 
     def gather_stage(self, harvest_job: Any) -> Optional[list[str]]:
         config = _config(harvest_job.source)
@@ -235,6 +238,58 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
         if isinstance(modified, str) and modified.strip():
             return modified.strip()
         return "sha1:" + hashlib.sha1(json.dumps(dataset, sort_keys=True).encode()).hexdigest()
+
+    def _get_content_and_type(self, url: str, harvest_job: Any, page: int = 1,
+                              content_type: Optional[str] = None) -> tuple[Optional[str], Optional[str]]:
+        """ckanext-dcat's fetch of a catalog page, through the outbound guard: http and
+        https only (the stock one also opens local files), public addresses unless
+        ``ckanext.cityexchange.outbound_allow`` lists them, every redirect hop checked;
+        at most ``ckanext.dcat.max_file_size`` MB. Failures are gather errors; nothing
+        is raised. (The stock method's ``IDCATRDFHarvester.update_session`` hook is not
+        called: a plugin could swap the guarded session for an unguarded one.)"""
+        if not url.lower().startswith(("http://", "https://")):
+            self._save_gather_error(f"Could not get content from {url}: only http and https URLs are "
+                                    "fetched", harvest_job)
+            return None, None
+        if page > 1:
+            url = f"{url}{'&' if '?' in url else '?'}page={page}"
+        max_size = 1024 * 1024 * tk.asint(tk.config.get("ckanext.dcat.max_file_size")
+                                          or self.DEFAULT_MAX_FILE_SIZE_MB)
+        timeout = float(_config(harvest_job.source).get("timeout") or tk.config.get("ckanext.cityharvest.timeout"))
+        try:
+            with outbound.session() as session, session.get(url, stream=True, timeout=timeout) as response:
+                if response.status_code >= 400:
+                    self._save_gather_error(f"Could not get content from {url}. Server responded with "
+                                            f"{response.status_code} {response.reason}", harvest_job)
+                    return None, None
+                declared = response.headers.get("content-length") or ""
+                if declared.isdigit() and int(declared) > max_size:
+                    self._save_gather_error(f"Could not get content from {url}: it is larger than "
+                                            f"{max_size // 1024 // 1024} MB", harvest_job)
+                    return None, None
+                body = b""
+                for chunk in response.iter_content(chunk_size=self.CHUNK_SIZE):
+                    body += chunk
+                    if len(body) > max_size:
+                        self._save_gather_error(f"Could not get content from {url}: it is larger than "
+                                                f"{max_size // 1024 // 1024} MB", harvest_job)
+                        return None, None
+                found_type = content_type or (response.headers.get("content-type") or "").split(";", 1)[0] or None
+        except outbound.Refused as refused:
+            self._save_gather_error(f"Could not get content from {url}: {refused}", harvest_job)
+            return None, None
+        except requests.Timeout:
+            self._save_gather_error(f"Could not get content from {url}: no answer within {timeout:g} s", harvest_job)
+            return None, None
+        except requests.RequestException as error:
+            self._save_gather_error(f"Could not get content from {url}: could not connect "
+                                    f"({type(error).__name__})", harvest_job)
+            return None, None
+        try:
+            return body.decode("utf-8"), found_type
+        except UnicodeDecodeError:
+            self._save_gather_error(f"Could not get content from {url}: the answer is not UTF-8", harvest_job)
+            return None, None
 
     def gather_stage(self, harvest_job: Any) -> Optional[list[str]]:
         rdf_format = _config(harvest_job.source).get("rdf_format")

@@ -1,7 +1,9 @@
 """Reading a remote CKAN portal's Action API, anonymously.
 
 No CKAN import: plain HTTP with ``requests``, bounded by a timeout, every failure turned
-into a ``RemoteError`` whose text says what went wrong without quoting the response.
+into a ``RemoteError`` whose text says what went wrong without quoting the response. The
+harvester hands in the guarded session of ``ckanext.cityexchange.outbound``: a source
+(or a redirect) pointing at a refused address is an error naming the host.
 Requests carry no API token on purpose: what an anonymous visitor cannot see (private
 datasets, drafts, deleted ones) is never listed, so it can never be imported.
 """
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 import requests
+
+from ckanext.cityexchange.net import Refused
 
 USER_AGENT = "ckanext-cityharvest (City Data Exchange)"
 PAGE_ROWS = 1000        # CKAN's default ckan.search.rows_max
@@ -41,6 +45,8 @@ class CkanPortal:
         try:
             response = self.session.get(url, params=params, timeout=self.timeout, stream=True)
             body = response.raw.read(MAX_BODY + 1, decode_content=True)
+        except Refused as refused:
+            raise RemoteError(f"{action}: {refused}")
         except requests.Timeout:
             raise RemoteError(f"{action}: no answer within {self.timeout:g} s")
         except (requests.RequestException, OSError) as error:

@@ -12,11 +12,10 @@ import os
 import time
 from typing import IO, Any, Optional
 
-import requests
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ckanext.cityexchange import outbound
 from ckanext.gdprcheck import scanner
 from ckanext.gdprcheck.model import Scan
 
@@ -60,7 +59,9 @@ def _open(resource: dict[str, Any]) -> IO[bytes]:
     if resource.get("url_type") == "upload":
         from ckan.lib.uploader import get_resource_uploader
         return open(get_resource_uploader(resource).get_path(resource["id"]), "rb")
-    response = requests.get(resource["url"], stream=True, timeout=60)
+    # A publisher wrote the URL: only public addresses (or the allow-list), each redirect
+    # hop checked; a refused one raises outbound.Refused.
+    response = outbound.session().get(resource["url"], stream=True, timeout=60)
     response.raise_for_status()
     response.raw.decode_content = True
     return response.raw
@@ -86,6 +87,9 @@ def scan_resource(resource_id: str) -> dict[str, Any]:
                 result = scanner.scan(stream, fmt)
             if result.skipped:
                 state, message = "skipped", result.skipped
+        except outbound.Refused as refused:
+            state, message = "error", f"the file's address is not fetched from: {refused}"
+            log.warning("gdprcheck: scan of resource %s refused: %s", resource_id, refused)
         except Exception as error:  # noqa: BLE001 - a bad file must never kill the worker
             state, message = "error", f"could not read the file ({type(error).__name__})"
             log.warning("gdprcheck: scan of resource %s failed: %s", resource_id, type(error).__name__)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from typing import Any, Iterator, Optional
 
 import requests
@@ -23,9 +24,11 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 import ckan.plugins.toolkit as tk
 from ckan.config.middleware.flask_app import csrf
 
+from ckanext.cityexchange import outbound
 from ckanext.pricing import access, payments
 from ckanext.pricing.rules import Access
 
+log = logging.getLogger(__name__)
 pricing = Blueprint("pricing", __name__)
 
 _GUARDED_SUFFIX = "_resource.download"
@@ -82,7 +85,12 @@ def fetch(resource_id: str) -> Any:
     if not pkg or not url:
         return tk.abort(404, tk._("Resource not found"))
     try:
-        upstream = requests.get(url, stream=True, timeout=tk.config.get("ckanext.pricing.proxy_timeout"))
+        # The seller wrote the URL: only public addresses (or the allow-list), each
+        # redirect hop checked (ckanext.cityexchange.outbound).
+        upstream = outbound.session().get(url, stream=True, timeout=tk.config.get("ckanext.pricing.proxy_timeout"))
+    except outbound.Refused as refused:
+        log.warning("pricing: signed link of resource %s refused: %s", resource_id, refused)
+        return tk.abort(502, tk._("The seller's link points to an address this portal does not fetch from."))
     except requests.RequestException:
         return tk.abort(502, tk._("The seller's server did not answer. Try again later."))
     if upstream.status_code >= 400:
