@@ -24,6 +24,9 @@ DS_READ_USER=datastore_ro
 DS_READ_PASSWORD=datastore_ro
 export CDX_ADMIN_USER="${CDX_ADMIN_USER:-admin}"
 export CDX_ADMIN_PASSWORD="${CDX_ADMIN_PASSWORD:-cityexchange-admin}"
+# Outbound requests to user-set URLs may reach this machine (the harvest peers, the local
+# DCAT and upstream test servers); docker's default stays empty (public addresses only).
+export CDX_OUTBOUND_ALLOW="${CDX_OUTBOUND_ALLOW-127.0.0.1 ::1}"
 
 use_env() {
   local env="$1"
