@@ -8,6 +8,8 @@ from flask import Blueprint, request, send_file
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.dealroom import storage
+
 dealroom = Blueprint("dealroom", __name__)
 
 
@@ -145,7 +147,8 @@ def attachment(room_id: str, attachment_id: str) -> Any:
         info = tk.get_action("dealroom_attachment_show")(_context(), {"id": room_id, "attachment_id": attachment_id})
     except (tk.ObjectNotFound, tk.NotAuthorized):
         return tk.abort(404, tk._("Attachment not found"))
-    response = send_file(info["path"], mimetype=info["media_type"], as_attachment=True,
+    # The action said who may have it; where it is stored never leaves the server.
+    response = send_file(storage.path(info["room_id"], info["id"]), mimetype=info["media_type"], as_attachment=True,
                          download_name=info["filename"], max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

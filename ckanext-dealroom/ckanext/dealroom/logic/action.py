@@ -473,10 +473,15 @@ def dealroom_story_consent(context: Context, data_dict: DataDict) -> dict[str, A
 
 @tk.side_effect_free
 def dealroom_attachment_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """An attachment's details and where the file is, for the room's parties.
+    """An attachment's details, for the room's parties. Where the file is stored is not
+    part of the answer (the download route reads it through ``storage``).
 
     :param id: the room
+    :type id: string
     :param attachment_id: the attachment
+    :type attachment_id: string
+    :returns: id, room_id, filename, media_type, size and sha256
+    :rtype: dict
     """
     data = _validate(data_dict, schema.attachment(), context)
     room, _side = _room(context, data["id"])
@@ -485,9 +490,8 @@ def dealroom_attachment_show(context: Context, data_dict: DataDict) -> dict[str,
         Attachment.id == data["attachment_id"], Attachment.room_id == room.id).first()
     if attachment is None:
         raise tk.ObjectNotFound(tk._("Attachment not found"))
-    return {"id": attachment.id, "filename": attachment.filename, "media_type": attachment.media_type,
-            "size": attachment.size, "sha256": attachment.sha256,
-            "path": storage.path(room.id, attachment.id)}
+    return {"id": attachment.id, "room_id": room.id, "filename": attachment.filename,
+            "media_type": attachment.media_type, "size": attachment.size, "sha256": attachment.sha256}
 
 
 def dealroom_dataset_close(context: Context, data_dict: DataDict) -> dict[str, Any]:

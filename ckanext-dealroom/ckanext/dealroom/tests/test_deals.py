@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -445,3 +446,40 @@ def test_deals_expire_when_their_period_ends(market: Market, cli: Any) -> None:
     assert act(market, buyer, "dealroom_show", id=rid)["state"] == "expired"
     again = cli.invoke(ckan, ["dealroom", "expire"])
     assert rid not in again.output
+
+
+# --- nothing of the server's files, no remote images ---------------------------------------
+
+def test_no_action_result_or_page_holds_a_storage_path(app: Any, market: Market, secret_room: dict[str, Any]) -> None:
+    rid = secret_room["id"]
+    storage_root = tk.config.get("ckan.storage_path")
+    shown = act(market, "buyer_colleague", "dealroom_attachment_show", id=rid, attachment_id=secret_room["attachment"])
+    assert set(shown) == {"id", "room_id", "filename", "media_type", "size", "sha256"}
+    results = [shown] + [act(market, "buyer_colleague", name, **data) for name, data in (
+        ("dealroom_show", {"id": rid}), ("dealroom_list", {}),
+        ("dealroom_message_create", {"id": rid, "body": "one more"}))]
+    for result in results:
+        assert storage_root not in json.dumps(result)
+    for url in (f"/dealroom/{rid}", "/dealroom", f"/api/3/action/dealroom_attachment_show?id={rid}"
+                                                 f"&attachment_id={secret_room['attachment']}"):
+        body = app.get(url, headers=market.tokens["buyer_colleague"]).get_data(as_text=True)
+        assert storage_root not in body, url
+
+
+def test_a_remote_image_in_a_message_or_use_case_loads_nothing(app: Any, market: Market) -> None:
+    buyer = _fresh_buyer(market)
+    room = _open_room(market, buyer, use_case="Bike lanes ![](https://tracker.example/use-case.png)")
+    rid = room["id"]
+    act(market, "seller_admin", "dealroom_accept_request", id=rid)
+    act(market, buyer, "dealroom_message_create", id=rid,
+        body="Hello ![pixel](https://tracker.example/x.png) and <img src=\"https://tracker.example/raw.gif\"> "
+             "and [![inner](https://tracker.example/in.png)](https://example.com/)")
+    page = app.get(f"/dealroom/{rid}", headers=market.tokens["seller_admin"]).get_data(as_text=True)
+    # Off-site images other than the viewer's own profile picture (the test factory's
+    # image_url): none, so reading the room tells the sender nothing.
+    images = [i for i in re.findall(r"<img\b[^>]*>", page) if 'class="user-image"' not in i]
+    assert not [i for i in images if "tracker.example" in i or re.search(r"src=[\"'](https?:)?//", i)]
+    assert "tracker.example" not in "".join(re.findall(r"<img\b[^>]*>", page))
+    assert '<a href="https://tracker.example/x.png">pixel</a>' in page
+    assert '<a href="https://tracker.example/use-case.png">' in page
+    assert '<a href="https://example.com/">inner</a>' in page
