@@ -6,6 +6,6 @@ import ckan.plugins.toolkit as tk
 
 @tk.blanket.blueprints
 @tk.blanket.config_declarations
-class CityexchangePlugin(p.SingletonPlugin):
 @tk.blanket.helpers
+class CityexchangePlugin(p.SingletonPlugin):
     """Portal-wide rules of the suite: the request guard, security headers, sessions."""
