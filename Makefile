@@ -47,7 +47,10 @@ bench: services ## run the benchmarks in bench/ on their own databases (slow)
 
 docker-config: ## validate docker/docker-compose.yml (installs Debian's docker-compose if missing)
 	@$(SCRIPTS)/install.sh docker-tools
-	@docker-compose -f docker/docker-compose.yml config -q && echo "docker/docker-compose.yml is valid"
+	@# The secrets are required (compose refuses to start without them): check with stand-ins.
+	@CDX_SITE_URL=https://data.example.invalid CDX_SECRET_KEY=stand-in CDX_DB_PASSWORD=stand-in \
+	  CDX_DATASTORE_RO_PASSWORD=stand-in CDX_POSTGRES_PASSWORD=stand-in \
+	  docker-compose -f docker/docker-compose.yml config -q && echo "docker/docker-compose.yml is valid"
 
 clean: stop ## remove var/ (virtualenv, caches, data, logs)
 	rm -rf var

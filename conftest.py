@@ -15,6 +15,19 @@ import pytest
 import ckan.plugins.toolkit as tk
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Sessions live in Redis (SESSION_TYPE = redis): building the app puts the sessions'
+    Redis client into CKAN's config (SESSION_REDIS), and CKAN's ``ckan_config`` fixture
+    deep-copies the config before every test, which a Redis client (it holds locks and
+    sockets) does not survive. In the tests, a deep copy shares the client instead."""
+    import redis
+
+    def _shared(client: redis.Redis, memo: dict[int, Any]) -> redis.Redis:
+        return client
+
+    redis.Redis.__deepcopy__ = _shared  # type: ignore[attr-defined]
+
+
 @pytest.fixture(autouse=True)
 def _portal_plugins(request: pytest.FixtureRequest) -> None:
     """Every test runs with the plugins the portal runs with, except tests of pure rules

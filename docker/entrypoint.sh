@@ -12,12 +12,11 @@
 set -euo pipefail
 
 : "${CDX_STORAGE_PATH:=/var/lib/ckan}"
+# One secret for every container (web, worker, scheduler, harvest consumers): sessions,
+# CSRF and API tokens made by one must hold in the others, so none makes its own.
 if [[ -z "${CDX_SECRET_KEY:-}" ]]; then
-  # No secret given: make one once and keep it on the storage volume.
-  if [[ ! -s "$CDX_STORAGE_PATH/secret_key" ]]; then
-    python -c 'import secrets; print(secrets.token_urlsafe(32))' >"$CDX_STORAGE_PATH/secret_key"
-  fi
-  CDX_SECRET_KEY="$(cat "$CDX_STORAGE_PATH/secret_key")"
+  echo "entrypoint: CDX_SECRET_KEY is not set; give every container the same long random secret" >&2
+  exit 1
 fi
 export CDX_SECRET_KEY CDX_STORAGE_PATH
 python "$CDX_APP/scripts/render_config.py" "$CDX_CONFIG_DIR/ckan.ini.in" "$CKAN_INI"

@@ -5,9 +5,22 @@ from markupsafe import Markup
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.cityexchange import markup
+from ckanext.cityexchange import headers, markup
 
-__all__ = ["cityexchange_markdown"]
+__all__ = ["cityexchange_csp_nonce", "cityexchange_markdown"]
+
+
+def cityexchange_csp_nonce() -> str:
+    """This request's Content-Security-Policy nonce, made on first use.
+
+    An inline ``<script nonce="{{ h.cityexchange_csp_nonce() }}">`` runs under the
+    portal's policy (``'nonce-{nonce}'`` in ``script-src``); any other inline script is
+    blocked.
+    """
+    nonce = getattr(tk.g, "cityexchange_csp_nonce", None)
+    if not nonce:
+        nonce = tk.g.cityexchange_csp_nonce = headers.new_nonce()
+    return nonce
 
 
 def cityexchange_markdown(data: str, auto_link: bool = True) -> Markup:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.common import CKANConfig
 
 
 @tk.blanket.blueprints
@@ -9,3 +10,9 @@ import ckan.plugins.toolkit as tk
 @tk.blanket.helpers
 class CityexchangePlugin(p.SingletonPlugin):
     """Portal-wide rules of the suite: the request guard, security headers, sessions."""
+
+    p.implements(p.IConfigurer)
+
+    def update_config(self, config: CKANConfig) -> None:
+        # Core templates whose inline scripts carry the CSP nonce (templates/).
+        tk.add_template_directory(config, "templates")
