@@ -55,6 +55,31 @@ def _walk(value: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
             yield from _walk(item, f"{path}[{index}]" if path else f"[{index}]", depth + 1)
 
 
+def id_problems(data_dict: Any) -> dict[str, list[str]]:
+    """Field errors for ids that are not ids: every top-level ``id`` or ``*_id`` must be
+    short text without white space or control characters, every ``*_ids`` a list of such.
+    (Auth functions look objects up by id before any schema runs.)"""
+    if not isinstance(data_dict, Mapping):
+        return {}
+    out: dict[str, list[str]] = {}
+    for key, value in data_dict.items():
+        key = str(key)
+        if key == "id" or key.endswith("_id"):
+            values = [value]
+        elif key.endswith("_ids") and isinstance(value, (list, tuple)):
+            values = list(value)
+        else:
+            continue
+        for item in values:
+            if item is None:
+                continue
+            if not isinstance(item, str) or not item or len(item) > MAX_ID_LENGTH \
+                    or any(c.isspace() or ord(c) < 32 for c in item):
+                out.setdefault(key, []).append("Not a valid id")
+                break
+    return out
+
+
 def problems(value: Any) -> dict[str, list[str]]:
     """Field errors for every hostile value in a request or a data dict (empty if none)."""
     out: dict[str, list[str]] = {}
@@ -68,21 +93,25 @@ def guarded(action: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(action)
     def wrapper(context: Context, data_dict: DataDict) -> Any:
-        found = problems(data_dict or {})
-        if found:
-            raise tk.ValidationError({k: [tk._(m) for m in v] for k, v in found.items()})
+        _refuse_hostile(data_dict)
         return action(context, data_dict)
 
     if getattr(action, "chained_action", False):
         # The chain passes the previous action first; keep that calling convention.
         @functools.wraps(action)
         def chained(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
-            found = problems(data_dict or {})
-            if found:
-                raise tk.ValidationError({k: [tk._(m) for m in v] for k, v in found.items()})
+            _refuse_hostile(data_dict)
             return action(next_action, context, data_dict)
         return chained
     return wrapper
+
+
+def _refuse_hostile(data_dict: Any) -> None:
+    found = problems(data_dict or {})
+    for key, messages in id_problems(data_dict).items():
+        found.setdefault(key, messages)
+    if found:
+        raise tk.ValidationError({k: [tk._(m) for m in v] for k, v in found.items()})
 
 
 def guard_all(actions: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
@@ -146,3 +175,41 @@ def request_problems(req: Any) -> dict[str, list[str]]:
         if body is not None:
             found.update(problems(body))
     return found
+
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+INT_MAX = 2 ** 31 - 1  # PostgreSQL's integer
+
+
+def boolean(value: Any) -> Any:
+    """True or false, from a JSON boolean, 0/1 or the usual words; nothing else."""
+    if value is None or value is tk.missing:
+        return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise tk.Invalid(tk._("Must be true or false"))
+
+
+def whole_number(minimum: int = -INT_MAX, maximum: int = INT_MAX) -> Callable[[Any], Any]:
+    """A validator: an integer (or its digits as text) between ``minimum`` and ``maximum``."""
+
+    def validator(value: Any) -> Any:
+        if value is None or value is tk.missing:
+            return value
+        number: Any = value
+        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,12}\s*", value):
+            number = int(value)
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise tk.Invalid(tk._("Must be a whole number"))
+        if not minimum <= number <= maximum:
+            raise tk.Invalid(tk._("Must be between {} and {}").format(minimum, maximum))
+        return number
+
+    return validator

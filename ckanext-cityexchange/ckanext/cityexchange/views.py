@@ -2,12 +2,14 @@
 after it. No routes of its own."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, request, session
 
 from ckanext.cityexchange import headers
+from ckanext.cityexchange.guard import request_problems
 from ckanext.cityexchange.helpers import cityexchange_csp_nonce
 
 cityexchange = Blueprint("cityexchange", __name__)
@@ -49,3 +51,15 @@ def _security_headers(response: Response) -> Response:
 
 
 # --- The input guard: hostile values are a 400 with the field, before any view runs ------
+
+@cityexchange.before_app_request
+def _input_guard() -> Any:
+    found = request_problems(request)
+    if not found:
+        return None
+    if request.path.startswith("/api/"):
+        body = {"success": False, "help": request.url,
+                "error": dict({"__type": "Validation Error"}, **found)}
+        return Response(json.dumps(body), status=400, mimetype="application/json")
+    fields = "; ".join(f"{name}: {', '.join(messages)}" for name, messages in sorted(found.items()))
+    return tk.abort(400, tk._("The request was refused: {}").format(fields))

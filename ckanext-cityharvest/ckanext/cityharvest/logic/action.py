@@ -19,6 +19,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
+from ckanext.cityexchange.guard import whole_number
 from ckanext.cityharvest import mapping
 from ckanext.cityharvest.model import Record
 from ckanext.gdprcheck import checklist
@@ -149,10 +150,10 @@ def _id_schema(not_empty: Any, unicode_safe: Any) -> dict[str, Any]:
 
 
 @tk.validator_args
-def _run_schema(not_empty: Any, unicode_safe: Any, ignore_missing: Any, int_validator: Any,
+def _run_schema(not_empty: Any, unicode_safe: Any, ignore_missing: Any,
                 limit_to_configured_maximum: Any) -> dict[str, Any]:
     return {"id": [not_empty, unicode_safe],
-            "workers": [ignore_missing, int_validator, limit_to_configured_maximum("ckanext.cityharvest.max_workers", 8)]}
+            "workers": [ignore_missing, whole_number(1), limit_to_configured_maximum("ckanext.cityharvest.max_workers", 8)]}
 
 
 # A run's import stage in worker processes: each builds the application from the same

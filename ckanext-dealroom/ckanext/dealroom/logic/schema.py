@@ -4,13 +4,13 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan.types import Schema, Validator, ValidatorFactory
 
-from ckanext.cityexchange.guard import text
+from ckanext.cityexchange.guard import boolean, whole_number, text
 
 
 @tk.validator_args
 def create(not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator,
            package_id_or_name_exists: Validator, one_of: ValidatorFactory, default: ValidatorFactory,
-           list_of_strings: Validator, int_validator: Validator,
+           list_of_strings: Validator,
            group_id_or_name_exists: Validator) -> Schema:
     return {
         "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
@@ -18,7 +18,7 @@ def create(not_empty: Validator, ignore_missing: Validator, unicode_safe: Valida
         "intended_use": [ignore_missing, unicode_safe],
         "buyer_org": [ignore_missing, unicode_safe, group_id_or_name_exists],
         "resource_ids": [ignore_missing, list_of_strings],
-        "period_months": [ignore_missing, int_validator],
+        "period_months": [ignore_missing, whole_number()],
         "deal_type": [default("sale"), one_of(["sale", "donation"])],
     }
 
@@ -41,17 +41,17 @@ def message(not_empty: Validator, unicode_safe: Validator, ignore_missing: Valid
 
 @tk.validator_args
 def offer(not_empty: Validator, unicode_safe: Validator, ignore_missing: Validator,
-          list_of_strings: Validator, int_validator: Validator, boolean_validator: Validator,
+          list_of_strings: Validator,
           default: ValidatorFactory) -> Schema:
     return {
         "id": [not_empty, unicode_safe],
         "amount": [not_empty],
         "currency": [ignore_missing, unicode_safe],
-        "period_months": [ignore_missing, int_validator],
+        "period_months": [ignore_missing, whole_number()],
         "resource_ids": [ignore_missing, list_of_strings],
         "licence": [not_empty, unicode_safe],
         "clauses": [ignore_missing, unicode_safe],
-        "dpa_required": [default(False), boolean_validator],
+        "dpa_required": [default(False), boolean],
     }
 
 
@@ -61,8 +61,8 @@ def offer_accept(not_empty: Validator, unicode_safe: Validator) -> Schema:
 
 
 @tk.validator_args
-def story(not_empty: Validator, unicode_safe: Validator, boolean_validator: Validator) -> Schema:
-    return {"id": [not_empty, unicode_safe], "consent": [not_empty, boolean_validator]}
+def story(not_empty: Validator, unicode_safe: Validator) -> Schema:
+    return {"id": [not_empty, unicode_safe], "consent": [not_empty, boolean]}
 
 
 @tk.validator_args
@@ -71,10 +71,10 @@ def attachment(not_empty: Validator, unicode_safe: Validator) -> Schema:
 
 
 @tk.validator_args
-def dataset_close(not_empty: Validator, unicode_safe: Validator, boolean_validator: Validator,
+def dataset_close(not_empty: Validator, unicode_safe: Validator,
                   package_id_or_name_exists: Validator) -> Schema:
     return {"package_id": [not_empty, unicode_safe, package_id_or_name_exists],
-            "closed": [not_empty, boolean_validator]}
+            "closed": [not_empty, boolean]}
 
 
 @tk.validator_args

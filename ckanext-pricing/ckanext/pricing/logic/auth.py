@@ -27,6 +27,7 @@ __all__ = [
     "datastore_search",
     "datastore_info",
     "datastore_search_sql",
+    "activity_show",
 ]
 
 
@@ -135,3 +136,11 @@ def datastore_search_sql(next_auth: Any, context: Context, data_dict: DataDict) 
         if denied:
             return denied
     return result
+
+
+@tk.chained_auth_function
+def activity_show(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """Core's check reads ``include_data`` unconditionally (a KeyError, so a server
+    error, when it is left out); it is optional, as the action documents."""
+    include = data_dict.get("include_data") in (True, 1, "true", "True", "1")
+    return next_auth(context, dict(data_dict, include_data=include))

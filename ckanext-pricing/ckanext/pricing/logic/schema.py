@@ -6,6 +6,8 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan.types import Schema, Validator, ValidatorFactory
 
+from ckanext.cityexchange.guard import boolean, whole_number
+
 
 @tk.validator_args
 def entitlement_grant(
@@ -32,12 +34,12 @@ def entitlement_revoke(not_empty: Validator, unicode_safe: Validator) -> Schema:
 
 @tk.validator_args
 def entitlement_list(
-    ignore_missing: Validator, unicode_safe: Validator, boolean_validator: Validator,
+    ignore_missing: Validator, unicode_safe: Validator,
     package_id_or_name_exists: Validator,
 ) -> Schema:
     return {
         "package_id": [ignore_missing, unicode_safe, package_id_or_name_exists],
-        "include_inactive": [ignore_missing, boolean_validator],
+        "include_inactive": [ignore_missing, boolean],
     }
 
 
@@ -72,14 +74,14 @@ def activity_scrub(ignore_missing: Validator, unicode_safe: Validator,
 @tk.validator_args
 def package_only(
     not_empty: Validator, unicode_safe: Validator, package_id_or_name_exists: Validator,
-    ignore_missing: Validator, natural_number_validator: Validator,
+    ignore_missing: Validator,
     limit_to_configured_maximum: Any,
 ) -> Schema:
     return {
         "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
-        "limit": [ignore_missing, natural_number_validator,
+        "limit": [ignore_missing, whole_number(0),
                   limit_to_configured_maximum("ckan.search.rows_max", 1000)],
-        "offset": [ignore_missing, natural_number_validator],
+        "offset": [ignore_missing, whole_number(0)],
     }
 
 
@@ -106,42 +108,42 @@ def order_show(not_empty: Validator, unicode_safe: Validator) -> Schema:
 
 @tk.validator_args
 def order_list(
-    ignore_missing: Validator, unicode_safe: Validator, boolean_validator: Validator,
-    one_of: ValidatorFactory, natural_number_validator: Validator,
+    ignore_missing: Validator, unicode_safe: Validator,
+    one_of: ValidatorFactory,
     limit_to_configured_maximum: Any,
 ) -> Schema:
     return {
-        "all": [ignore_missing, boolean_validator],
+        "all": [ignore_missing, boolean],
         "state": [ignore_missing, one_of(["pending", "paid", "fulfilled", "failed", "refunded", "disputed"])],
-        "since_hours": [ignore_missing, natural_number_validator],
-        "limit": [ignore_missing, natural_number_validator,
+        "since_hours": [ignore_missing, whole_number(0)],
+        "limit": [ignore_missing, whole_number(0),
                   limit_to_configured_maximum("ckan.search.rows_max", 1000)],
-        "offset": [ignore_missing, natural_number_validator],
+        "offset": [ignore_missing, whole_number(0)],
     }
 
 
 @tk.validator_args
 def sales_list(
     not_empty: Validator, unicode_safe: Validator, group_id_or_name_exists: Validator,
-    ignore_missing: Validator, natural_number_validator: Validator,
+    ignore_missing: Validator,
     limit_to_configured_maximum: Any,
 ) -> Schema:
     return {
         "organization_id": [not_empty, unicode_safe, group_id_or_name_exists],
-        "limit": [ignore_missing, natural_number_validator,
+        "limit": [ignore_missing, whole_number(0),
                   limit_to_configured_maximum("ckan.search.rows_max", 1000)],
-        "offset": [ignore_missing, natural_number_validator],
+        "offset": [ignore_missing, whole_number(0)],
     }
 
 
 @tk.validator_args
 def organization_only(
     not_empty: Validator, unicode_safe: Validator, group_id_or_name_exists: Validator,
-    ignore_missing: Validator, boolean_validator: Validator,
+    ignore_missing: Validator,
 ) -> Schema:
     return {
         "organization_id": [not_empty, unicode_safe, group_id_or_name_exists],
-        "refresh": [ignore_missing, boolean_validator],
+        "refresh": [ignore_missing, boolean],
     }
 
 
