@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import time
 from typing import Any, Iterable, Optional
 from urllib.parse import urlencode
@@ -16,13 +17,20 @@ import sqlalchemy as sa
 
 import ckan.authz as authz
 import ckan.model as model
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.dictization import model_dictize
 from ckan.types import Context
 
 from ckanext.pricing import redact, rules
+from ckanext.pricing.interfaces import IPricingHolds
 from ckanext.pricing.model import Block, Download, Entitlement
 from ckanext.pricing.rules import Access, Grant, Viewer
+
+log = logging.getLogger(__name__)
+
+# Shown when a plugin that holds resources could not answer: the decision fails closed.
+UNCHECKED_HOLD = "This file is withheld for now: the portal could not check whether it is held for review"
 
 
 def _now() -> dt.datetime:
@@ -114,19 +122,57 @@ def blocked_organization_ids(package_id: str) -> set[str]:
             .filter(Block.package_id == package_id)}
 
 
-def levels_for(user_name: Optional[str], pkg_dict: dict[str, Any]) -> tuple[Viewer, dict[str, Access]]:
-    """Who is asking, and their access to each locked resource of a dataset dict."""
-    if (pkg_dict.get("access_tier") or rules.OPEN) == rules.OPEN:
+def holds_for(pkg_dict: dict[str, Any]) -> dict[str, str]:
+    """The dataset's resources withheld for review (``IPricingHolds``): resource id ->
+    reason. Fails closed: if a plugin cannot answer, every resource is withheld."""
+    ids = [r["id"] for r in pkg_dict.get("resources") or [] if isinstance(r, dict) and r.get("id")]
+    if not ids or not pkg_dict.get("id"):
+        return {}
+    out: dict[str, str] = {}
+    for plugin in p.PluginImplementations(IPricingHolds):
+        try:
+            found = plugin.pricing_resource_holds(pkg_dict) or {}
+        except Exception:  # noqa: BLE001 - fail closed, whatever went wrong
+            log.exception("pricing: %s could not say which resources are held", plugin.name)
+            return {rid: UNCHECKED_HOLD for rid in ids}
+        for rid, reason in found.items():
+            if rid in ids:
+                out.setdefault(rid, reason)
+    return out
+
+
+def sales_paused(pkg_dict: dict[str, Any]) -> Optional[str]:
+    """Why the dataset may not be sold now (``IPricingHolds``), or None. Fails closed."""
+    for plugin in p.PluginImplementations(IPricingHolds):
+        try:
+            reason = plugin.pricing_sales_paused(pkg_dict)
+        except Exception:  # noqa: BLE001 - fail closed, whatever went wrong
+            log.exception("pricing: %s could not say whether sales are paused", plugin.name)
+            return UNCHECKED_HOLD
+        if reason:
+            return reason
+    return None
+
+
+def levels_for(user_name: Optional[str], pkg_dict: dict[str, Any],
+               held: Optional[dict[str, str]] = None) -> tuple[Viewer, dict[str, Access]]:
+    """Who is asking, and their access to each locked or held resource of a dataset dict
+    (``held``: :func:`holds_for`, when the caller has it already)."""
+    held = holds_for(pkg_dict) if held is None else held
+    if (pkg_dict.get("access_tier") or rules.OPEN) == rules.OPEN and not held:
         return viewer_for(user_name), {}
     viewer, grants = viewer_and_grants(user_name, pkg_dict.get("id"))
-    return viewer, package_levels(viewer, pkg_dict, grants or [])
+    return viewer, package_levels(viewer, pkg_dict, grants or [], held)
 
 
-def package_levels(viewer: Viewer, pkg_dict: dict[str, Any], grants: list[Grant]) -> dict[str, Access]:
-    """The viewer's access to each locked resource of a dataset dict, given the viewer's
-    entitlements to it."""
+def package_levels(viewer: Viewer, pkg_dict: dict[str, Any], grants: list[Grant],
+                   held: Optional[dict[str, str]] = None) -> dict[str, Access]:
+    """The viewer's access to each locked or held resource of a dataset dict, given the
+    viewer's entitlements to it and the dataset's holds (resource id -> reason)."""
     tier = pkg_dict.get("access_tier")
-    locked = [r for r in pkg_dict.get("resources") or [] if rules.is_locked(tier, r)]
+    held = held or {}
+    locked = [r for r in pkg_dict.get("resources") or []
+              if rules.is_locked(tier, r) or r.get("id") in held]
     if not locked:
         return {}
     owner_org = pkg_dict.get("owner_org")
@@ -138,7 +184,8 @@ def package_levels(viewer: Viewer, pkg_dict: dict[str, Any], grants: list[Grant]
     now = _now()
     return {
         r["id"]: rules.decide(viewer, access_tier=tier, owner_org=owner_org, resource=r,
-                              grants=grants, blocked_organization_ids=blocked, now=now)
+                              grants=grants, blocked_organization_ids=blocked, now=now,
+                              held=r["id"] in held)
         for r in locked
     }
 
@@ -190,11 +237,18 @@ def apply_to_package(context: Optional[Context], pkg_dict: dict[str, Any]) -> No
 
     Managers get the real URLs (restored from the database when the dict came from the
     search index, which never holds them); entitled buyers get the upload's download URL
-    or a signed link; everyone else gets the purchase placeholder.
+    or a signed link; everyone else gets the purchase placeholder. A resource held for
+    review carries ``pricing_held`` (the reason), for everyone; only managers keep its URL.
     """
-    if (pkg_dict.get("access_tier") or rules.OPEN) == rules.OPEN or not pkg_dict.get("resources"):
+    if not pkg_dict.get("resources") or not pkg_dict.get("id"):
         return
-    viewer, levels = levels_for(_context_user(context), pkg_dict)
+    held = holds_for(pkg_dict)
+    for res in pkg_dict["resources"]:
+        res.pop("pricing_held", None)  # never trust a stored or written-back copy
+        res.pop("pricing_withheld", None)
+        if res.get("id") in held:
+            res["pricing_held"] = held[res["id"]]
+    viewer, levels = levels_for(_context_user(context), pkg_dict, held)
     if not levels:
         return
     resources = pkg_dict["resources"]
@@ -247,9 +301,10 @@ def log_download(package_id: str, resource_id: str, user_name: Optional[str], vi
 
 
 def index_secrets(pkg_dict: dict[str, Any]) -> dict[str, str]:
-    """For the search index: every locked resource's real URL, and its placeholder."""
+    """For the search index: every locked or held resource's real URL, and its placeholder."""
     tier = pkg_dict.get("access_tier")
-    locked = [r for r in pkg_dict.get("resources") or [] if rules.is_locked(tier, r)]
+    held = holds_for(pkg_dict)
+    locked = [r for r in pkg_dict.get("resources") or [] if rules.is_locked(tier, r) or r.get("id") in held]
     real = _real_urls(pkg_dict["id"], [r["id"] for r in locked])
     out: dict[str, str] = {}
     for res in locked:

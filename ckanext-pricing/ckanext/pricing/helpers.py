@@ -7,7 +7,7 @@ from babel.numbers import format_currency, get_currency_precision
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.pricing import licences, payments, rules
+from ckanext.pricing import access, licences, payments, rules
 from ckanext.pricing.indexing import facet_label
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "pricing_from_price",
     "pricing_sort_options",
     "pricing_payments_enabled",
+    "pricing_sales_paused",
     "pricing_order_state_label",
     "pricing_buyer_organizations",
     "pricing_revenue_bars",
@@ -74,6 +75,11 @@ def pricing_sort_options() -> list[tuple[str, str]]:
 def pricing_payments_enabled() -> bool:
     """Whether the Buy button can take payments (a Stripe key is configured)."""
     return payments.enabled()
+
+
+def pricing_sales_paused(pkg: dict[str, Any]) -> Optional[str]:
+    """Why the dataset cannot be bought now (``IPricingHolds``), or None."""
+    return access.sales_paused(pkg) if pkg.get("id") else None
 
 
 def pricing_order_state_label(state: str) -> str:

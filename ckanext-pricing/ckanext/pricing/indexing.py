@@ -1,6 +1,6 @@
 """What the pricing plugin sends to Solr, and how its facets read.
 
-The real URL of a locked resource never reaches Solr: it is replaced, in the flattened
+The real URL of a locked resource (or one held for review) never reaches Solr: it is replaced, in the flattened
 fields (``res_url``, ``urls``) and in the stored JSON (``data_dict``,
 ``validated_data_dict``), by the resource's purchase placeholder, before the document
 is sent. Search results, ``fl`` and ``facet.field`` then have nothing to reveal.
@@ -24,7 +24,9 @@ def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     tier = validated.get("access_tier") or rules.OPEN
     pkg_dict["access_tier"] = tier
     _add_price_fields(pkg_dict, tier, validated.get("offers") or [])
-    if tier == rules.OPEN:
+    validated.setdefault("id", pkg_dict.get("id"))
+    held = access.holds_for(validated)  # withheld for review (IPricingHolds), open data too
+    if tier == rules.OPEN and not held:
         return pkg_dict
     replacements = access.index_secrets(validated)
     if not replacements:
@@ -33,7 +35,7 @@ def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
         if pkg_dict.get(key):
             stored = json.loads(pkg_dict[key])
             for res in stored.get("resources") or []:
-                if rules.is_locked(tier, res):
+                if rules.is_locked(tier, res) or res.get("id") in held:
                     res["url"] = redact.placeholder_url(tk.config.get("ckan.site_url"), res["id"])
             pkg_dict[key] = json.dumps(redact.scrub(stored, replacements))
     for key, value in list(pkg_dict.items()):

@@ -91,6 +91,7 @@ def redact_resources(
             replacements[real] = new
         res["url"] = new
         res["pricing_locked"] = level is Access.LOCKED
+        res["pricing_withheld"] = level is Access.HELD
     return replacements
 
 

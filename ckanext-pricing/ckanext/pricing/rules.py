@@ -24,6 +24,7 @@ class Access(enum.Enum):
     ENTITLED = "entitled"  # a buyer with a valid entitlement: the data, not the upstream URL
     LOCKED = "locked"  # everyone else: metadata and a purchase link
     PUBLIC = "public"  # open datasets and samples
+    HELD = "held"  # withheld for review (IPricingHolds): metadata and the reason, for everyone but managers
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,11 @@ def is_manager(viewer: Viewer, owner_org: str | None) -> bool:
         owner_org is not None and owner_org in viewer.organization_ids)
 
 
+def withheld(level: Access) -> bool:
+    """Nothing of the data for this viewer: locked, or held for review."""
+    return level in (Access.LOCKED, Access.HELD)
+
+
 def is_blocked(viewer: Viewer, blocked_organization_ids: Iterable[str]) -> bool:
     return bool(viewer.organization_ids & frozenset(blocked_organization_ids))
 
@@ -93,7 +99,12 @@ def decide(
     grants: Sequence[Grant],
     blocked_organization_ids: Iterable[str],
     now: dt.datetime,
+    held: bool = False,
 ) -> Access:
+    """``held``: the resource is withheld for review (in any dataset, open ones too):
+    only managers get it; entitled buyers do not."""
+    if held:
+        return Access.MANAGE if is_manager(viewer, owner_org) else Access.HELD
     if not is_locked(access_tier, resource):
         return Access.PUBLIC
     if is_manager(viewer, owner_org):

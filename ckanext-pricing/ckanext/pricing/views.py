@@ -26,6 +26,7 @@ from ckan.config.middleware.flask_app import csrf
 
 from ckanext.cityexchange import outbound
 from ckanext.pricing import access, payments
+from ckanext.pricing.orders import without_nul
 from ckanext.pricing.rules import Access
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ def guard_downloads() -> Any:
     if not resource_id:
         return None
     level, pkg = access.resource_level(_user(), resource_id)  # an unknown resource: core's 404
+    if level is Access.HELD and pkg:
+        return _held_page(pkg, resource_id)
     if level is Access.LOCKED:
         return tk.redirect_to("pricing.locked", resource_id=resource_id)
     if level is Access.ENTITLED and pkg:
@@ -60,6 +63,15 @@ def guard_downloads() -> Any:
     return None
 
 
+def _held_page(pkg: dict[str, Any], resource_id: str) -> Response:
+    """A resource withheld for review (``IPricingHolds``): what it is, and why it is held.
+    403 for everyone it is withheld from, entitled buyers included."""
+    resource = next((r for r in pkg.get("resources") or [] if r.get("id") == resource_id), {})
+    reason = access.holds_for(pkg).get(resource_id) or access.UNCHECKED_HOLD
+    body = tk.render("pricing/held.html", {"pkg_dict": pkg, "resource": resource, "reason": reason})
+    return Response(body, status=403, mimetype="text/html", headers={"Cache-Control": "private, no-store"})
+
+
 @pricing.route("/pricing/locked/<resource_id>")
 def locked(resource_id: str) -> Any:
     try:
@@ -67,6 +79,8 @@ def locked(resource_id: str) -> Any:
         pkg = tk.get_action("package_show")({"user": _user() or ""}, {"id": resource["package_id"]})
     except (tk.ObjectNotFound, tk.NotAuthorized):
         return tk.abort(404, tk._("Resource not found"))
+    if resource.get("pricing_held") and resource.get("pricing_withheld"):
+        return _held_page(pkg, resource_id)
     body = tk.render("pricing/locked.html", {"pkg_dict": pkg, "resource": resource})
     return Response(body, status=402, mimetype="text/html")
 
@@ -79,6 +93,8 @@ def fetch(resource_id: str) -> Any:
         return tk.abort(403, tk._("This link has expired or is not valid. Open the dataset page again to get a new one."))
     # The signature binds the link to this user: their access is checked again now.
     level, pkg = access.resource_level(user_id or None, resource_id)
+    if level is Access.HELD and pkg:
+        return _held_page(pkg, resource_id)
     if level is Access.LOCKED:
         return tk.abort(403, tk._("Your access to this resource has ended."))
     url = access.real_url(resource_id)
@@ -302,7 +318,7 @@ def stripe_webhook() -> Any:
         return jsonify({"error": str(error)}), 400
     try:
         result = tk.get_action("pricing_stripe_event_apply")(
-            {"ignore_auth": True, "user": ""}, {"event": event})
+            {"ignore_auth": True, "user": ""}, {"event": without_nul(event)})
     except tk.ValidationError as error:
         return jsonify({"error": error.error_dict}), 400
     return jsonify(result), 200

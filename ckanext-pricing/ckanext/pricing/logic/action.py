@@ -175,6 +175,7 @@ def pricing_entitlement_list(context: Context, data_dict: DataDict) -> list[dict
 
     :param package_id: a dataset (optional)
     :param include_inactive: include expired and revoked ones (default true)
+    :param source_ref: only those an order or a deal room produced (optional)
     """
     tk.check_access("pricing_entitlement_list", context, data_dict)
     data = _validate(data_dict, schema.entitlement_list(), context)
@@ -189,6 +190,8 @@ def pricing_entitlement_list(context: Context, data_dict: DataDict) -> list[dict
             holders.append(sa.and_(Entitlement.holder_type == "organization",
                                    Entitlement.holder_id.in_(viewer.organization_ids)))
         query = query.filter(sa.or_(*holders))
+    if data.get("source_ref"):
+        query = query.filter(Entitlement.source_ref == data["source_ref"])
     items = _with_dataset(query.order_by(Entitlement.created.desc()))
     if data.get("include_inactive") is False:
         items = [i for i in items if i["active"]]
@@ -201,14 +204,15 @@ def pricing_entitlement_check(context: Context, data_dict: DataDict) -> dict[str
 
     :param resource_id: the resource
     :param user: whom to ask about (default: the caller; others need editor rights)
-    :returns: ``{"access": "public" | "manage" | "entitled" | "locked", "entitled": bool}``
+    :returns: ``{"access": "public" | "manage" | "entitled" | "locked" | "held", "entitled": bool}``
+        (``held``: withheld for review, see ``IPricingHolds``)
     """
     tk.check_access("pricing_entitlement_check", context, data_dict)
     data = _validate(data_dict, schema.entitlement_check(), context)
     user = data.get("user") or context.get("user")
     level, _pkg = access.resource_level(user, data["resource_id"])
     return {"resource_id": data["resource_id"], "access": level.value,
-            "entitled": level is not Access.LOCKED}
+            "entitled": not rules.withheld(level)}
 
 
 def pricing_block_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -306,12 +310,12 @@ def _levels_and_replacements(context: Context, pkg: dict[str, Any],
     replacements: dict[str, str] = {}
     uploads = {r.get("id") for r in merged.get("resources") or [] if r.get("url_type") == "upload"}
     hidden = {rid for rid, level in levels.items()
-              if level is Access.LOCKED or (level is Access.ENTITLED and rid not in uploads)}
+              if rules.withheld(level) or (level is Access.ENTITLED and rid not in uploads)}
     if hidden:
         real = access.index_secrets(merged)  # real URLs, in the database and the snapshot
         for secret, placeholder in real.items():
             rid = placeholder.rsplit("/", 1)[-1]
-            if levels.get(rid) is Access.LOCKED:
+            if rules.withheld(levels.get(rid, Access.PUBLIC)):
                 replacements[secret] = placeholder
             elif rid in hidden:  # a buyer gets the data through the signed link, not upstream
                 replacements[secret] = access.signed_link(viewer.user_id or "", rid)
@@ -335,7 +339,7 @@ def resource_search(next_action: Callable[..., Any], context: Context, data_dict
         if pid not in packages:
             packages[pid] = _levels_and_replacements(context, _dataset(pid))
         user_id, levels, replacements = packages[pid]
-        if levels.get(res.get("id")) is Access.LOCKED and probes_url:
+        if rules.withheld(levels.get(res.get("id"), Access.PUBLIC)) and probes_url:
             continue  # searching by URL must not reveal that a locked URL exists
         access.redact_resource_list(user_id, [res], levels)
         kept.append(redact.scrub(res, replacements))

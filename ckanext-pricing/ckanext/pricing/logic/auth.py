@@ -103,7 +103,10 @@ def _locked_rows(context: Context, resource_id: Any) -> AuthResult | None:
     """Deny DataStore rows of a locked resource to anyone not entitled."""
     if not isinstance(resource_id, str):
         return None
-    level, _pkg = access.resource_level(context.get("user"), resource_id)
+    level, pkg = access.resource_level(context.get("user"), resource_id)
+    if level is Access.HELD:
+        reason = access.holds_for(pkg or {}).get(resource_id) or access.UNCHECKED_HOLD
+        return {"success": False, "msg": tk._(reason)}
     if level is Access.LOCKED:
         return {"success": False, "msg": tk._("This resource's data is for buyers only")}
     return None

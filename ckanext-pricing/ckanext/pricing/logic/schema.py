@@ -150,3 +150,16 @@ def organization_only(
 @tk.validator_args
 def stripe_event_apply(not_empty: Validator) -> Schema:
     return {"event": [not_empty]}
+
+
+@tk.validator_args
+def entitlement_extend(
+    not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator, isodate: Validator,
+    package_id_or_name_exists: Validator, list_of_strings: Validator,
+) -> Schema:
+    return {
+        "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
+        "held_from": [not_empty, isodate],
+        "held_until": [ignore_missing, isodate],
+        "resource_ids": [ignore_missing, list_of_strings],
+    }

@@ -63,3 +63,19 @@ def test_anonymous_and_blocked_users_are_never_entitled() -> None:
     assert _decide(Viewer(None), [grant(holder_id="")]) is Access.LOCKED
     rival = Viewer("u1", organization_ids=frozenset({"rival"}))
     assert _decide(rival, [grant()], blocked=["rival"]) is Access.LOCKED
+
+
+@pytest.mark.parametrize("tier", ["open", "priced", "on_request"])
+def test_a_held_resource_is_withheld_from_everyone_but_managers(tier: str) -> None:
+    """IPricingHolds: held for review, in open datasets too; an entitled buyer is refused
+    like everyone else, the seller side and sysadmins keep it."""
+    def held(viewer: Viewer, grants=()):  # type: ignore[no-untyped-def]
+        return decide(viewer, access_tier=tier, owner_org="seller", resource=LOCKED_RES,
+                      grants=list(grants), blocked_organization_ids=(), now=NOW, held=True)
+
+    assert held(Viewer(None)) is Access.HELD
+    assert held(Viewer("u1"), [grant()]) is Access.HELD
+    assert held(Viewer("u2", organization_ids=frozenset({"seller"}))) is Access.MANAGE
+    assert held(Viewer("u3", sysadmin=True)) is Access.MANAGE
+    assert held(Viewer("u4", can_edit=True)) is Access.MANAGE
+    assert _decide(Viewer("u1"), [grant()], tier="priced") is Access.ENTITLED  # the same buyer, no hold
