@@ -136,7 +136,7 @@ def evaluate(answers: Mapping[str, Any], *, access_tier: str | None, min_cell_co
         reasons.append("Personal data cannot be open or sold off the shelf: offer it through a deal room "
                        "(access 'on request') with a data processing agreement")
     found = sorted(set(scan_findings))
-    if found and personal in (None, "", "none", "anonymised"):
+    if contradicted(answers, found):
         reasons.append("The personal-data scan found " + ", ".join(found) +
                        " in the files: check them, or change the answer about personal data")
     if errors:
@@ -168,3 +168,26 @@ def source_default() -> dict[str, str]:
     """The checklist of an open dataset harvested from another portal: declared by the
     source as holding no personal data."""
     return {"gdpr_personal_data": "none", "gdpr_category": "NonPersonal", "gdpr_declared_by": "source"}
+
+
+# The reason a file is held (shown to everyone it is withheld from; names no finding).
+HOLD_REASON = ("Held for review: the personal-data scan found personal data that the dataset's "
+               "GDPR checklist does not declare. The publisher has been told.")
+SALES_PAUSED = "Sales are paused while a file of this dataset is held for review"
+# How a hold ends (gdprcheck_hold.release_kind).
+RELEASE_KINDS = ("corrected", "replaced", "sysadmin", "removed")
+
+
+def contradicted(answers: Mapping[str, Any], scan_findings: Iterable[str]) -> bool:
+    """The scanner found personal data (high-confidence detectors) in a file whose
+    checklist says there is none, or says nothing, or says it is anonymised."""
+    return bool(set(scan_findings)) and answers.get("gdpr_personal_data") in (None, "", "none", "anonymised")
+
+
+def hold_reason(answers: Mapping[str, Any], *, public: bool, access_tier: str | None,
+                scan_findings: Iterable[str]) -> str | None:
+    """Why a file must be withheld at once, or None: what the scan found contradicts the
+    checklist of a dataset that is public or for sale."""
+    if not (public or (access_tier or "open") == "priced"):
+        return None
+    return HOLD_REASON if contradicted(answers, scan_findings) else None

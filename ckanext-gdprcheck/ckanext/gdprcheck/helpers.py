@@ -5,9 +5,10 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.gdprcheck import status
+from ckanext.gdprcheck import holds, status
 
-__all__ = ["gdprcheck_status", "gdprcheck_status_label", "gdprcheck_scan"]
+__all__ = ["gdprcheck_status", "gdprcheck_status_label", "gdprcheck_scan", "gdprcheck_holds",
+           "gdprcheck_held_for_me"]
 
 
 def gdprcheck_status(pkg: dict[str, Any]) -> dict[str, Any]:
@@ -27,3 +28,28 @@ def gdprcheck_scan(resource_id: str) -> dict[str, Any] | None:
             {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}, {"id": resource_id})
     except (tk.ObjectNotFound, tk.NotAuthorized):
         return None
+
+
+def _me() -> str:
+    return tk.current_user.name if tk.current_user.is_authenticated else ""
+
+
+def gdprcheck_holds(pkg: dict[str, Any]) -> dict[str, Any]:
+    """A dataset's holds for the page: the active ones (for everyone: that the dataset is
+    held for review, and why), the audit trail for its editors, and whether the viewer
+    may release a hold (sysadmins)."""
+    held = holds.held_resources(pkg.get("id"))
+    out: dict[str, Any] = {"held": held, "trail": None, "can_release": False}
+    if not pkg.get("id"):
+        return out
+    try:
+        out["trail"] = tk.get_action("gdprcheck_hold_list")({"user": _me()}, {"id": pkg["id"]})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return out
+    out["can_release"] = bool(tk.current_user.is_authenticated and tk.current_user.sysadmin)
+    return out
+
+
+def gdprcheck_held_for_me() -> list[dict[str, Any]]:
+    """Active holds on the datasets the current user may edit (dashboard notice)."""
+    return holds.held_for_user(_me() or None)

@@ -16,8 +16,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.cityexchange import outbound
-from ckanext.gdprcheck import scanner
-from ckanext.gdprcheck.model import Scan
+from ckanext.gdprcheck import holds, scanner
+from ckanext.gdprcheck.model import Hold, Scan
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,45 @@ def scan_resource(resource_id: str) -> dict[str, Any]:
     row.updated = dt.datetime.utcnow()
     model.Session.add(row)
     model.repo.commit()
-    from ckan.lib.search import rebuild
-    rebuild(resource["package_id"])
-    return row.dictize()
+    result_dict = row.dictize()
+    # Quarantine: a finding that contradicts the checklist of a public or for-sale
+    # dataset withholds the file now (and a clean scan of a replaced file releases it).
+    pkg = tk.get_action("package_show")({"user": site, "ignore_auth": True, "use_cache": False},
+                                        {"id": resource["package_id"]})
+    new, _released = holds.reconcile(pkg, cause="scan")
+    model.repo.commit()
+    holds.reindex(resource["package_id"])
+    holds.after_holding(resource["package_id"], new)
+    return dict(result_dict, held=[h.resource_id for h in new])
+
+
+def notify_hold(hold_id: str) -> dict[str, Any]:
+    """Tell the publisher's editors that a file is held (an e-mail each; the dashboard
+    shows the same notice). Never raises for a missing mail server: it is logged."""
+    from ckan.lib import mailer
+
+    hold = model.Session.query(Hold).get(hold_id)
+    if hold is None:
+        return {"hold_id": hold_id, "sent": [], "failed": []}
+    pkg = model.Package.get(hold.package_id)
+    title = (pkg.title or pkg.name) if pkg is not None else hold.package_id
+    # No request in the worker: the link is built from the site URL.
+    link = "{}/dataset/{}".format(tk.config.get("ckan.site_url").rstrip("/"),
+                                  pkg.name if pkg is not None else hold.package_id)
+    subject = tk._("A file of \"{title}\" is held for review").format(title=title)
+    body = tk._(
+        "The personal-data scan found {found} in a file of the dataset \"{title}\", whose GDPR "
+        "checklist does not declare personal data. The file is withheld from everyone but your "
+        "organisation's editors until you correct the checklist or replace the file; sales of the "
+        "dataset are paused.\n\n{link}").format(found=", ".join(hold.detected or []), title=title, link=link)
+    sent, failed = [], []
+    for user in holds.editors_of(hold.package_id):
+        if not user.email:
+            continue
+        try:
+            mailer.mail_user(user, subject, body)
+            sent.append(user.name)
+        except mailer.MailerException as error:
+            log.warning("gdprcheck: hold notice to %s not sent: %s", user.name, error)
+            failed.append(user.name)
+    return {"hold_id": hold_id, "sent": sent, "failed": failed}

@@ -36,3 +36,32 @@ class Scan(tk.BaseModel):  # type: ignore[misc, valid-type]
                 "findings": list(self.findings or []), "detected": list(self.detected or []),
                 "bytes_scanned": self.bytes_scanned, "rows": self.rows, "encoding": self.encoding,
                 "message": self.message, "seconds": self.seconds, "updated": self.updated.isoformat()}
+
+
+class Hold(tk.BaseModel):  # type: ignore[misc, valid-type]
+    """A file withheld for review, and how the hold ended: the audit trail. Rows are
+    never deleted; a resource has at most one active hold (``released_at`` empty)."""
+
+    __tablename__ = "gdprcheck_hold"
+
+    id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
+    package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, index=True)
+    resource_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, index=True)
+    detected: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)  # detector names only
+    reason: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    scan_source: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # the file the scan read
+    held_at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
+    released_at: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)
+    released_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # user id; empty: automatic
+    release_kind: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # corrected | replaced | sysadmin | removed
+    release_reason: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    entitlements_extended: Mapped[int] = sa.Column(sa.Integer, nullable=False, default=0)
+
+    def dictize(self) -> dict[str, Any]:
+        return {"id": self.id, "package_id": self.package_id, "resource_id": self.resource_id,
+                "detected": list(self.detected or []), "reason": self.reason,
+                "held_at": self.held_at.isoformat(), "active": self.released_at is None,
+                "released_at": self.released_at.isoformat() if self.released_at else None,
+                "released_by": self.released_by, "release_kind": self.release_kind,
+                "release_reason": self.release_reason,
+                "entitlements_extended": self.entitlements_extended}

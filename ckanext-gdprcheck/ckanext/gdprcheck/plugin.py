@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
-from ckanext.gdprcheck import jobs, status
 from ckanext.cityexchange.guard import guard_all, public_functions
+from ckanext.gdprcheck import checklist, holds, jobs, status
 from ckanext.gdprcheck.logic import action
+from ckanext.pricing.interfaces import IPricingHolds
 
 _LABELS = {"complete": "GDPR checklist complete", "incomplete": "GDPR checklist incomplete",
            "blocked": "GDPR checklist blocked"}
@@ -20,14 +21,17 @@ _LABELS = {"complete": "GDPR checklist complete", "incomplete": "GDPR checklist 
 @tk.blanket.auth_functions
 @tk.blanket.validators
 @tk.blanket.helpers
+@tk.blanket.blueprints
 @tk.blanket.config_declarations
 class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
-    """GDPR checklist metadata, a publishing gate and a personal-data scanner."""
+    """GDPR checklist metadata, a publishing gate, a personal-data scanner, and the
+    quarantine of files whose scan contradicts the checklist."""
 
     p.implements(p.IConfigurer)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ITranslation)
+    p.implements(IPricingHolds)
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
@@ -40,9 +44,13 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
             validated = {}
         validated.setdefault("id", pkg_dict.get("id"))
         pkg_dict["gdprcheck_status"] = status.evaluate(validated).status
+        held = bool(holds.held_resources(pkg_dict.get("id")))
+        if held:
+            pkg_dict["gdprcheck_review"] = "held"  # facet: "held for review"
         if pkg_dict.get("validated_data_dict"):
-            # Search results are read from this copy: they show the badge without a query.
+            # Search results are read from this copy: they show the badges without a query.
             validated["gdprcheck_status"] = pkg_dict["gdprcheck_status"]
+            validated["gdprcheck_held"] = held
             pkg_dict["validated_data_dict"] = json.dumps(validated)
         return pkg_dict
 
@@ -50,10 +58,14 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
         facet = (search_results.get("search_facets") or {}).get("gdprcheck_status")
         for item in (facet or {}).get("items", []):
             item["display_name"] = tk._(_LABELS.get(item["name"], item["name"]))
+        review = (search_results.get("search_facets") or {}).get("gdprcheck_review")
+        for item in (review or {}).get("items", []):
+            item["display_name"] = tk._("Held for review") if item["name"] == "held" else item["name"]
         return search_results
 
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
         facets_dict["gdprcheck_status"] = tk._("GDPR checklist")
+        facets_dict["gdprcheck_review"] = tk._("GDPR review")
         return facets_dict
 
     def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
@@ -68,6 +80,18 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
         self._queue_scans(pkg_dict)
+        # A corrected checklist (or a dataset no longer public nor for sale) releases its
+        # holds; one that now contradicts a finished scan holds the file. Same transaction.
+        new, _released = holds.reconcile(pkg_dict, cause="update")
+        if new:
+            holds.after_holding(pkg_dict["id"], new)
+
+    # IPricingHolds: the paywall withholds held files from everyone but managers.
+    def pricing_resource_holds(self, pkg_dict: dict[str, Any]) -> dict[str, str]:
+        return holds.held_resources(pkg_dict.get("id"))
+
+    def pricing_sales_paused(self, pkg_dict: dict[str, Any]) -> Optional[str]:
+        return checklist.SALES_PAUSED if holds.held_resources(pkg_dict.get("id")) else None
 
     @staticmethod
     def _queue_scans(pkg_dict: dict[str, Any]) -> None:

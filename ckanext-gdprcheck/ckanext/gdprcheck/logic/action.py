@@ -7,10 +7,11 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.gdprcheck import jobs, status
-from ckanext.gdprcheck.model import Scan
+from ckanext.gdprcheck import holds, jobs, status
+from ckanext.gdprcheck.model import Hold, Scan
 
-__all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request"]
+__all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request",
+           "gdprcheck_hold_list", "gdprcheck_hold_release"]
 
 def _validate(data_dict: DataDict, schema: dict[str, Any], context: Context) -> dict[str, Any]:
     data, errors = tk.navl_validate(data_dict, schema, context)
@@ -71,3 +72,55 @@ def gdprcheck_scan_request(context: Context, data_dict: DataDict) -> dict[str, A
     resource = _resource(context, data_dict, "gdprcheck_scan_request")
     queued = jobs.enqueue(resource.id, force=True)
     return {"resource_id": resource.id, "queued": queued}
+
+
+@tk.validator_args
+def _release_schema(not_empty: Any, unicode_safe: Any) -> dict[str, Any]:
+    return {"id": [not_empty, unicode_safe], "reason": [not_empty, unicode_safe]}
+
+
+@tk.side_effect_free
+def gdprcheck_hold_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """The audit trail of a dataset's holds: every file withheld for review, what the
+    scanner found (detector names only), and how and by whom each hold ended. For the
+    publisher's editors and sysadmins.
+
+    :param id: the dataset (id or name)
+    :type id: string
+    :returns: the holds, newest first
+    :rtype: list of dictionaries
+    """
+    data = _validate(data_dict, _id_schema(), context)
+    pkg = model.Package.get(data["id"])
+    if pkg is None:
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    tk.check_access("gdprcheck_hold_list", context, {"id": pkg.id})
+    return holds.trail(pkg.id)
+
+
+def gdprcheck_hold_release(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Release a hold although the scan still contradicts the checklist (a false
+    positive, say). Sysadmins only, with a reason, which goes into the audit trail; the
+    same file is not held again by the same scan. Buyers' entitlements are extended by
+    the hold's length.
+
+    :param id: the hold
+    :type id: string
+    :param reason: why the file may be published
+    :type reason: string
+    :returns: the released hold
+    :rtype: dictionary
+    """
+    tk.check_access("gdprcheck_hold_release", context, data_dict)
+    data = _validate(data_dict, _release_schema(), context)
+    hold = model.Session.query(Hold).filter(Hold.id == data["id"]).with_for_update().one_or_none()
+    if hold is None:
+        raise tk.ObjectNotFound(tk._("Hold not found"))
+    if hold.released_at is not None:
+        raise tk.ValidationError({"id": [tk._("This hold has already ended")]})
+    user = model.User.get(context.get("user") or "")
+    holds.release(hold, kind="sysadmin", by=user.id if user else None, reason=data["reason"])
+    result = hold.dictize()
+    model.repo.commit()
+    holds.reindex(hold.package_id)
+    return result

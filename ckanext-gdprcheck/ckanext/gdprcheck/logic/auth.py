@@ -5,7 +5,8 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
-__all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request"]
+__all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request",
+           "gdprcheck_hold_list", "gdprcheck_hold_release"]
 
 
 @tk.auth_allow_anonymous_access
@@ -26,3 +27,17 @@ def gdprcheck_scan_show(context: Context, data_dict: DataDict) -> AuthResult:
 
 
 gdprcheck_scan_request = gdprcheck_scan_show
+
+
+def gdprcheck_hold_list(context: Context, data_dict: DataDict) -> AuthResult:
+    try:
+        tk.check_access("package_update", context, {"id": data_dict.get("id")})
+    except tk.NotAuthorized:
+        return {"success": False, "msg": tk._("Only the publisher's editors see the holds of a dataset")}
+    return {"success": True}
+
+
+def gdprcheck_hold_release(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (they pass every auth function); the publisher releases a hold by
+    correcting the checklist or replacing the file."""
+    return {"success": False, "msg": tk._("Only sysadmins can release a hold with a reason")}

@@ -108,3 +108,16 @@ def test_properties(answers: dict, tier: str | None, scans: list) -> None:
 def test_source_default_is_complete_for_open_data() -> None:
     default = checklist.source_default()
     assert default["gdpr_declared_by"] == "source" and ev(default).status == COMPLETE
+
+
+def test_a_scan_that_contradicts_a_public_or_priced_checklist_holds_the_file() -> None:
+    none = {"gdpr_personal_data": "none"}
+    assert checklist.hold_reason(none, public=True, access_tier="open", scan_findings={"cpr"}) == checklist.HOLD_REASON
+    assert checklist.hold_reason(none, public=False, access_tier="priced", scan_findings={"email"})
+    assert checklist.hold_reason({}, public=True, access_tier="open", scan_findings={"cpr"}), "no answer is no declaration"
+    assert checklist.hold_reason({"gdpr_personal_data": "anonymised"}, public=True, access_tier="open",
+                                 scan_findings={"name_column"})
+    # Not public and not for sale; nothing found; personal data declared: no hold.
+    assert checklist.hold_reason(none, public=False, access_tier="on_request", scan_findings={"cpr"}) is None
+    assert checklist.hold_reason(none, public=True, access_tier="open", scan_findings=()) is None
+    assert checklist.hold_reason(PERSONAL_OK, public=True, access_tier="priced", scan_findings={"cpr"}) is None
