@@ -39,11 +39,15 @@ print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUS
 """
 
 
-def generate(path: Path, megabytes: int) -> None:
+def generate(path: Path, megabytes: int, quoted: bool = False) -> None:
+    """``quoted``: every row also carries a quoted address with a comma, a quoted
+    coordinate pair and, every tenth row, a quoted note with a line break and a quote,
+    the worst case for the RFC 4180 reader."""
     rnd = random.Random(7)
     target = megabytes * 1024 * 1024
     with open(path, "w", encoding="utf-8") as out:
-        out.write("timestamp,zone_id,count,avg_speed,sensor,lat,lon,note\n")
+        out.write("timestamp,zone_id,count,avg_speed,sensor,lat,lon,note"
+                  + (",adresse,placering,bemaerkning\n" if quoted else "\n"))
         written, i = 0, 0
         while written < target:
             note = "ok"
@@ -51,7 +55,10 @@ def generate(path: Path, megabytes: int) -> None:
                 note = f"kontakt borger{i}@example.dk eller +45 2{i % 10} 11 22 33, cpr 0101901234"
             line = (f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00,DK-{1000 + i % 9000},"
                     f"{rnd.randint(0, 5000)},{rnd.random() * 50:.2f},S{i % 300:04d},"
-                    f"55.{rnd.randint(600, 700)},12.{rnd.randint(500, 600)},{note}\n")
+                    f"55.{rnd.randint(600, 700)},12.{rnd.randint(500, 600)},{note}"
+                    + (f',"Vesterbrogade {i % 300}, 1620 København V","55.{i % 97},12.{i % 89}",'
+                       + ('"sagde ""ok"",\nringer igen"' if i % 10 == 0 else '"ok"') if quoted else "")
+                    + "\n")
             out.write(line)
             written += len(line)
             i += 1
@@ -61,13 +68,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--folder", default="var/bench")
+    parser.add_argument("--quoted", action="store_true", help="quoted fields with commas, quotes and line breaks")
     args = parser.parse_args()
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"scanner-{args.mb}mb.csv"
+    path = folder / f"scanner-{args.mb}mb{'-quoted' if args.quoted else ''}.csv"
     if not path.exists():
         print(f"writing {path} ...", flush=True)
-        generate(path, args.mb)
+        generate(path, args.mb, args.quoted)
     size = path.stat().st_size / 1e6
     runs = {}
     for mode in ("read", "scan"):

@@ -167,6 +167,69 @@ def main() -> None:
         book.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook {ns}><sheets><sheet name="Kunder" sheetId="1"/></sheets></workbook>')
         book.writestr("xl/worksheets/sheet1.xml", f'<?xml version="1.0"?><worksheet {ns}><sheetData>{"".join(sheet_rows)}</sheetData></worksheet>')
 
+    # RFC 4180 quoting: delimiters, quotes and line breaks inside quoted fields. A reader
+    # that splits on every comma or line break puts every later column in the wrong place.
+    header = ["id", "adresse", "placering", "bemærkning", "email", "cpr_nr", "beløb"]
+    lines = [",".join(header)]
+    for i in range(1, 201):
+        place = (f'"55.{R.randint(10**5, 10**6 - 1)},12.{R.randint(10**5, 10**6 - 1)}"' if i % 3 == 0
+                 else '"55.67,12.56"')
+        if i % 3 == 0:
+            planted += [{"file": "quoted.csv", "detector": "coordinates", "row": i, "column": "placering"}] * 2
+        if i % 4 == 0:
+            mail = f"svar{i}@example.dk"
+            remark = f'"Ringede to gange,\nsagde ""ok""; skrev til {mail}\nsenere"'
+            planted.append({"file": "quoted.csv", "detector": "email", "row": i, "column": "bemærkning"})
+        else:
+            remark = R.choice(['"leveret, ok"', "ok", '"ordre ""3299123456"", betalt"'])
+        email = f"borger{i}@example.dk" if i % 2 == 0 else ""
+        if email:
+            planted.append({"file": "quoted.csv", "detector": "email", "row": i, "column": "email"})
+        number = cpr(mod11=True) if i % 5 == 0 else ""
+        if number:
+            planted.append({"file": "quoted.csv", "detector": "cpr", "row": i, "column": "cpr_nr"})
+        lines.append(",".join([str(i), f'"Vesterbrogade {i}, 1620 København V"', place, remark, email, number,
+                               f'"{R.randint(1, 9)}.{R.randint(100, 999)},{R.randint(10, 99)}"']))
+    planted.append({"file": "quoted.csv", "detector": "address_column", "row": 0, "column": "adresse"})
+    (HERE / "quoted.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+
+    # A Danish Excel export: BOM, semicolons, decimal commas, quoted fields.
+    header = ["Navn", "Adresse", "Telefon", "Breddegrad", "Længdegrad", "Beløb", "CPR"]
+    lines = [";".join(header)]
+    for i in range(1, 201):
+        tel = phone() if i % 3 == 0 else ""
+        if tel:
+            planted.append({"file": "semicolon.csv", "detector": "phone", "row": i, "column": "Telefon"})
+        if i % 4 == 0:
+            lat, lon = f"55,{R.randint(10**5, 10**6 - 1)}", f"12,{R.randint(10**5, 10**6 - 1)}"
+            planted += [{"file": "semicolon.csv", "detector": "coordinates", "row": i, "column": "Breddegrad"},
+                        {"file": "semicolon.csv", "detector": "coordinates", "row": i, "column": "Længdegrad"}]
+        else:
+            lat, lon = "55,67", "12,56"
+        number = cpr(mod11=R.random() < 0.7) if i % 5 == 0 else ""
+        if number:
+            planted.append({"file": "semicolon.csv", "detector": "cpr", "row": i, "column": "CPR"})
+        lines.append(";".join([f"Kunde {i}", f'"Nørregade {i}; 8000 Aarhus C"' if i % 7 == 0 else f"Nørregade {i}, 8000 Aarhus C",
+                               tel, lat, lon, f"{R.randint(100, 99999)},{R.randint(10, 99)}", number]))
+    planted += [{"file": "semicolon.csv", "detector": "name_column", "row": 0, "column": "Navn"},
+                {"file": "semicolon.csv", "detector": "address_column", "row": 0, "column": "Adresse"}]
+    (HERE / "semicolon.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+
+    # A TSV whose headers say nothing: CVR numbers found by value (low confidence, never
+    # blocking alone) beside order numbers, one in eleven of which passes modulus 11 too.
+    lines = ["\t".join(["felt1", "felt2", "felt3", "felt4", "felt5"])]
+    for i in range(1, 301):
+        company = cvr() if i % 2 == 0 else ""
+        if company:
+            planted.append({"file": "export.tsv", "detector": "cvr", "row": i, "column": "felt2",
+                            "confidence": "low"})
+        mail = f"firma{i}@example.com" if i % 3 == 0 else ""
+        if mail:
+            planted.append({"file": "export.tsv", "detector": "email", "row": i, "column": "felt4"})
+        lines.append("\t".join([str(i), company, str(R.randint(10**7, 10**8 - 1)), mail,
+                                '"a\tb"' if i % 10 == 0 else f"DK-{R.randint(1000, 9999)}"]))
+    (HERE / "export.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
     (HERE / "manifest.json").write_text(json.dumps({"planted": planted}, indent=1, ensure_ascii=False) + "\n")
     print(f"{len(planted)} planted values in {HERE}")
 

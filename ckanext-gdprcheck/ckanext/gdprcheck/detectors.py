@@ -17,26 +17,37 @@ import re2
 DETECTORS = ("cpr", "email", "phone", "iban", "card", "cvr", "ip", "coordinates",
              "name_column", "address_column", "birthdate_column")
 HIGH, MEDIUM = "high", "medium"
+# Found by value alone where many other values would pass the same check (an 8-digit
+# number passing modulus 11 in a column whose header says nothing): reported, never
+# blocking on its own.
+LOW = "low"
 
-def _compile_candidates() -> Any:
+_PATTERNS = [
+    r"(?P<email>[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24})",
+    r"(?P<iban>\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b)",
+    r"(?P<cvr>\bDK[ -]?\d{8}\b)",
+    r"(?P<phone>(?:\+45|\b0045) ?\d{2} ?\d{2} ?\d{2} ?\d{2}\b|\b[2-9]\d \d{2} \d{2} \d{2}\b)",
+    r"(?P<ip>\b(?:\d{1,3}\.){3}\d{1,3}\b)",
+    r"(?P<coord>-?\b\d{1,3}\.\d{5,}\b)",
+    r"(?P<card>\b\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,7}\b|\b\d{13,19}\b)",
+    r"(?P<cpr>\b[0-3]\d[01]\d\d\d-?\d{4}\b)",
+    r"(?P<digits8>\b[1-9]\d{7}\b)",
+]
+# A coordinate with a decimal comma (Danish Excel exports): only where the comma is not
+# the delimiter, or "1,12345678" in a comma-separated file would hide its second field.
+_DECIMAL_COMMA = r"(?P<coord_comma>-?\b\d{1,3},\d{5,}\b)"
+
+
+def _compile_candidates(patterns: list[str]) -> Any:
     """One RE2 automaton for every candidate: linear time, a single pass over the text
     (Python's backtracking engine manages a few MB/s with this many alternatives)."""
     options = re2.Options()
     options.max_mem = 64 << 20
-    return re2.compile("|".join([
-        r"(?P<email>[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24})",
-        r"(?P<iban>\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b)",
-        r"(?P<cvr>\bDK[ -]?\d{8}\b)",
-        r"(?P<phone>(?:\+45|\b0045) ?\d{2} ?\d{2} ?\d{2} ?\d{2}\b|\b[2-9]\d \d{2} \d{2} \d{2}\b)",
-        r"(?P<ip>\b(?:\d{1,3}\.){3}\d{1,3}\b)",
-        r"(?P<coord>-?\b\d{1,3}\.\d{5,}\b)",
-        r"(?P<card>\b\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,7}\b|\b\d{13,19}\b)",
-        r"(?P<cpr>\b[0-3]\d[01]\d\d\d-?\d{4}\b)",
-        r"(?P<digits8>\b[1-9]\d{7}\b)",
-    ]), options=options)
+    return re2.compile("|".join(patterns), options=options)
 
 
-CANDIDATES = _compile_candidates()
+CANDIDATES = _compile_candidates(_PATTERNS)
+CANDIDATES_DECIMAL_COMMA = _compile_candidates(_PATTERNS[:6] + [_DECIMAL_COMMA] + _PATTERNS[6:])
 
 HEADER_HINTS = {
     "phone": re.compile(r"(tlf|telefon|phone|mobil|mobile|tel\b)", re.I),
@@ -163,5 +174,5 @@ def confirm(kind: str, value: str, column: str, *, pair: bool,
             return ("cvr", HIGH) if check_cvr(value) else None
         if HEADER_HINTS["phone"].search(column or "") and value[0] in "23456789":
             return "phone", HIGH
-        return None
+        return ("cvr", LOW) if check_cvr(value) else None
     return None
