@@ -174,6 +174,8 @@ def source_default() -> dict[str, str]:
 HOLD_REASON = ("Held for review: the personal-data scan found personal data that the dataset's "
                "GDPR checklist does not declare. The publisher has been told.")
 SALES_PAUSED = "Sales are paused while a file of this dataset is held for review"
+SCANNING = ("Being scanned for personal data: the file is available as soon as the scan has finished "
+            "(larger files are scanned in the background, usually within minutes).")
 # How a hold ends (gdprcheck_hold.release_kind).
 RELEASE_KINDS = ("corrected", "replaced", "sysadmin", "removed")
 

@@ -49,6 +49,35 @@ def held_resources(package_id: Optional[str]) -> dict[str, str]:
     return {rid: reason for rid, reason in rows}
 
 
+def scanning(pkg: dict[str, Any]) -> dict[str, str]:
+    """Files of a public or priced dataset not yet exposed because their scan has not
+    finished (resource id -> reason): new or replaced uploads, and links with
+    ``link_policy = scan_first``. Harvested datasets are not scanned (their source
+    declares the checklist)."""
+    package_id = pkg.get("id")
+    if not package_id or pkg.get("gdpr_declared_by") == "source":
+        return {}
+    public = not tk.asbool(pkg.get("private") or False)
+    if not (public or (pkg.get("access_tier") or "open") == "priced"):
+        return {}
+    links_too = tk.config.get("ckanext.gdprcheck.link_policy") == "scan_first"
+    from ckanext.gdprcheck import jobs
+    res = model.Resource
+    rows = (model.Session.query(res.id, res.url, res.last_modified, res.size, res.url_type, res.format,
+                                Scan.source, Scan.state)
+            .outerjoin(Scan, Scan.resource_id == res.id)
+            .filter(res.package_id == package_id, res.state == "active"))
+    out = {}
+    for row in rows:
+        if row.url_type != "upload" and not (links_too and not row.url_type):
+            continue
+        if jobs.format_of({"format": row.format, "url": row.url}) is None:
+            continue
+        if row.state is None or row.source != jobs.fingerprint(row.url, row.last_modified, row.size, row.url_type):
+            out[row.id] = checklist.SCANNING
+    return out
+
+
 def trail(package_id: str) -> list[dict[str, Any]]:
     """Every hold of a dataset and how it ended, newest first."""
     return [h.dictize() for h in model.Session.query(Hold).filter(Hold.package_id == package_id)

@@ -31,13 +31,18 @@ def format_of(resource: dict[str, Any]) -> Optional[str]:
     return None
 
 
+def fingerprint(url: Any, last_modified: Any, size: Any, url_type: Any) -> str:
+    """What a scan of a resource reads: URL, modification time, size, upload or link."""
+    return "|".join(str(v or "") for v in (url, last_modified, size, url_type))
+
+
 def source_of(resource_id: str) -> Optional[str]:
     """What a scan of the resource reads, from its stored row (the same whichever action
-    or dictization touched it): URL, modification time, size, upload or link."""
+    or dictization touched it)."""
     row = model.Resource.get(resource_id)
     if row is None:
         return None
-    return "|".join(str(v or "") for v in (row.url, row.last_modified, row.size, row.url_type))
+    return fingerprint(row.url, row.last_modified, row.size, row.url_type)
 
 
 def enqueue(resource_id: str, *, force: bool = False) -> bool:
@@ -50,9 +55,27 @@ def enqueue(resource_id: str, *, force: bool = False) -> bool:
         previous = model.Session.query(Scan.source).filter(Scan.resource_id == resource_id).scalar()
         if previous is not None and previous == source_of(resource_id):
             return False
-    tk.enqueue_job(scan_resource, [resource_id], title=f"gdprcheck scan {resource_id}",
+    tk.enqueue_job(scan_resource, [resource_id], {"force": force}, title=f"gdprcheck scan {resource_id}",
                    rq_kwargs={"timeout": 3600})
     return True
+
+
+def scan_in_request(resource_id: str) -> Optional[dict[str, Any]]:
+    """Scan a small upload now, in the request that stored it (after its commit), so that
+    a small publication is available at once; None when it is left to the worker."""
+    row = model.Resource.get(resource_id)
+    limit = tk.config.get("ckanext.gdprcheck.scan_in_request_max_bytes")
+    if row is None or row.url_type != "upload" or not limit or \
+            format_of({"format": row.format, "url": row.url}) is None:
+        return None
+    from ckan.lib.uploader import get_resource_uploader
+    try:
+        size = os.path.getsize(get_resource_uploader({"id": row.id, "url_type": "upload"}).get_path(row.id))
+    except OSError:
+        return None
+    if size > limit:
+        return None
+    return scan_resource(resource_id)
 
 
 def _open(resource: dict[str, Any]) -> IO[bytes]:
@@ -67,10 +90,16 @@ def _open(resource: dict[str, Any]) -> IO[bytes]:
     return response.raw
 
 
-def scan_resource(resource_id: str) -> dict[str, Any]:
+def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
     """Scan one resource and store what was found; reindex its dataset (the checklist
-    status in search results takes the findings into account)."""
+    status in search results takes the findings into account). A file already scanned
+    as it is now (in the request that uploaded it) is not scanned again unless
+    ``force``."""
     site = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    if not force:
+        current = model.Session.query(Scan).get(resource_id)
+        if current is not None and current.state != "error" and current.source == source_of(resource_id):
+            return dict(current.dictize(), held=[])
     try:
         resource = tk.get_action("resource_show")({"user": site, "ignore_auth": True}, {"id": resource_id})
     except tk.ObjectNotFound:

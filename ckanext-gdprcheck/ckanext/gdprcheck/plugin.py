@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Optional
 
 import ckan.plugins as p
@@ -13,6 +14,7 @@ from ckanext.gdprcheck import checklist, holds, jobs, status
 from ckanext.gdprcheck.logic import action
 from ckanext.pricing.interfaces import IPricingHolds
 
+log = logging.getLogger(__name__)
 _LABELS = {"complete": "GDPR checklist complete", "incomplete": "GDPR checklist incomplete",
            "blocked": "GDPR checklist blocked"}
 
@@ -31,6 +33,7 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ITranslation)
+    p.implements(p.IResourceController, inherit=True)
     p.implements(IPricingHolds)
 
     def update_config(self, config: Any) -> None:
@@ -86,9 +89,28 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
         if new:
             holds.after_holding(pkg_dict["id"], new)
 
-    # IPricingHolds: the paywall withholds held files from everyone but managers.
+    # Scan before exposure: a small upload is scanned in the request that stored it (these
+    # hooks run after its commit); a larger one is withheld ("scanning") until the worker
+    # has scanned it.
+    def after_resource_create(self, context: Context, resource: dict[str, Any]) -> None:
+        self._scan_in_request(resource)
+
+    def after_resource_update(self, context: Context, resource: dict[str, Any]) -> None:
+        self._scan_in_request(resource)
+
+    @staticmethod
+    def _scan_in_request(resource: dict[str, Any]) -> None:
+        if not resource.get("id") or resource.get("url_type") != "upload":
+            return
+        try:
+            jobs.scan_in_request(resource["id"])
+        except Exception:  # noqa: BLE001 - the worker's scan follows; the file stays "scanning"
+            log.exception("gdprcheck: in-request scan of resource %s failed", resource["id"])
+
+    # IPricingHolds: the paywall withholds held files (and files not yet scanned) from
+    # everyone but managers.
     def pricing_resource_holds(self, pkg_dict: dict[str, Any]) -> dict[str, str]:
-        return holds.held_resources(pkg_dict.get("id"))
+        return {**holds.scanning(pkg_dict), **holds.held_resources(pkg_dict.get("id"))}
 
     def pricing_sales_paused(self, pkg_dict: dict[str, Any]) -> Optional[str]:
         return checklist.SALES_PAUSED if holds.held_resources(pkg_dict.get("id")) else None

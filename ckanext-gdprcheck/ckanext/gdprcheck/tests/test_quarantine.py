@@ -86,13 +86,17 @@ def _upload(ctx: dict[str, Any], ds: dict[str, Any], text: str, **extra: Any) ->
 
 
 def test_the_editors_sequence_ends_with_the_file_held_and_a_replacement_releases_it(
-        app: Any, portal: dict[str, Any]) -> None:
+        app: Any, portal: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every upload is left to the worker here (as a file over 20 MB would be).
+    monkeypatch.setitem(tk.config, "ckanext.gdprcheck.scan_in_request_max_bytes", 0)
     # She answers "no personal data", uploads a CSV with CPR numbers and e-mails, publishes.
     ds = helpers.call_action("package_create", context={"user": portal["editor"]["name"]}, owner_org=portal["org"]["id"],
                              name=f"borgere-{uuid.uuid4().hex[:6]}", gdpr_personal_data="none",
                              gdpr_category="NonPersonal")
     res = _upload({"user": portal["editor"]["name"]}, ds, PERSONAL)
     assert ds["private"] is False
+    assert model.Session.query(Scan).get(res["id"]) is None
+    assert "Being scanned" in _download(app, ds, res, None).get_data(as_text=True)
 
     log = run_worker()
     assert f"gdprcheck scan {res['id']}" in log, "the worker ran the scan job"
@@ -176,13 +180,14 @@ def test_a_corrected_checklist_releases_the_hold_and_nothing_is_deleted(app: Any
     assert model.Session.query(Hold).count() == 1, "the audit trail keeps the hold"
 
 
-def test_a_priced_dataset_pauses_sales_withholds_from_buyers_and_extends_them(app: Any, portal: dict[str, Any]) -> None:
+def test_a_priced_dataset_pauses_sales_withholds_from_buyers_and_extends_them(
+        app: Any, portal: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     ds = helpers.call_action(
         "package_create", context={"user": portal["admin"]["name"]}, owner_org=portal["org"]["id"], name=f"shop-{uuid.uuid4().hex[:6]}",
         gdpr_personal_data="none", access_tier="priced",
         offers=[{"id": "standard", "kind": "one_off", "amount": 125000, "currency": "DKK",
                  "vat_included": True, "licence": "internal-use"}])
-    res = _upload({"user": portal["admin"]["name"]}, ds, PERSONAL, access="locked")
+    res = _upload({"user": portal["admin"]["name"]}, ds, CLEAN, access="locked")  # scanned in the request
     until = dt.datetime.utcnow().replace(microsecond=0) + dt.timedelta(days=30)
     grant = helpers.call_action("pricing_entitlement_grant", context={"user": portal["admin"]["name"]}, package_id=ds["id"],
                                 holder_type="user", holder=portal["buyer"]["name"], valid_until=until.isoformat())
@@ -191,6 +196,10 @@ def test_a_priced_dataset_pauses_sales_withholds_from_buyers_and_extends_them(ap
                                   package_id=ds["id"], offer_id="standard")
     assert pending["state"] == "pending"
 
+    # The seller replaces the file with one holding personal data; the worker scans it.
+    monkeypatch.setitem(tk.config, "ckanext.gdprcheck.scan_in_request_max_bytes", 0)
+    helpers.call_action("resource_patch", context={"user": portal["admin"]["name"]}, id=res["id"],
+                        upload=FakeFileStorage(io.BytesIO(PERSONAL.encode()), "data.csv"))
     run_worker()
     hold = model.Session.query(Hold).filter(Hold.resource_id == res["id"]).one()
     # The paying buyer is refused too, with the reason.
@@ -251,3 +260,42 @@ def test_the_decision_fails_closed_when_holds_cannot_be_read(app: Any, portal: d
     refused = _download(app, ds, res, None)
     assert refused.status_code == 403 and "could not check" in refused.get_data(as_text=True)
     assert _download(app, ds, res, portal["editor"]).status_code == 200
+
+
+def test_scan_before_exposure_small_uploads_in_the_request_large_ones_wait_for_the_worker(
+        app: Any, portal: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    editor = {"user": portal["editor"]["name"]}
+    ds = helpers.call_action("package_create", context=editor, owner_org=portal["org"]["id"],
+                             name=f"open-{uuid.uuid4().hex[:6]}", gdpr_personal_data="none")
+    assert tk.config.get("ckanext.gdprcheck.scan_in_request_max_bytes") == 20 * 1024 * 1024
+    # Small: scanned in the request that uploads it, available (or held) at once, no worker.
+    clean = _upload({"user": portal["editor"]["name"]}, ds, CLEAN)
+    assert model.Session.query(Scan).get(clean["id"]).state == "done"
+    assert _download(app, ds, clean, None).status_code == 200
+    personal = _upload({"user": portal["editor"]["name"]}, ds, PERSONAL)
+    assert model.Session.query(Hold).filter(Hold.resource_id == personal["id"]).one().released_at is None
+    assert _download(app, ds, personal, None).status_code == 403
+
+    # Large (here: over 10 bytes): "scanning", not downloadable, until the worker scanned it.
+    monkeypatch.setitem(tk.config, "ckanext.gdprcheck.scan_in_request_max_bytes", 10)
+    large = _upload({"user": portal["editor"]["name"]}, ds, CLEAN)
+    assert model.Session.query(Scan).get(large["id"]) is None
+    waiting = _download(app, ds, large, None)
+    assert waiting.status_code == 403 and "Being scanned for personal data" in waiting.get_data(as_text=True)
+    assert _download(app, ds, large, portal["editor"]).status_code == 200
+    shown = helpers.call_action("resource_show", context={"user": ""}, id=large["id"])
+    assert shown["url"].endswith(f"/pricing/locked/{large['id']}") and shown["pricing_held"]
+    run_worker()
+    assert model.Session.query(Scan).get(large["id"]).state == "done"
+    assert _download(app, ds, large, None).status_code == 200
+
+    # Links: shown at once by default; withheld until scanned with link_policy = scan_first.
+    link = helpers.call_action("resource_create", context=editor, package_id=ds["id"], name="link",
+                               format="CSV", url="http://127.0.0.1:9/linked.csv")
+    assert helpers.call_action("resource_show", id=link["id"])["url"] == "http://127.0.0.1:9/linked.csv"
+    monkeypatch.setitem(tk.config, "ckanext.gdprcheck.link_policy", "scan_first")
+    assert helpers.call_action("resource_show", context={"user": ""}, id=link["id"])["url"].endswith(
+        f"/pricing/locked/{link['id']}")
+    run_worker()  # the scan ends (here in an error: nothing answers on port 9): the link is shown
+    assert helpers.call_action("resource_show", context={"user": ""}, id=link["id"])["url"] == \
+        "http://127.0.0.1:9/linked.csv"
