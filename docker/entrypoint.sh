@@ -55,6 +55,7 @@ case "${1:-web}" in
     while true; do
       ckan -c "$CKAN_INI" harvester run || echo "scheduler: harvester run failed" >&2
       ckan -c "$CKAN_INI" pricing reconcile --since-hours 72 || echo "scheduler: reconcile reported errors" >&2
+      ckan -c "$CKAN_INI" pricing parked --expire >/dev/null || echo "scheduler: parked events could not be expired" >&2
       ckan -c "$CKAN_INI" dealroom expire || echo "scheduler: dealroom expire failed" >&2
       sleep "${CDX_SCHEDULER_INTERVAL:-300}"
     done

@@ -7,6 +7,7 @@ ini="$1"
 while true; do
   venv_ckan -c "$ini" harvester run || warn "scheduler: harvester run failed"
   venv_ckan -c "$ini" pricing reconcile --since-hours 72 || warn "scheduler: reconcile reported errors"
+  venv_ckan -c "$ini" pricing parked --expire >/dev/null || warn "scheduler: parked events could not be expired"
   venv_ckan -c "$ini" dealroom expire || warn "scheduler: dealroom expire failed"
   sleep "${CDX_SCHEDULER_INTERVAL:-300}"
 done

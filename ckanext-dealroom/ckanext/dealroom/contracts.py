@@ -26,7 +26,12 @@ def canonical_json(terms: Mapping[str, Any]) -> str:
 
 def fingerprint(terms: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON, as printed on the contract."""
-    return hashlib.sha256(canonical_json(terms).encode("utf-8")).hexdigest()
+    return fingerprint_text(canonical_json(terms))
+
+
+def fingerprint_text(text: str) -> str:
+    """SHA-256 of a contract's canonical JSON text (as a reader checks a printed one)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def check_attachment(filename: str, head: bytes, size: int, max_bytes: int) -> tuple[str, str]:

@@ -6,11 +6,12 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ckanext.dealroom import contracts
 from ckanext.dealroom.model import ClosedDataset, Room
 
 __all__ = ["dealroom_system_text", "dealroom_state_label", "dealroom_stories",
            "dealroom_is_closed", "dealroom_waiting_count", "dealroom_default_currency",
-           "dealroom_licence_ids"]
+           "dealroom_licence_ids", "dealroom_canonical_terms"]
 
 
 def dealroom_system_text(body: str) -> str:
@@ -25,6 +26,7 @@ def dealroom_system_text(body: str) -> str:
         "system:activate": tk._("Access is open."),
         "system:revoke": tk._("The seller ended the deal."),
         "system:expire": tk._("The deal expired."),
+        "system:reinstate": tk._("The payment dispute was decided for the seller: access is open again."),
     }
     return texts.get(body, body)
 
@@ -75,3 +77,8 @@ def dealroom_default_currency() -> str:
 def dealroom_licence_ids() -> list[str]:
     from ckanext.pricing.licences import LICENCES
     return list(LICENCES)
+
+
+def dealroom_canonical_terms(terms: dict[str, Any]) -> str:
+    """The contract's terms exactly as hashed (for checking the printed fingerprint)."""
+    return contracts.canonical_json(terms)

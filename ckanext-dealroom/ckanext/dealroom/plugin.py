@@ -23,8 +23,10 @@ class DealroomPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(IPricingOrders, inherit=True)
 
     def pricing_order_changed(self, order: dict, effect: str) -> None:
-        from ckanext.dealroom.logic.action import on_order
-        on_order(order, effect)
+        action.on_order(order, effect)
+
+    def pricing_order_undeliverable(self, order: dict) -> str | None:
+        return action.order_undeliverable(order)
 
     def update_config(self, config: object) -> None:
         tk.add_template_directory(config, "templates")

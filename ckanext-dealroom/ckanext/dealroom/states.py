@@ -44,6 +44,8 @@ TRANSITIONS: dict[str, tuple[frozenset[State], State, Optional[Side]]] = {
     "activate": (frozenset({State.AGREED}), State.ACTIVE, Side.SELLER),
     "revoke": (frozenset({State.AGREED, State.ACTIVE}), State.REVOKED, Side.SELLER),
     "expire": (frozenset({State.ACTIVE}), State.EXPIRED, Side.SELLER),
+    # a card payment's dispute was decided for the seller: the deal it revoked holds again
+    "reinstate": (frozenset({State.REVOKED}), State.ACTIVE, Side.SELLER),
 }
 
 
@@ -66,7 +68,7 @@ def next_state(state: State, action: str, side: Side) -> State:
 def allowed_actions(state: State, side: Side) -> list[str]:
     """What ``side`` may do now (for the room page's buttons)."""
     out = [a for a, (sources, _t, who) in TRANSITIONS.items()
-           if state in sources and (who is None or who is side) and a != "accept_offer"]
+           if state in sources and (who is None or who is side) and a not in ("accept_offer", "reinstate")]
     if state is State.OPEN:
         out.append("make_offer")
     return out
@@ -101,3 +103,18 @@ def check_accept(state: State, offers: Sequence[OfferRef], offer_id: str, side: 
     if offer.state != "live" or offer.id != latest.id:
         raise TransitionError("This offer has been superseded by a newer one")
     return offer
+
+
+def undeliverable_payment(state: State, paid: bool) -> str | None:
+    """Why a card payment that arrives for a deal cannot open access: only an agreed deal
+    that is not paid yet can be paid. (Such a payment is refunded.)"""
+    if state is not State.AGREED:
+        return f"The deal is {state.value}, no longer agreed"
+    if paid:
+        return "The deal is already paid"
+    return None
+
+
+def open_room_states() -> frozenset[State]:
+    """States in which a buyer's room for a dataset counts as their one open room."""
+    return frozenset({State.REQUESTED, State.OPEN, State.AGREED})

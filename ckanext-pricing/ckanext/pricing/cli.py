@@ -49,19 +49,30 @@ def reconcile(since_hours: int, order_id: Optional[str]) -> None:
                 counts["errors"] += 1
                 lines.append(f"{item['id']}: {error}")
                 continue
-            if result["outcome"].startswith("error"):
+            if result["outcome"].startswith(("error", "rejected")):
                 counts["errors"] += 1
-            elif result["state"] != "pending":
+            elif "->fulfilled" in result["outcome"]:
                 counts["fulfilled"] += 1
             else:
                 counts["unchanged"] += 1
             lines.append(f"{result['order_id']}: {result['state']} ({result['outcome']})")
     for line in lines:
         click.echo(line)
-    click.secho(f"{counts['fulfilled']} fulfilled, {counts['unchanged']} still pending, "
+    click.secho(f"{counts['fulfilled']} fulfilled, {counts['unchanged']} unchanged, "
                 f"{counts['errors']} errors", fg="red" if counts["errors"] else "green")
     if counts["errors"]:
         raise SystemExit(1)
+
+
+@pricing.command()
+@click.option("--expire", is_flag=True, help="Mark those parked longer than ckanext.pricing.parked_event_days expired.")
+def parked(expire: bool) -> None:
+    """List payment events parked because no order was known for them."""
+    result = tk.get_action("pricing_parked_list")(_site_context(), {"expire": expire})
+    for event in result["parked"]:
+        click.echo(f"{event['received'][:19]}  {event['age_days']:>4} d  {event['type']:<32} "
+                   f"{event['id']}  {' '.join(event['refs'])}")
+    click.echo(f"{len(result['parked'])} parked" + (f", {result['expired']} expired" if expire else ""))
 
 
 @pricing.command("scrub-activities")

@@ -125,6 +125,10 @@ class Order(tk.BaseModel):  # type: ignore[misc, valid-type]
     checkout_url: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     stripe_payment_intent: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     stripe_subscription: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    # every Stripe id seen for the order (sessions, payment intents, invoices, charges)
+    stripe_refs: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)
+    # partial refunds: charge id -> amount refunded of it so far
+    refunds: Mapped[dict[str, int]] = sa.Column(JSONB, nullable=False, default=dict)
     entitlement_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     note: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
@@ -144,6 +148,7 @@ class Order(tk.BaseModel):  # type: ignore[misc, valid-type]
             "currency": self.currency, "net": self.net, "vat": self.vat, "gross": self.gross,
             "charged": self.charged, "vat_rate": self.vat_rate, "vat_mode": self.vat_mode,
             "platform_fee": self.platform_fee, "entitlement_id": self.entitlement_id,
+            "refunded": sum((self.refunds or {}).values()),
             "note": self.note, "created": _iso(self.created), "updated": _iso(self.updated),
             "paid_at": _iso(self.paid_at),
         }

@@ -10,8 +10,11 @@ An order is the buyer's purchase of one offer. Its state moves only through
 
 ``paid`` is the state of an order that was paid but could not be fulfilled (the dataset
 was deleted or the buyer's organisation blocked after checkout): the operator refunds it.
-Refunded and disputed orders are final: no later or replayed event grants access again,
-which is what makes delivery in any order safe.
+A payment for an order that can no longer be delivered (a deal revoked while its checkout
+was open) is refunded automatically. Refunded orders are final: no later or replayed
+event grants access again, which is what makes delivery in any order safe; a disputed
+order returns to fulfilled only when its dispute is won. A partial refund is recorded and
+leaves access as it is.
 """
 from __future__ import annotations
 
@@ -31,7 +34,9 @@ class State(str, enum.Enum):
     DISPUTED = "disputed"
 
 
-FINAL = frozenset({State.REFUNDED, State.DISPUTED})
+# A refunded order is final: no later or replayed event grants access again. A disputed
+# one leaves its state only when the dispute is decided in the seller's favour.
+FINAL = frozenset({State.REFUNDED})
 
 
 class Kind(str, enum.Enum):
@@ -40,10 +45,14 @@ class Kind(str, enum.Enum):
     PAID = "paid"                    # the first payment arrived
     AWAITING = "awaiting"            # checkout done, payment (e.g. bank debit) still on its way
     FAILED = "failed"                # the payment failed or the session expired unpaid
-    RENEWED = "renewed"              # a subscription invoice was paid
+    RENEWED = "renewed"              # a subscription's next period was paid
+    RECORDED = "recorded"            # an invoice that moves nothing (a one-off payment's receipt)
     CANCELLED = "cancelled"          # the subscription ended
-    REFUNDED = "refunded"
+    REFUNDED = "refunded"            # a charge was refunded in full
+    PARTLY_REFUNDED = "partly_refunded"
     DISPUTED = "disputed"
+    DISPUTE_WON = "dispute_won"
+    DISPUTE_LOST = "dispute_lost"
     IGNORED = "ignored"
 
 
@@ -53,20 +62,29 @@ class Effect(str, enum.Enum):
     EXTEND = "extend"    # move the entitlement's end to the paid period's end
     END = "end"          # the entitlement ends at the subscription's end, not before
     REVOKE = "revoke"    # revoke the entitlement now, with the reason
+    RESTORE = "restore"  # undo a dispute's revocation (the dispute was won)
+    RECORD = "record"    # record a partial refund; access stays unless the seller revokes
+    REFUND = "refund"    # give the money back: the order can no longer be delivered
 
 
-# Stripe event types and what they mean for an order.
+# Stripe event types and what they mean for an order (some refined by read_event).
 EVENT_KINDS: dict[str, Kind] = {
     "checkout.session.completed": Kind.PAID,  # or AWAITING when payment_status is unpaid
     "checkout.session.async_payment_succeeded": Kind.PAID,
     "checkout.session.async_payment_failed": Kind.FAILED,
     "checkout.session.expired": Kind.FAILED,
-    "invoice.paid": Kind.RENEWED,
+    "invoice.paid": Kind.RENEWED,             # by billing reason: PAID, RENEWED or RECORDED
     "customer.subscription.deleted": Kind.CANCELLED,
-    "charge.refunded": Kind.REFUNDED,
+    "charge.refunded": Kind.REFUNDED,         # or PARTLY_REFUNDED
     "charge.dispute.created": Kind.DISPUTED,
+    "charge.dispute.closed": Kind.DISPUTE_WON,  # or DISPUTE_LOST
 }
 HANDLED_EVENTS = tuple(EVENT_KINDS)
+PAYMENT_KINDS = frozenset({Kind.PAID, Kind.RENEWED})
+# A subscription invoice's billing reasons: the first period, and each one after it.
+FIRST_PERIOD = "subscription_create"
+NEXT_PERIODS = frozenset({"subscription_cycle"})
+DISPUTE_WON_STATUSES = frozenset({"won", "warning_closed"})
 
 
 @dataclass(frozen=True)
@@ -79,7 +97,12 @@ class Fact:
     session_id: Optional[str] = None
     payment_intent: Optional[str] = None
     subscription: Optional[str] = None
-    amount: Optional[int] = None       # what was paid, in minor units
+    invoice: Optional[str] = None
+    charge: Optional[str] = None
+    dispute: Optional[str] = None
+    amount: Optional[int] = None       # what was paid (or refunded), in minor units
+    tax: Optional[int] = None          # of which tax added by the provider
+    charge_amount: Optional[int] = None  # a refunded charge's own amount
     currency: Optional[str] = None     # upper case
     period_end: Optional[dt.datetime] = None
     reason: Optional[str] = None
@@ -87,7 +110,7 @@ class Fact:
 
     @property
     def is_payment(self) -> bool:
-        return self.kind in (Kind.PAID, Kind.RENEWED)
+        return self.kind in PAYMENT_KINDS
 
 
 def _get(obj: Any, *path: str) -> Any:
@@ -114,7 +137,10 @@ def _int(value: Any) -> Optional[int]:
 def _time(value: Any) -> Optional[dt.datetime]:
     if _int(value) is None:
         return None
-    return dt.datetime.fromtimestamp(value, dt.timezone.utc).replace(tzinfo=None)
+    try:
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        return None  # out of any calendar: no period end rather than an error
 
 
 def _order_id(obj: Mapping[str, Any]) -> Optional[str]:
@@ -132,8 +158,38 @@ class EventError(ValueError):
     """The event is not a well-formed Stripe event."""
 
 
+def _currency(obj: Mapping[str, Any]) -> Optional[str]:
+    value = obj.get("currency")
+    return value.upper() if isinstance(value, str) and value else None
+
+
+def _invoice_payment_intent(obj: Mapping[str, Any]) -> Optional[str]:
+    """An invoice's payment intent: on the invoice (older API versions) or on its first
+    payment (``payments.data[].payment.payment_intent``)."""
+    found = _str(obj.get("payment_intent"))
+    payments = _get(obj, "payments", "data")
+    if not found and isinstance(payments, list):
+        for item in payments:
+            found = found or _str(_get(item, "payment", "payment_intent"))
+    return found
+
+
+def without_nul(value: Any) -> Any:
+    """The same JSON value with NUL characters taken out of every text (PostgreSQL stores
+    no NUL; an event that carries one is still read, not refused: Stripe would retry it
+    for days)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, Mapping):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
 def read_event(event: Any) -> tuple[str, Fact]:
     """(event id, fact) of a Stripe event given as parsed JSON. Raises EventError."""
+    event = without_nul(event)
     if not isinstance(event, Mapping):
         raise EventError("The event must be a JSON object")
     event_id, event_type = event.get("id"), event.get("type")
@@ -146,33 +202,43 @@ def read_event(event: Any) -> tuple[str, Fact]:
     if kind is Kind.IGNORED:
         return event_id, Fact(kind, event_type)
 
-    common: dict[str, Any] = {"event_type": event_type, "order_id": _order_id(obj)}
+    common: dict[str, Any] = {"event_type": event_type, "order_id": _order_id(obj),
+                              "currency": _currency(obj)}
     if event_type.startswith("checkout.session."):
         if event_type == "checkout.session.completed" and obj.get("payment_status") == "unpaid":
             kind = Kind.AWAITING
         reason = None
         if kind is Kind.FAILED:
             reason = "Checkout expired" if event_type.endswith("expired") else "Payment failed"
+        # What the buyer paid: the total after discounts, tax included.
         fact = Fact(kind, **common, session_id=_str(obj.get("id")),
                     payment_intent=_str(obj.get("payment_intent")),
-                    subscription=_str(obj.get("subscription")),
-                    amount=_int(obj.get("amount_subtotal")) if _int(obj.get("amount_subtotal")) is not None
-                    else _int(obj.get("amount_total")),
-                    currency=(obj.get("currency") or "").upper() or None, reason=reason)
+                    subscription=_str(obj.get("subscription")), invoice=_str(obj.get("invoice")),
+                    amount=_int(obj.get("amount_total")),
+                    tax=_int(_get(obj, "total_details", "amount_tax")), reason=reason)
     elif event_type == "invoice.paid":
         subscription = _str(obj.get("subscription")) or _str(
             _get(obj, "parent", "subscription_details", "subscription"))
+        reason = obj.get("billing_reason")
+        if subscription and reason in NEXT_PERIODS:
+            kind = Kind.RENEWED
+        elif subscription and reason == FIRST_PERIOD:
+            kind = Kind.PAID
+        else:
+            kind = Kind.RECORDED  # e.g. the receipt invoice of a one-off Checkout payment
         lines = _get(obj, "lines", "data")
         period_end = None
         if isinstance(lines, list):
             ends = [_time(_get(line, "period", "end")) for line in lines]
             period_end = max((e for e in ends if e), default=None)
         period_end = period_end or _time(obj.get("period_end"))
-        fact = Fact(kind, **common, subscription=subscription,
-                    payment_intent=_str(obj.get("payment_intent")),
-                    amount=_int(obj.get("subtotal")) if _int(obj.get("subtotal")) is not None
-                    else _int(obj.get("amount_paid")),
-                    currency=(obj.get("currency") or "").upper() or None, period_end=period_end)
+        tax = _int(obj.get("tax"))
+        taxes = obj.get("total_taxes")
+        if tax is None and isinstance(taxes, list):
+            tax = sum(_int(_get(t, "amount")) or 0 for t in taxes)
+        fact = Fact(kind, **common, subscription=subscription, invoice=_str(obj.get("id")),
+                    payment_intent=_invoice_payment_intent(obj), charge=_str(obj.get("charge")),
+                    amount=_int(obj.get("amount_paid")), tax=tax, period_end=period_end)
     elif event_type == "customer.subscription.deleted":
         items = _get(obj, "items", "data")
         item_ends = [_time(_get(i, "current_period_end")) for i in items] if isinstance(items, list) else []
@@ -182,16 +248,42 @@ def read_event(event: Any) -> tuple[str, Fact]:
         fact = Fact(kind, **common, subscription=_str(obj.get("id")), period_end=ended,
                     reason="Subscription cancelled")
     elif event_type == "charge.refunded":
-        fact = Fact(kind, **common, payment_intent=_str(obj.get("payment_intent")),
-                    amount=_int(obj.get("amount_refunded")),
-                    currency=(obj.get("currency") or "").upper() or None,
-                    reason="Payment refunded")
-    else:  # charge.dispute.created
+        refunded, charged = _int(obj.get("amount_refunded")), _int(obj.get("amount"))
+        if isinstance(obj.get("refunded"), bool):
+            full = obj["refunded"]  # Stripe's own word: the whole charge is refunded
+        elif refunded is not None and charged is not None:
+            full = refunded >= charged
+        else:
+            full = True  # nothing says it was partial
+        fact = Fact(Kind.REFUNDED if full else Kind.PARTLY_REFUNDED, **common,
+                    payment_intent=_str(obj.get("payment_intent")), charge=_str(obj.get("id")),
+                    invoice=_str(obj.get("invoice")), amount=refunded, charge_amount=charged,
+                    reason="Payment refunded" if full else "Payment partly refunded")
+    else:  # charge.dispute.created / .closed
         why = obj.get("reason")
+        if event_type == "charge.dispute.closed":
+            kind = Kind.DISPUTE_WON if obj.get("status") in DISPUTE_WON_STATUSES else Kind.DISPUTE_LOST
+            reason = "Dispute won: access restored" if kind is Kind.DISPUTE_WON else "Dispute lost"
+        else:
+            reason = "Payment disputed" + (f" ({why})" if isinstance(why, str) and why else "")
         fact = Fact(kind, **common, payment_intent=_str(obj.get("payment_intent")),
-                    reason="Payment disputed" + (f" ({why})" if isinstance(why, str) and why else ""))
-    refs = tuple(r for r in (fact.session_id, fact.payment_intent, fact.subscription) if r)
+                    charge=_str(obj.get("charge")), dispute=_str(obj.get("id")), reason=reason)
+    refs = tuple(dict.fromkeys(r for r in (fact.session_id, fact.payment_intent, fact.subscription,
+                                           fact.invoice, fact.charge, fact.dispute) if r))
     return event_id, Fact(**{**fact.__dict__, "refs": refs})
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """What the rules need to know of an order to apply a fact to it."""
+
+    state: State
+    charged: int                  # what the checkout asked for (net when the provider adds tax)
+    currency: str
+    session_id: Optional[str] = None
+    provider_adds_tax: bool = False
+    decided_disputes: frozenset[str] = frozenset()  # disputes already closed
+    undeliverable: Optional[str] = None  # why the order can no longer be granted, if so
 
 
 @dataclass(frozen=True)
@@ -199,30 +291,58 @@ class Outcome:
     state: State
     effect: Effect
     note: Optional[str] = None
+    rejected: bool = False
 
 
-def transition(state: State, fact: Fact, *, amount: int, currency: str) -> Outcome:
-    """The order's next state and what to do to its entitlement.
+def _reject(order: OrderView, note: str) -> Outcome:
+    return Outcome(order.state, Effect.NONE, note, rejected=True)
 
-    ``amount`` and ``currency`` are the order's (net of tax added by the payment provider);
-    a payment that does not match them changes nothing.
-    """
-    if fact.is_payment and fact.amount is not None and (
-            fact.amount != amount or (fact.currency or "").upper() != currency.upper()):
-        return Outcome(state, Effect.NONE,
-                       f"Amount mismatch: paid {fact.amount} {fact.currency}, order is {amount} {currency}")
-    if fact.is_payment and fact.kind is Kind.PAID and fact.amount is None:
-        return Outcome(state, Effect.NONE, "Payment event without an amount")
 
+def check_payment(order: OrderView, fact: Fact) -> Optional[str]:
+    """Why a payment fact cannot be this order's payment, or None."""
+    if fact.amount is None:
+        return "Payment event without an amount"
+    paid = fact.amount - ((fact.tax or 0) if order.provider_adds_tax else 0)
+    if paid != order.charged or (fact.currency or "").upper() != order.currency.upper():
+        return (f"Amount mismatch: paid {fact.amount} {fact.currency}, "
+                f"order is {order.charged} {order.currency}")
+    if fact.kind is Kind.PAID and fact.session_id and order.session_id and fact.session_id != order.session_id:
+        return f"Checkout session {fact.session_id} is not this order's"
+    return None
+
+
+def transition(order: OrderView, fact: Fact) -> Outcome:
+    """The order's next state and what to do to its entitlement and money."""
+    state = order.state
+    if fact.is_payment:
+        problem = check_payment(order, fact)
+        if problem:
+            return _reject(order, problem)
     if state in FINAL:
         return Outcome(state, Effect.NONE)
     if fact.kind is Kind.REFUNDED:
-        return Outcome(State.REFUNDED, Effect.REVOKE if state is State.FULFILLED else Effect.NONE, fact.reason)
+        return Outcome(State.REFUNDED, Effect.REVOKE if state in (State.FULFILLED, State.DISPUTED)
+                       else Effect.NONE, fact.reason)
+    if fact.kind is Kind.PARTLY_REFUNDED:
+        return Outcome(state, Effect.RECORD, fact.reason)
     if fact.kind is Kind.DISPUTED:
+        if fact.dispute and fact.dispute in order.decided_disputes:
+            return Outcome(state, Effect.NONE)  # closed already: its opening changes nothing
         return Outcome(State.DISPUTED, Effect.REVOKE if state is State.FULFILLED else Effect.NONE, fact.reason)
+    if fact.kind is Kind.DISPUTE_WON:
+        if state is State.DISPUTED:
+            return Outcome(State.FULFILLED, Effect.RESTORE, fact.reason)
+        return Outcome(state, Effect.NONE)
+    if fact.kind is Kind.DISPUTE_LOST:
+        return Outcome(state, Effect.NONE, fact.reason if state is State.DISPUTED else None)
+    if state is State.DISPUTED:
+        return Outcome(state, Effect.NONE)  # nothing moves a disputed order but its dispute
     if fact.kind is Kind.PAID or (fact.kind is Kind.RENEWED and state is not State.FULFILLED):
         if state is State.FULFILLED:
             return Outcome(state, Effect.NONE)
+        if order.undeliverable:
+            return Outcome(State.REFUNDED, Effect.REFUND,
+                           f"{order.undeliverable}: the payment is refunded automatically")
         return Outcome(State.FULFILLED, Effect.GRANT)
     if fact.kind is Kind.RENEWED:
         return Outcome(state, Effect.EXTEND)
@@ -233,6 +353,11 @@ def transition(state: State, fact: Fact, *, amount: int, currency: str) -> Outco
             return Outcome(State.FAILED, Effect.NONE, fact.reason)
         return Outcome(state, Effect.NONE)
     return Outcome(state, Effect.NONE)
+
+
+def refunded_total(refunds: Mapping[str, int]) -> int:
+    """What was refunded of an order, from each charge's cumulative refunded amount."""
+    return sum(v for v in refunds.values() if isinstance(v, int))
 
 
 # --- money -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import time
 from typing import Any, Optional
 
 import stripe
@@ -79,6 +80,17 @@ def retrieve_checkout_session(session_id: str) -> dict[str, Any]:
         raise _safe(error) from None
 
 
+def refund(payment_intent: Optional[str], charge: Optional[str], idempotency_key: str) -> str:
+    """Refund a payment in full; the refund's id."""
+    params: dict[str, Any] = {"payment_intent": payment_intent} if payment_intent else {"charge": charge}
+    try:
+        made = _client().v1.refunds.create(
+            params=params, options={"idempotency_key": idempotency_key})  # type: ignore[arg-type]
+    except stripe.StripeError as error:
+        raise _safe(error) from None
+    return made.id
+
+
 def create_account(country: str, email: Optional[str], organization_id: str) -> str:
     params: dict[str, Any] = {
         "type": "express", "country": country,
@@ -124,9 +136,19 @@ def verify_event(payload: bytes, signature: Optional[str]) -> dict[str, Any]:
         text = payload.decode("utf-8")
     except UnicodeDecodeError:
         raise SignatureError("The body is not UTF-8") from None
+    tolerance = tk.config.get("ckanext.pricing.stripe.webhook_tolerance")
+    stamps = [part[2:] for part in signature.split(",") if part.strip().startswith("t=")]
+    try:
+        stamp = int(stamps[0].strip()) if stamps else None
+    except ValueError:
+        stamp = None
+    if stamp is None or abs(stamp - time.time()) > tolerance:
+        # Stripe's library refuses only stamps too old; one from the future (or out of
+        # any calendar) is refused too, so that a leaked signature cannot be kept for later.
+        raise SignatureError("Timestamp outside the tolerance zone")
     try:
         stripe.WebhookSignature.verify_header(
-            text, signature, secret, tk.config.get("ckanext.pricing.stripe.webhook_tolerance"))
+            text, signature, secret, tolerance)
     except stripe.SignatureVerificationError as error:
         # The library's messages name the problem (no signature, stale timestamp) and
         # never the secret.
@@ -138,3 +160,11 @@ def verify_event(payload: bytes, signature: Optional[str]) -> dict[str, Any]:
     if not isinstance(event, dict):
         raise SignatureError("The body is not a JSON object")
     return event
+
+
+def expire_checkout_session(session_id: str) -> str:
+    """Close an open Checkout Session so that it can no longer be paid; its status."""
+    try:
+        return _client().v1.checkout.sessions.expire(session_id).status or ""
+    except stripe.StripeError as error:
+        raise _safe(error) from None

@@ -72,6 +72,40 @@ def _pkg(package_id: str) -> dict[str, Any]:
     return tk.get_action("package_show")({"ignore_auth": True, "user": ""}, {"id": package_id})
 
 
+def _locked(pkg: dict[str, Any]) -> dict[str, str]:
+    """The dataset's locked resources (id -> name): what a deal can sell."""
+    from ckanext.pricing import rules as pricing_rules
+    return {r["id"]: r.get("name") or r["id"] for r in pkg.get("resources") or []
+            if pricing_rules.is_locked(pkg.get("access_tier"), r)}
+
+
+def _quote(amount: int, currency: str) -> dict[str, Any]:
+    """What the buyer pays for a deal price (excluding VAT): net, VAT and the total
+    charged, by pricing's rules."""
+    return tk.get_action("pricing_price_quote")(
+        {"ignore_auth": True, "user": ""}, {"amount": amount, "currency": currency, "vat_included": False})
+
+
+def _offer_dict(offer: Offer, resources: dict[str, str]) -> dict[str, Any]:
+    out = offer.dictize()
+    out["resources"] = [{"id": rid, "name": resources.get(rid, rid)} for rid in out["resource_ids"]]
+    out["price"] = _quote(offer.amount, offer.currency)
+    return out
+
+
+def _close_checkouts(room: Room, reason: str) -> None:
+    """No open checkout of the room can be paid any more (a payment already under way
+    is refunded on arrival: see order_undeliverable)."""
+    tk.get_action("pricing_checkout_expire")(_site(), {"source_ref": room.id, "reason": reason})
+
+
+def _revoke_access(room: Room, reason: str) -> None:
+    """Revoke every entitlement the deal produced (paid by card and by invoice alike)."""
+    for entitlement in tk.get_action("pricing_entitlement_list")(
+            _site(), {"package_id": room.package_id, "source_ref": room.id, "include_inactive": False}):
+        tk.get_action("pricing_entitlement_revoke")(_site(), {"id": entitlement["id"], "reason": reason})
+
+
 def _name(table: Any, object_id: Optional[str]) -> Optional[dict[str, Any]]:
     obj = table.get(object_id) if object_id else None
     if obj is None:
@@ -97,9 +131,11 @@ def _room_dict(room: Room, side: Side, *, full: bool = True) -> dict[str, Any]:
     if not full:
         return out
     offers = model.Session.query(Offer).filter(Offer.room_id == room.id).order_by(Offer.version).all()
-    out["offers"] = [o.dictize() for o in offers]
-    live = [o for o in offers if o.state == "live"]
-    out["latest_offer"] = live[-1].dictize() if live else None
+    names = {r.id: r.name or r.id for r in model.Session.query(model.Resource).filter(
+        model.Resource.package_id == room.package_id)}
+    out["offers"] = [_offer_dict(o, names) for o in offers]
+    live = [o for o in out["offers"] if o["state"] == "live"]
+    out["latest_offer"] = live[-1] if live else None
     attachments: dict[str, list[dict[str, Any]]] = {}
     for a in model.Session.query(Attachment).filter(Attachment.room_id == room.id):
         attachments.setdefault(a.message_id, []).append(
@@ -151,12 +187,12 @@ def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
         if org is None or not org.is_organization or not access.edits(org.id, user):
             raise tk.ValidationError({"buyer_org": [tk._("Choose an organisation you are an editor or admin of")]})
         buyer_org_id = org.id
-    from ckanext.pricing import access as pricing_access, rules as pricing_rules
+    from ckanext.pricing import access as pricing_access
     blocked = pricing_access.blocked_organization_ids(pkg["id"])
     mine = {buyer_org_id} if buyer_org_id else set(pricing_access.viewer_for(user).organization_ids)
     if blocked & mine:
         raise tk.ValidationError({"package_id": [tk._("The seller does not deal with your organisation for this dataset")]})
-    locked = {r["id"] for r in pkg["resources"] if pricing_rules.is_locked(pkg.get("access_tier"), r)}
+    locked = set(_locked(pkg))
     wanted = set(data.get("resource_ids") or [])
     if wanted - locked:
         raise tk.ValidationError({"resource_ids": [tk._("Not a locked resource of this dataset: {}").format(
@@ -164,9 +200,7 @@ def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     period = data.get("period_months")
     if period is not None and not 1 <= period <= 120:
         raise tk.ValidationError({"period_months": [tk._("Between 1 and 120 months")]})
-    existing = model.Session.query(Room).filter(
-        Room.package_id == pkg["id"], Room.buyer_user_id == uid,
-        Room.state.in_([State.REQUESTED.value, State.OPEN.value, State.AGREED.value])).first()
+    existing = _open_room(pkg["id"], uid, buyer_org_id)
     if existing is not None:
         raise tk.ValidationError({"package_id": [tk._("You already have a deal room for this dataset")],
                                   "room_id": [existing.id]})
@@ -177,13 +211,28 @@ def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
                 period_months=period, state=State.REQUESTED.value, story_buyer=False,
                 story_seller=False, created=now, updated=now)
     model.Session.add(room)
-    model.Session.flush()
+    try:
+        model.Session.flush()  # one open room per buyer and dataset: the database decides
+    except sa.exc.IntegrityError:
+        model.Session.rollback()
+        existing = _open_room(pkg["id"], uid, buyer_org_id)
+        raise tk.ValidationError({"package_id": [tk._("You already have a deal room for this dataset")],
+                                  "room_id": [existing.id if existing else ""]}) from None
     model.Session.add(Audit(room_id=room.id, actor_id=uid, action="create", from_state=None,
                             to_state=State.REQUESTED.value, at=now))
     model.Session.add(Message(room_id=room.id, author_id=None, body="system:create", created=now))
     model.repo.commit()
     tk.enqueue_job("ckanext.dealroom.jobs.notify_sellers", [room.id], title=f"dealroom notify {room.id}")
     return _room_dict(room, Side.BUYER)
+
+
+def _open_room(package_id: str, user_id: Optional[str], buyer_org_id: Optional[str]) -> Optional[Room]:
+    """The buyer's (or the buying organisation's) open room for a dataset, if any."""
+    holder = Room.buyer_org_id == buyer_org_id if buyer_org_id else sa.and_(
+        Room.buyer_org_id.is_(None), Room.buyer_user_id == user_id)
+    return model.Session.query(Room).filter(
+        Room.package_id == package_id, holder,
+        Room.state.in_([s.value for s in states.open_room_states()])).first()
 
 
 @tk.side_effect_free
@@ -331,6 +380,11 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
     period = data.get("period_months")
     if period is not None and not 1 <= period <= 120:
         errors["period_months"] = [tk._("Between 1 and 120 months")]
+    locked = _locked(_pkg(room.package_id))
+    resource_ids = sorted(data.get("resource_ids") or room.resource_ids or locked)
+    unknown = sorted(set(resource_ids) - set(locked))
+    if unknown:
+        errors["resource_ids"] = [tk._("Not a locked resource of this dataset: {}").format(", ".join(unknown))]
     if errors:
         raise tk.ValidationError(errors)
     previous = model.Session.query(sa.func.max(Offer.version)).filter(Offer.room_id == room.id).scalar() or 0
@@ -338,7 +392,7 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
         {"state": "superseded"}, synchronize_session=False)
     offer = Offer(room_id=room.id, version=previous + 1, side=side.value,
                   author_id=access.user_id(context.get("user")), amount=amount, currency=currency,
-                  period_months=period, resource_ids=sorted(data.get("resource_ids") or room.resource_ids or []),
+                  period_months=period, resource_ids=resource_ids,
                   licence=data["licence"], clauses=data.get("clauses"),
                   dpa_required=bool(data.get("dpa_required")), state="live", created=_now())
     model.Session.add(offer)
@@ -346,13 +400,18 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
                               body="system:offer" if previous == 0 else "system:counter_offer", created=_now()))
     room.updated = _now()
     model.repo.commit()
-    return offer.dictize()
+    return _offer_dict(offer, locked)
 
 
 def _terms(room: Room, offer: Offer, accepted_by: str, at: dt.datetime) -> dict[str, Any]:
+    """Everything agreed, as it will be hashed and printed: the resources by name, the
+    period, the licence text as it reads now, and what the buyer pays (net, VAT, total)."""
     from ckanext.pricing.licences import LICENCES
     pkg = model.Package.get(room.package_id)
     licence = LICENCES.get(offer.licence, {})
+    names = {r.id: r.name or r.id for r in model.Session.query(model.Resource).filter(
+        model.Resource.package_id == room.package_id)}
+    price = _quote(offer.amount, offer.currency)
     return {
         "room_id": room.id, "deal_type": room.deal_type, "use_case": room.use_case,
         "dataset": {"id": pkg.id, "name": pkg.name, "title": pkg.title},
@@ -361,7 +420,10 @@ def _terms(room: Room, offer: Offer, accepted_by: str, at: dt.datetime) -> dict[
         "offer": {"id": offer.id, "version": offer.version, "proposed_by": offer.side,
                   "amount": offer.amount, "currency": offer.currency, "period_months": offer.period_months,
                   "resource_ids": list(offer.resource_ids or []), "licence": offer.licence,
-                  "licence_text": licence, "clauses": offer.clauses, "dpa_required": offer.dpa_required},
+                  "licence_text": licence, "clauses": offer.clauses, "dpa_required": offer.dpa_required,
+                  "resources": [{"id": rid, "name": names.get(rid, rid)} for rid in offer.resource_ids or []],
+                  "price": {"net": price["net"], "vat": price["vat"], "vat_rate": price["vat_rate"],
+                            "total": price["charged"], "currency": offer.currency}},
         "accepted_by": accepted_by, "accepted_at": at.replace(microsecond=0).isoformat() + "Z",
     }
 
@@ -425,6 +487,7 @@ def dealroom_mark_paid(context: Context, data_dict: DataDict) -> dict[str, Any]:
     if contract is None or room.state != State.AGREED.value:
         raise tk.ValidationError({"state": [tk._("Only an agreed deal can be marked paid")]})
     offer = model.Session.query(Offer).get(contract.offer_id)
+    _close_checkouts(room, tk._("The seller marked the deal paid by invoice"))
     contract.payment, contract.paid_at = "invoice", _now()
     _activate(room, offer, access.user_id(context.get("user")))
     model.repo.commit()
@@ -450,8 +513,8 @@ def dealroom_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
     room, side = _room(context, data["id"], lock=True)
     tk.check_access("dealroom_revoke", context, {"id": room.id})
     _move(room, "revoke", side, access.user_id(context.get("user")), reason=data["reason"])
-    if room.entitlement_id:
-        tk.get_action("pricing_entitlement_revoke")(_site(), {"id": room.entitlement_id, "reason": data["reason"]})
+    _close_checkouts(room, data["reason"])
+    _revoke_access(room, data["reason"])
     model.repo.commit()
     return _room_dict(room, side)
 
@@ -551,6 +614,22 @@ def on_order(order: dict[str, Any], effect: str) -> None:
         room.entitlement_id = order.get("entitlement_id")
     elif effect == "revoke" and room.state in (State.AGREED.value, State.ACTIVE.value):
         _move(room, "revoke", Side.SELLER, None, reason=order.get("note") or tk._("Payment refunded"))
+    elif effect == "restore" and room.state == State.REVOKED.value and room.entitlement_id == order.get("entitlement_id"):
+        _move(room, "reinstate", Side.SELLER, None, reason=order.get("note"))
+
+
+def order_undeliverable(order: dict[str, Any]) -> Optional[str]:
+    """Why a card payment for a deal's order cannot open access now (the deal was
+    revoked, or paid by invoice, while the checkout was open), or None. Pricing refunds
+    such a payment."""
+    if order.get("source") != "deal" or not order.get("source_ref"):
+        return None
+    room = Room.get(order["source_ref"])
+    if room is None:
+        return "The deal no longer exists"
+    contract = model.Session.query(Contract).filter(Contract.room_id == room.id).first()
+    paid = bool(room.entitlement_id or (contract is not None and contract.paid_at is not None))
+    return states.undeliverable_payment(State(room.state), paid)
 
 
 def dealroom_expire_due(context: Context, data_dict: DataDict) -> dict[str, Any]:

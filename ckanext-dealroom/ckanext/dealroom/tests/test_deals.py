@@ -414,7 +414,8 @@ def test_a_deal_paid_by_card_then_refunded(app: Any, market: Market) -> None:
     shown = act(market, buyer, "dealroom_show", id=rid)
     assert shown["state"] == "active" and shown["contract"]["payment"] == "checkout"
     assert _download(app, market, buyer)
-    [entitlement] = [e for e in act(market, buyer, "pricing_entitlement_list") if e["source"] == "order"]
+    [entitlement] = [e for e in act(market, buyer, "pricing_entitlement_list")
+                     if e["source"] == "deal" and e["source_ref"] == rid]
     assert entitlement["valid_until"]  # the agreed 3 months
     body, headers = se.signed(se.refunded(order))
     assert app.post("/pricing/stripe/webhook", data=body, headers=headers).status_code == 200

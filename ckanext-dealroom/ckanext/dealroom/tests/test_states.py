@@ -24,10 +24,11 @@ ALLOWED = {
     (State.AGREED, "revoke"): {Side.SELLER},
     (State.ACTIVE, "revoke"): {Side.SELLER},
     (State.ACTIVE, "expire"): {Side.SELLER},
+    (State.REVOKED, "reinstate"): {Side.SELLER},  # the system's, when a dispute is won
 }
 TARGET = {"accept_request": State.OPEN, "decline": State.DECLINED, "withdraw": State.WITHDRAWN,
           "accept_offer": State.AGREED, "activate": State.ACTIVE, "revoke": State.REVOKED,
-          "expire": State.EXPIRED}
+          "expire": State.EXPIRED, "reinstate": State.ACTIVE}
 
 
 @pytest.mark.parametrize("state, action, side", list(itertools.product(State, list(states.TRANSITIONS), Side)))
@@ -127,3 +128,10 @@ def test_rule_modules_import_no_ckan() -> None:
         names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
             a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert not any(n and (n == "ckan" or n.startswith("ckan.")) for n in names)
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_only_an_agreed_unpaid_deal_can_be_paid(state: State) -> None:
+    for paid in (False, True):
+        reason = states.undeliverable_payment(state, paid)
+        assert (reason is None) == (state is State.AGREED and not paid)

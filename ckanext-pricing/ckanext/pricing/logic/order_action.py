@@ -40,6 +40,9 @@ __all__ = [
     "pricing_sales_summary",
     "pricing_stripe_event_apply",
     "pricing_order_reconcile",
+    "pricing_checkout_expire",
+    "pricing_parked_list",
+    "pricing_price_quote",
     "pricing_connect_onboard",
     "pricing_connect_status",
 ]
@@ -134,6 +137,9 @@ def pricing_checkout_create(context: Context, data_dict: DataDict) -> dict[str, 
     except tk.NotAuthorized:
         raise tk.ObjectNotFound(tk._("Dataset not found")) from None
     pkg = tk.get_action("package_show")(_site_context(), {"id": data["package_id"]})
+    paused = access.sales_paused(pkg)  # IPricingHolds: e.g. a file held for GDPR review
+    if paused:
+        raise tk.ValidationError({"package_id": [tk._(paused)]})
 
     if authz.is_authorized_boolean("package_update", {"user": buyer.name, "model": model}, {"id": pkg["id"]}):
         raise tk.ValidationError({"package_id": [tk._("You publish this dataset: it is yours already")]})
@@ -183,9 +189,7 @@ def pricing_checkout_create(context: Context, data_dict: DataDict) -> dict[str, 
         fee_percent = _fee_percent()
 
     vat_mode = tk.config.get("ckanext.pricing.vat_mode")
-    price = orders.price(offer["amount"], vat_included=bool(offer.get("vat_included")),
-                         vat_rate=tk.config.get("ckanext.pricing.vat_rate"),
-                         provider_adds_tax=vat_mode == "stripe_tax")
+    price = _price(offer["amount"], bool(offer.get("vat_included")))
     expiry = tk.config.get("ckanext.pricing.checkout_expiry_minutes")
     now = _now()
 
@@ -227,8 +231,35 @@ def pricing_checkout_create(context: Context, data_dict: DataDict) -> dict[str, 
         model.repo.commit()
         raise tk.ValidationError({"payment": [str(error)]}) from None
     order.stripe_session_id, order.checkout_url, order.updated = session_id, url, _now()
+    order.stripe_refs = [session_id]
     model.repo.commit()
     return {"order_id": order.id, "state": order.state, "checkout_url": url}
+
+
+def _price(amount: int, vat_included: bool) -> orders.Price:
+    return orders.price(amount, vat_included=vat_included, vat_rate=tk.config.get("ckanext.pricing.vat_rate"),
+                        provider_adds_tax=tk.config.get("ckanext.pricing.vat_mode") == "stripe_tax")
+
+
+@tk.side_effect_free
+def pricing_price_quote(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """What a buyer pays for a price, by the portal's VAT rules: net, VAT, gross and the
+    amount charged at checkout (with Stripe Tax, the tax is added there for the buyer).
+
+    :param amount: the price in minor units
+    :type amount: integer
+    :param currency: ISO code (default: the portal's default currency)
+    :type currency: string
+    :param vat_included: whether the price includes VAT (default false)
+    :type vat_included: boolean
+    :returns: ``net``, ``vat``, ``gross``, ``charged``, ``vat_rate``, ``vat_mode``, ``currency``
+    :rtype: dictionary
+    """
+    tk.check_access("pricing_price_quote", context, data_dict)
+    data = _validate(data_dict, schema.price_quote(), context)
+    price = _price(data["amount"], bool(data.get("vat_included")))
+    return dict(dataclasses.asdict(price), vat_mode=tk.config.get("ckanext.pricing.vat_mode"),
+                currency=(data.get("currency") or tk.config.get("ckanext.pricing.default_currency")).upper())
 
 
 # --- orders --------------------------------------------------------------------------------
@@ -337,19 +368,16 @@ def pricing_sales_summary(context: Context, data_dict: DataDict) -> dict[str, An
 # --- payment events ---------------------------------------------------------------------
 
 def _find_order(fact: Fact) -> Optional[Order]:
-    """The order an event is about, locked for the rest of the transaction."""
+    """The order an event is about, locked for the rest of the transaction: named in the
+    event's metadata, or known by any payment id it carries (a renewal's invoice, a
+    refunded charge, a disputed payment)."""
     query = model.Session.query(Order).with_for_update()
     if fact.order_id:
         order = query.filter(Order.id == fact.order_id).first()
         if order is not None:
             return order
-    for column, value in ((Order.stripe_session_id, fact.session_id),
-                          (Order.stripe_payment_intent, fact.payment_intent),
-                          (Order.stripe_subscription, fact.subscription)):
-        if value:
-            order = query.filter(column == value).first()
-            if order is not None:
-                return order
+    if fact.refs:
+        return query.filter(sa.or_(*[Order.stripe_refs.contains([ref]) for ref in fact.refs])).first()
     return None
 
 
@@ -362,7 +390,9 @@ def _fact_json(fact: Fact) -> dict[str, Any]:
 
 
 def _fact_from_json(data: dict[str, Any]) -> Fact:
-    return Fact(**{**data, "kind": Kind(data["kind"]), "refs": tuple(data.get("refs") or ()),
+    known = {f.name for f in dataclasses.fields(Fact)}
+    return Fact(**{**{k: v for k, v in data.items() if k in known}, "kind": Kind(data["kind"]),
+                   "refs": tuple(data.get("refs") or ()),
                    "period_end": dt.datetime.fromisoformat(data["period_end"]) if data.get("period_end") else None})
 
 
@@ -374,7 +404,8 @@ def _grant(order: Order, fact: Fact, now: dt.datetime) -> Optional[str]:
             {"ignore_auth": True, "defer_commit": True, "user": ""},
             {"package_id": order.package_id, "holder_type": order.holder_type,
              "holder": order.holder_id, "resource_ids": order.offer.get("resources") or [],
-             "valid_from": now.isoformat(), "source": "order", "source_ref": order.id,
+             "valid_from": now.isoformat(), "source": "deal" if order.source == "deal" else "order",
+             "source_ref": order.source_ref if order.source == "deal" else order.id,
              **({"valid_until": until.isoformat()} if until else {})})
     except tk.ValidationError as error:
         messages = [m for ms in error.error_dict.values() for m in (ms if isinstance(ms, list) else [ms])]
@@ -385,33 +416,96 @@ def _grant(order: Order, fact: Fact, now: dt.datetime) -> Optional[str]:
     return None
 
 
+def _undeliverable(order: Order) -> Optional[str]:
+    """Why another plugin says the order can no longer be delivered (a deal revoked, or
+    already paid another way), or None."""
+    for plugin in plugins.PluginImplementations(IPricingOrders):
+        reason = plugin.pricing_order_undeliverable(order.dictize())
+        if reason:
+            return reason
+    return None
+
+
+def _decided_disputes(order: Order) -> frozenset[str]:
+    rows = model.Session.query(StripeEvent.fact).filter(
+        StripeEvent.order_id == order.id, StripeEvent.type == "charge.dispute.closed")
+    return frozenset(row.fact["dispute"] for row in rows if row.fact and row.fact.get("dispute"))
+
+
+def _tax_added(order: Order) -> bool:
+    """Stripe Tax adds the tax on top of a price that excludes it (with an inclusive
+    price the tax is inside what was charged)."""
+    return order.vat_mode == "stripe_tax" and not (order.offer or {}).get("vat_included")
+
+
+def _view(order: Order, fact: Fact) -> orders.OrderView:
+    state = State(order.state)
+    undeliverable = None
+    if fact.is_payment and state in (State.PENDING, State.FAILED, State.PAID):
+        undeliverable = _undeliverable(order)
+    return orders.OrderView(
+        state=state, charged=order.charged, currency=order.currency,
+        session_id=order.stripe_session_id, provider_adds_tax=_tax_added(order),
+        decided_disputes=_decided_disputes(order) if fact.kind is Kind.DISPUTED else frozenset(),
+        undeliverable=undeliverable)
+
+
+def _remember(order: Order, fact: Fact) -> None:
+    """Keep every payment id the order has been seen with, so that later refunds,
+    renewals and disputes find it."""
+    known = list(order.stripe_refs or [])
+    new = [ref for ref in fact.refs if ref not in known]
+    if new:
+        order.stripe_refs = known + new
+    if fact.kind in (Kind.PAID, Kind.AWAITING, Kind.RENEWED, Kind.RECORDED):
+        order.stripe_payment_intent = order.stripe_payment_intent or fact.payment_intent
+        order.stripe_subscription = order.stripe_subscription or fact.subscription
+
+
+def _refund_money(order: Order, fact: Fact) -> Optional[str]:
+    """Give a payment back (the order could not be delivered); a problem, or None."""
+    try:
+        payments.refund(fact.payment_intent or order.stripe_payment_intent, fact.charge,
+                        orders.idempotency_key(order.id, "refund"))
+    except payments.PaymentsError as error:
+        return str(error)
+    return None
+
+
 def _advance(order: Order, fact: Fact) -> str:
     """Apply one fact to a locked order; the outcome as recorded with the event."""
     now = _now()
     before = State(order.state)
-    outcome = orders.transition(before, fact, amount=order.charged, currency=order.currency)
-    if outcome.note and outcome.state is before and outcome.effect is Effect.NONE and fact.is_payment:
+    outcome = orders.transition(_view(order, fact), fact)
+    if outcome.rejected:
         log.warning("pricing: order %s: %s", order.id, outcome.note)
         order.note = outcome.note
         order.updated = now
         return f"rejected: {outcome.note}"
-    # Remember every payment id, so later refunds and renewals find the order.
-    if fact.kind in (Kind.PAID, Kind.AWAITING):
-        order.stripe_session_id = order.stripe_session_id or fact.session_id
-        order.stripe_payment_intent = order.stripe_payment_intent or fact.payment_intent
-        order.stripe_subscription = order.stripe_subscription or fact.subscription
-    elif fact.kind is Kind.RENEWED:
-        order.stripe_subscription = order.stripe_subscription or fact.subscription
-        order.stripe_payment_intent = order.stripe_payment_intent or fact.payment_intent
+    _remember(order, fact)
     state = outcome.state
     entitlement = Entitlement.get(order.entitlement_id) if order.entitlement_id else None
+    told = None
     if outcome.effect is Effect.GRANT:
         order.paid_at = order.paid_at or now
+        if order.vat_mode == "stripe_tax" and fact.tax is not None:
+            # The tax Stripe computed for this buyer, not the offer's rate.
+            order.gross = order.charged + fact.tax if _tax_added(order) else order.charged
+            order.vat, order.net = fact.tax, order.gross - fact.tax
         problem = _grant(order, fact, now)
         if problem:
             state = State.PAID
             order.note = tk._("Paid but not delivered: {}. Refund the buyer.").format(problem)
             log.warning("pricing: order %s paid but not fulfilled: %s", order.id, problem)
+        else:
+            told = "grant"
+    elif outcome.effect is Effect.REFUND:
+        order.paid_at = order.paid_at or now
+        problem = _refund_money(order, fact)
+        if problem:
+            state = State.PAID
+            order.note = tk._("Paid but not delivered: {}. Refund the buyer.").format(outcome.note)
+            log.warning("pricing: order %s could not be refunded automatically: %s", order.id, problem)
     elif outcome.effect is Effect.EXTEND and entitlement is not None and fact.period_end:
         if entitlement.valid_until is None or entitlement.valid_until < fact.period_end:
             entitlement.valid_until = fact.period_end
@@ -419,15 +513,27 @@ def _advance(order: Order, fact: Fact) -> str:
         end = fact.period_end or now
         if entitlement.valid_until is None or entitlement.valid_until > end:
             entitlement.valid_until = max(end, entitlement.valid_from)
-    elif outcome.effect is Effect.REVOKE and entitlement is not None and entitlement.revoked_at is None:
-        entitlement.revoked_at = now
-        entitlement.revoke_reason = outcome.note or fact.reason
+    elif outcome.effect is Effect.REVOKE and entitlement is not None:
+        if entitlement.revoked_at is None:
+            entitlement.revoked_at = now
+            entitlement.revoke_reason = outcome.note or fact.reason
+        told = "revoke"
+    elif outcome.effect is Effect.RESTORE:
+        if entitlement is not None:
+            entitlement.revoked_at, entitlement.revoked_by = None, None
+            entitlement.revoke_reason = None
+            told = "restore"
+        elif not _grant(order, fact, now):
+            told = "grant"
+    elif outcome.effect is Effect.RECORD and fact.charge and fact.amount is not None:
+        refunds = dict(order.refunds or {})
+        refunds[fact.charge] = max(refunds.get(fact.charge, 0), fact.amount)
+        order.refunds = refunds
     if outcome.note and (state is not before or outcome.effect is not Effect.NONE):
         order.note = outcome.note
     order.state = state.value
     order.updated = now
-    told = {Effect.GRANT: "grant", Effect.REVOKE: "revoke"}.get(outcome.effect)
-    if told and (told == "revoke" or state is State.FULFILLED):
+    if told:
         for plugin in plugins.PluginImplementations(IPricingOrders):
             plugin.pricing_order_changed(order.dictize(), told)
     return f"{before.value}->{state.value} {outcome.effect.value}"
@@ -441,19 +547,27 @@ def _lock_refs(refs: tuple[str, ...]) -> None:
 
 
 def _apply_parked(order: Order) -> list[str]:
-    refs = [r for r in (order.stripe_session_id, order.stripe_payment_intent, order.stripe_subscription) if r]
-    if not refs:
-        return []
-    parked = (model.Session.query(StripeEvent)
-              .filter(StripeEvent.order_id.is_(None), StripeEvent.outcome == "parked",
-                      sa.or_(*[StripeEvent.refs.contains([ref]) for ref in refs]))
-              .order_by(StripeEvent.received).all())
-    results = []
-    for event in parked:
-        event.order_id = order.id
-        event.outcome = "applied late: " + _advance(order, _fact_from_json(event.fact or {}))
-        results.append(event.outcome)
-    return results
+    """Events parked before their order was known, applied now in the order received.
+    Applying one may teach the order new ids (a renewal's charge): repeat until none."""
+    results: list[str] = []
+    applied: set[str] = set()
+    while True:
+        refs = list(order.stripe_refs or [])
+        if not refs:
+            return results
+        parked = (model.Session.query(StripeEvent)
+                  .filter(StripeEvent.order_id.is_(None), StripeEvent.outcome == "parked",
+                          sa.or_(*[StripeEvent.refs.contains([ref]) for ref in refs]))
+                  .order_by(StripeEvent.received).all())
+        parked = [event for event in parked if event.id not in applied]
+        if not parked:
+            return results
+        for event in parked:
+            applied.add(event.id)
+            event.order_id = order.id
+            event.outcome = "applied late: " + _advance(order, _fact_from_json(event.fact or {}))
+            results.append(event.outcome)
+        model.Session.flush()  # the session does not autoflush: the next query must see these
 
 
 def _seller_account_updated(obj: dict[str, Any]) -> str:
@@ -474,7 +588,12 @@ def pricing_stripe_event_apply(context: Context, data_dict: DataDict) -> dict[st
     Duplicates and replays return ``duplicate`` and change nothing.
 
     :param event: the event, as parsed JSON
+    :type event: dictionary
+    :param replayable: forget the event if it was rejected, so that it can be tried again
+        (reconcile's own events; optional, default false)
+    :type replayable: boolean
     :returns: ``{"event_id", "outcome", "order_id"}``
+    :rtype: dictionary
     """
     tk.check_access("pricing_stripe_event_apply", context, data_dict)
     data = _validate(data_dict, schema.stripe_event_apply(), context)
@@ -502,11 +621,15 @@ def pricing_stripe_event_apply(context: Context, data_dict: DataDict) -> dict[st
         order = _find_order(fact)
         if order is None:
             row.outcome = "parked"  # e.g. a refund seen before its payment
+            log.info("pricing: event %s (%s) parked: no order known for %s", event_id,
+                     fact.event_type, ", ".join(fact.refs) or "its ids")
         else:
             row.order_id = order.id
             row.outcome = _advance(order, fact)
             _apply_parked(order)
     outcome, order_id = row.outcome, order.id if order else None
+    if data.get("replayable") and outcome.startswith("rejected"):
+        model.Session.delete(row)  # not used up: a later attempt is judged again
     model.repo.commit()
     return {"event_id": event_id, "outcome": outcome, "order_id": order_id}
 
@@ -538,10 +661,83 @@ def pricing_order_reconcile(context: Context, data_dict: DataDict) -> dict[str, 
     result = tk.get_action("pricing_stripe_event_apply")(
         {"ignore_auth": True, "user": context.get("user")},
         {"event": {"id": f"reconcile_{order.stripe_session_id}", "type": "checkout.session.completed",
-                   "data": {"object": dict(session, client_reference_id=session.get("client_reference_id") or order.id)}}})
+                   "data": {"object": dict(session, client_reference_id=session.get("client_reference_id") or order.id)}},
+         "replayable": True})
     model.Session.expire_all()
     order = Order.get(data["id"])
     return {"order_id": order.id, "state": order.state, "outcome": result["outcome"]}
+
+
+def pricing_checkout_expire(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Close the open checkouts of a deal or a dataset, so that they can no longer be
+    paid (a deal revoked, declined or paid by invoice; a dataset whose sales pause). A
+    payment that was already under way when its checkout closed is refunded on arrival
+    if the order can no longer be delivered.
+
+    :param source_ref: the deal room whose open checkouts to close (or)
+    :type source_ref: string
+    :param package_id: the dataset whose open checkouts to close
+    :type package_id: string
+    :param reason: why, recorded on each order
+    :type reason: string
+    :returns: ``{"expired": [order ids]}``
+    :rtype: dictionary
+    """
+    tk.check_access("pricing_checkout_expire", context, data_dict)
+    data = _validate(data_dict, schema.checkout_expire(), context)
+    if not data.get("source_ref") and not data.get("package_id"):
+        raise tk.ValidationError({"source_ref": [tk._("Name a deal or a dataset")]})
+    query = model.Session.query(Order).filter(Order.state == State.PENDING.value,
+                                              Order.stripe_session_id.isnot(None))
+    if data.get("source_ref"):
+        query = query.filter(Order.source_ref == data["source_ref"])
+    if data.get("package_id"):
+        pkg = model.Package.get(data["package_id"])
+        query = query.filter(Order.package_id == (pkg.id if pkg else data["package_id"]))
+    expired = []
+    for order in query.with_for_update().all():
+        try:
+            payments.expire_checkout_session(order.stripe_session_id)
+        except payments.PaymentsError as error:
+            log.warning("pricing: could not close the checkout of order %s: %s", order.id, error)
+        order.state, order.note, order.updated = State.FAILED.value, data["reason"], _now()
+        expired.append(order.id)
+    if not context.get("defer_commit"):
+        model.repo.commit()
+    return {"expired": expired}
+
+
+@tk.side_effect_free
+def pricing_parked_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Payment events parked because no order was known for them (a refund seen before
+    its payment, an event of another system on the same Stripe account). With
+    ``expire``, those older than ``ckanext.pricing.parked_event_days`` are marked
+    expired: they will not be applied any more.
+
+    :param expire: expire the old ones (optional, default false)
+    :type expire: boolean
+    :returns: ``{"parked": [{"id", "type", "refs", "received", "age_days"}], "expired": n}``
+    :rtype: dictionary
+    """
+    tk.check_access("pricing_parked_list", context, data_dict)
+    data = _validate(data_dict, schema.parked_list(), context)
+    now = _now()
+    days = tk.config.get("ckanext.pricing.parked_event_days")
+    expired = 0
+    if data.get("expire"):
+        expired = (model.Session.query(StripeEvent)
+                   .filter(StripeEvent.outcome == "parked",
+                           StripeEvent.received < now - dt.timedelta(days=days))
+                   .update({"outcome": f"expired: parked over {days} days"}, synchronize_session=False))
+        if expired:
+            log.info("pricing: %s parked payment events expired", expired)
+        model.repo.commit()
+    rows = (model.Session.query(StripeEvent).filter(StripeEvent.outcome == "parked")
+            .order_by(StripeEvent.received).limit(1000))
+    return {"parked": [{"id": r.id, "type": r.type, "refs": list(r.refs or []),
+                        "received": r.received.isoformat(), "age_days": (now - r.received).days}
+                       for r in rows],
+            "expired": expired}
 
 
 # --- seller payouts (Stripe Connect) -------------------------------------------------------

@@ -7,6 +7,7 @@ import ckan.authz as authz
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
+from ckanext.cityexchange.guard import is_true
 from ckanext.pricing.model import Order
 
 __all__ = [
@@ -17,6 +18,9 @@ __all__ = [
     "pricing_sales_summary",
     "pricing_stripe_event_apply",
     "pricing_order_reconcile",
+    "pricing_checkout_expire",
+    "pricing_parked_list",
+    "pricing_price_quote",
     "pricing_connect_onboard",
     "pricing_connect_status",
 ]
@@ -66,7 +70,7 @@ def pricing_order_show(context: Context, data_dict: DataDict) -> AuthResult:
 def pricing_order_list(context: Context, data_dict: DataDict) -> AuthResult:
     """Anyone logged in lists their own orders; everyone's is for sysadmins (who pass
     every auth function before it is called)."""
-    if tk.asbool(data_dict.get("all")):
+    if is_true(data_dict.get("all")):
         return {"success": False, "msg": tk._("Only sysadmins can list every order")}
     return _logged_in(context, tk._("Log in to see your orders"))
 
@@ -86,6 +90,21 @@ def pricing_stripe_event_apply(context: Context, data_dict: DataDict) -> AuthRes
 
 def pricing_order_reconcile(context: Context, data_dict: DataDict) -> AuthResult:
     return {"success": False, "msg": tk._("Only sysadmins can reconcile orders")}
+
+
+def pricing_checkout_expire(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins, and plugins acting for the seller (deal rooms, the GDPR hold)."""
+    return {"success": False, "msg": tk._("Only sysadmins can close checkouts")}
+
+
+def pricing_parked_list(context: Context, data_dict: DataDict) -> AuthResult:
+    return {"success": False, "msg": tk._("Only sysadmins can see parked payment events")}
+
+
+@tk.auth_allow_anonymous_access
+def pricing_price_quote(context: Context, data_dict: DataDict) -> AuthResult:
+    """Anyone: the VAT rules are public."""
+    return {"success": True}
 
 
 def pricing_connect_onboard(context: Context, data_dict: DataDict) -> AuthResult:

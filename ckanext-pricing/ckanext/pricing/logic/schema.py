@@ -6,7 +6,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan.types import Schema, Validator, ValidatorFactory
 
-from ckanext.cityexchange.guard import boolean, whole_number
+from ckanext.cityexchange.guard import boolean, identifier, text, whole_number
 
 
 @tk.validator_args
@@ -40,6 +40,7 @@ def entitlement_list(
     return {
         "package_id": [ignore_missing, unicode_safe, package_id_or_name_exists],
         "include_inactive": [ignore_missing, boolean],
+        "source_ref": [ignore_missing, identifier],
     }
 
 
@@ -148,8 +149,25 @@ def organization_only(
 
 
 @tk.validator_args
-def stripe_event_apply(not_empty: Validator) -> Schema:
-    return {"event": [not_empty]}
+def stripe_event_apply(not_empty: Validator, ignore_missing: Validator) -> Schema:
+    return {"event": [not_empty], "replayable": [ignore_missing, boolean]}
+
+
+@tk.validator_args
+def checkout_expire(ignore_missing: Validator, unicode_safe: Validator, not_empty: Validator) -> Schema:
+    return {"package_id": [ignore_missing, identifier], "source_ref": [ignore_missing, identifier],
+            "reason": [not_empty, text]}
+
+
+@tk.validator_args
+def price_quote(not_empty: Validator, ignore_missing: Validator) -> Schema:
+    return {"amount": [not_empty, whole_number(0, 10 ** 12)], "currency": [ignore_missing, identifier],
+            "vat_included": [ignore_missing, boolean]}
+
+
+@tk.validator_args
+def parked_list(ignore_missing: Validator) -> Schema:
+    return {"expire": [ignore_missing, boolean]}
 
 
 @tk.validator_args

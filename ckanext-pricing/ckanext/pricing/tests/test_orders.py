@@ -23,8 +23,12 @@ def fact(kind: Kind, **kw: object) -> Fact:
     return Fact(kind, event_type="test", **kw)  # type: ignore[arg-type]
 
 
+def view(state: State, **kw: object) -> orders.OrderView:
+    return orders.OrderView(state, AMOUNT, CURRENCY, **kw)  # type: ignore[arg-type]
+
+
 def step(state: State, kind: Kind, **kw: object) -> orders.Outcome:
-    return orders.transition(state, fact(kind, **kw), amount=AMOUNT, currency=CURRENCY)
+    return orders.transition(view(state), fact(kind, **kw))
 
 
 # Every (state, kind) pair and what must follow.
@@ -48,6 +52,15 @@ EXPECTED = {
     (State.FAILED, Kind.REFUNDED): (State.REFUNDED, Effect.NONE),
     (State.PAID, Kind.PAID): (State.FULFILLED, Effect.GRANT),
     (State.PAID, Kind.REFUNDED): (State.REFUNDED, Effect.NONE),
+    (State.FULFILLED, Kind.PARTLY_REFUNDED): (State.FULFILLED, Effect.RECORD),
+    (State.FULFILLED, Kind.RECORDED): (State.FULFILLED, Effect.NONE),
+    (State.PENDING, Kind.RECORDED): (State.PENDING, Effect.NONE),
+    (State.DISPUTED, Kind.DISPUTE_WON): (State.FULFILLED, Effect.RESTORE),
+    (State.DISPUTED, Kind.DISPUTE_LOST): (State.DISPUTED, Effect.NONE),
+    (State.DISPUTED, Kind.PAID): (State.DISPUTED, Effect.NONE),
+    (State.DISPUTED, Kind.RENEWED): (State.DISPUTED, Effect.NONE),
+    (State.DISPUTED, Kind.REFUNDED): (State.REFUNDED, Effect.REVOKE),
+    (State.FULFILLED, Kind.DISPUTE_WON): (State.FULFILLED, Effect.NONE),
 }
 
 
@@ -61,7 +74,7 @@ def test_every_transition(state: State, kind: Kind) -> None:
     elif kind is Kind.IGNORED:
         assert (outcome.state, outcome.effect) == (state, Effect.NONE)
     else:
-        assert outcome.effect in (Effect.NONE, Effect.GRANT)
+        assert outcome.effect in (Effect.NONE, Effect.GRANT, Effect.RECORD)
 
 
 @pytest.mark.parametrize("paid, currency", [(AMOUNT - 1, CURRENCY), (AMOUNT, "EUR"), (1, "eur")])
@@ -72,14 +85,15 @@ def test_a_payment_that_does_not_match_the_order_changes_nothing(paid: int, curr
 
 
 def test_a_payment_without_an_amount_grants_nothing() -> None:
-    outcome = orders.transition(State.PENDING, Fact(Kind.PAID, "x"), amount=AMOUNT, currency=CURRENCY)
-    assert outcome.effect is Effect.NONE
+    for kind in (Kind.PAID, Kind.RENEWED):
+        outcome = orders.transition(view(State.PENDING), Fact(kind, "x", currency=CURRENCY))
+        assert outcome.effect is Effect.NONE and outcome.rejected
 
 
 @given(st.lists(st.sampled_from([k for k in Kind if k is not Kind.IGNORED]), max_size=12))
 def test_at_most_one_grant_and_nothing_after_a_refund(kinds: list[Kind]) -> None:
-    """Whatever the events and their order: one grant at most, and once refunded or
-    disputed no event brings access back."""
+    """Whatever the events and their order: one grant at most, and once refunded no
+    event brings access back."""
     state, grants, final_seen = State.PENDING, 0, False
     for kind in kinds:
         outcome = step(state, kind)
@@ -101,7 +115,7 @@ def test_read_checkout_completed() -> None:
         "currency": "dkk", "payment_status": "paid", "metadata": {"order_id": "o1"}}))
     assert event_id == "evt_1"
     assert (f.kind, f.order_id, f.session_id, f.payment_intent, f.amount, f.currency) == (
-        Kind.PAID, "o1", "cs_1", "pi_1", 100, "DKK")
+        Kind.PAID, "o1", "cs_1", "pi_1", 125, "DKK")  # the total paid, after discounts
     assert set(f.refs) == {"cs_1", "pi_1"}
 
 
@@ -113,7 +127,7 @@ def test_read_unpaid_completion_waits_for_the_async_payment() -> None:
 
 def test_read_invoice_and_subscription_events() -> None:
     _, paid = orders.read_event(event("invoice.paid", {
-        "subscription": "sub_1", "subtotal": 500, "currency": "eur",
+        "subscription": "sub_1", "amount_paid": 500, "currency": "eur", "billing_reason": "subscription_cycle",
         "lines": {"data": [{"period": {"end": 1767225600}}]},
         "parent": {"subscription_details": {"metadata": {"order_id": "o2"}}}}))
     assert (paid.kind, paid.order_id, paid.subscription, paid.amount) == (Kind.RENEWED, "o2", "sub_1", 500)
