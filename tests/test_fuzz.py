@@ -39,6 +39,8 @@ HOSTILE: list[Any] = [
     "a b", "../../etc/passwd", "%00", "' OR 1=1 --", "<script>alert(1)</script>",
     "\u202e\U0001f600", "null", "[]", "{}",
 ]
+# Anonymous callers meet the auth functions first: one value of each hostile kind.
+HOSTILE_ANONYMOUS: list[Any] = ["\x00", {"a": "b"}, [1, 2], "x" * 100_001, 10 ** 30, True, "a b", None]
 _JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=40) | st.sampled_from([h for h in HOSTILE if isinstance(h, str)]),
@@ -81,8 +83,8 @@ def test_hostile_values_to_every_parameter_of_every_suite_action(app: Any, rworl
     for name, func in actions.items():
         base = _base(rworld, name)
         for param in _params(func):
-            for value in HOSTILE:
-                for persona in ("sysadmin", "anonymous"):
+            for persona, values in (("sysadmin", HOSTILE), ("anonymous", HOSTILE_ANONYMOUS)):
+                for value in values:
                     status, named = _api(app, name, dict(base, **{param: value}), _headers(rworld, persona))
                     calls += 1
                     if status >= 500:
@@ -94,23 +96,28 @@ def test_hostile_values_to_every_parameter_of_every_suite_action(app: Any, rworl
     assert unreached == [], "\n".join(unreached[:50])
 
 
+def _generated_probe(app: Any, w: RouteWorld, name: str, params: list[str],
+                     errors: list[str], calls: list[int]) -> Any:
+    keys = st.sampled_from(params + ["extras", "__junk"])
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(data=st.dictionaries(keys, _JSONISH, max_size=4) | _JSONISH)
+    def probe(data: Any) -> None:
+        status, _named = _api(app, name, data, _headers(w, "sysadmin"))
+        calls[0] += 1
+        if status >= 500:
+            errors.append(f"{name} {data!r:.80}: HTTP {status}")
+
+    return probe
+
+
 def test_generated_data_dicts_to_every_suite_action(app: Any, rworld: RouteWorld) -> None:
     actions = _suite_actions()
     errors: list[str] = []
     calls = [0]
     for name, func in actions.items():
-        keys = st.sampled_from(_params(func) + ["extras", "__junk"])
-
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(data=st.dictionaries(keys, _JSONISH, max_size=4) | _JSONISH)
-        def probe(data: Any, name: str = name) -> None:
-            status, _named = _api(app, name, data, _headers(rworld, "sysadmin"))
-            calls[0] += 1
-            if status >= 500:
-                errors.append(f"{name} {data!r:.80}: HTTP {status}")
-
-        probe()
+        _generated_probe(app, rworld, name, _params(func), errors, calls)()
     print(f"\nfuzz, generated: {len(actions)} suite actions, {calls[0]} calls")
     assert errors == [], "\n".join(errors)
 
@@ -121,52 +128,45 @@ _FORM_FIELDS = ("use_case", "body", "reason", "amount", "offer_id", "holder", "h
                 "resource_ids", "licence", "clauses", "consent", "closed", "deal_type")
 
 
+def _hit(app: Any, w: RouteWorld, method: str, url: str, value: str) -> dict[str, int]:
+    """One hostile value in every form field (POST) or query parameter (GET), as a
+    sysadmin and anonymously: the status codes by persona."""
+    fields = {f: value for f in _FORM_FIELDS}
+    out = {}
+    for persona in ("sysadmin", "anonymous"):
+        headers = _headers(w, persona)
+        if method == "GET":
+            response = app.get(url, query_string=fields, headers=headers, follow_redirects=False)
+        else:
+            response = app.post(url, data=fields, headers=headers, follow_redirects=False)
+        out[persona] = response.status_code
+    return out
+
+
 def test_hostile_values_to_every_suite_route(app: Any, rworld: RouteWorld) -> None:
     rules = [r for r in app.flask_app.url_map.iter_rules() if SUITE_ENDPOINT.match(r.endpoint)]
     assert len(rules) >= 20
     texts = [h for h in HOSTILE if isinstance(h, str) and h and len(h) < 1000] + ["x" * 100_001]
+    path_texts = [t for t in texts if t in ("\x00", "id\x00x", "   ", "a b", "../../etc/passwd", "%00",
+                                             "' OR 1=1 --", "\u202e\U0001f600", "9999-99-99T99:99:99")]
+    real = {"id": rworld.base.dataset["name"], "room_id": rworld.room["id"],
+            "resource_id": rworld.base.link["id"], "order_id": rworld.order.get("order_id", ""),
+            "attachment_id": rworld.attachment_id, "what": "withdraw", "outcome": "success"}
     errors, calls = [], 0
     for rule in rules:
         names = _PARAM.findall(rule.rule)
         methods = sorted((rule.methods or set()) & {"GET", "POST"})
-        for value in texts:
-            encoded = quote(value, safe="")
-            # every path parameter hostile, and then each alone with real ids around it
-            fillings = [{n: encoded for n in names}]
-            for method in methods:
-                for values in fillings:
-                    url = _fill(rule.rule, values) if names else rule.rule
-                    for persona in ("sysadmin", "anonymous"):
-                        headers = _headers(rworld, persona)
-                        if method == "GET":
-                            response = app.get(url, query_string={f: value for f in _FORM_FIELDS[:3]},
-                                               headers=headers, follow_redirects=False)
-                        else:
-                            response = app.post(url, data={f: value for f in _FORM_FIELDS},
-                                                headers=headers, follow_redirects=False)
-                        calls += 1
-                        if response.status_code >= 500:
-                            errors.append(f"{persona} {method} {rule.rule} <- {value!r:.40}: "
-                                          f"HTTP {response.status_code}")
-        # real ids in the path, hostile form fields: the views' own validation is reached
-        real = {"id": rworld.base.dataset["name"], "room_id": rworld.room["id"],
-                "resource_id": rworld.base.link["id"], "order_id": rworld.order.get("order_id", ""),
-                "attachment_id": rworld.attachment_id, "what": "withdraw", "outcome": "success"}
+        # every path parameter hostile; then real ids in the path and hostile fields, so
+        # that the views' own validation is reached
+        urls = [(_fill(rule.rule, {n: quote(v, safe="") for n in names}) if names else rule.rule, v)
+                for v in (path_texts if names else texts)]
         if all(n in real for n in names):
-            url = _fill(rule.rule, real)
+            urls += [(_fill(rule.rule, real), v) for v in texts]
+        for url, value in urls:
             for method in methods:
-                for value in texts:
-                    for persona in ("sysadmin", "anonymous"):
-                        headers = _headers(rworld, persona)
-                        if method == "GET":
-                            response = app.get(url, query_string={f: value for f in _FORM_FIELDS},
-                                               headers=headers, follow_redirects=False)
-                        else:
-                            response = app.post(url, data={f: value for f in _FORM_FIELDS},
-                                                headers=headers, follow_redirects=False)
-                        calls += 1
-                        if response.status_code >= 500:
-                            errors.append(f"{persona} {method} {url} form <- {value!r:.40}: "
-                                          f"HTTP {response.status_code}")
+                for persona, status in _hit(app, rworld, method, url, value).items():
+                    calls += 1
+                    if status >= 500:
+                        errors.append(f"{persona} {method} {url[:120]} <- {value!r:.40}: HTTP {status}")
     print(f"\nfuzz, routes: {len(rules)} suite routes, {calls} calls")
     assert errors == [], "\n".join(errors)

@@ -132,25 +132,97 @@ def public_functions(*modules: Any) -> dict[str, Callable[..., Any]]:
     return out
 
 
-# --- shared validators (navl: value in, value out, tk.Invalid on error) -----------------
+# --- shared validators -------------------------------------------------------------------
+#
+# Each records its field error and stops the field's other validators (core's
+# validators after them would raise on the value that was refused: an object, a list).
 
-def text(value: Any) -> Any:
-    """Text, stripped of surrounding white space. Missing values pass to the next
-    validator (``not_empty`` or ``ignore_missing``); anything but text is refused."""
-    if value is None or value is tk.missing:
-        return value
+Validator = Callable[[Any, dict[Any, Any], dict[Any, Any], Any], None]
+
+
+def _refuse(key: Any, errors: dict[Any, Any], message: str) -> None:
+    errors.setdefault(key, []).append(tk._(message))
+    raise tk.StopOnError
+
+
+def _checked(convert: Callable[[Any], Any]) -> Validator:
+    """A navl validator from a function that returns the clean value or raises
+    ValueError with the message."""
+
+    def validator(key: Any, data: dict[Any, Any], errors: dict[Any, Any], context: Any) -> None:
+        value = data.get(key)
+        if value is None or value is tk.missing:
+            return
+        try:
+            data[key] = convert(value)
+        except ValueError as error:
+            _refuse(key, errors, str(error))
+
+    return validator
+
+
+def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise tk.Invalid(tk._("Must be text"))
+        raise ValueError("Must be text")
     return value.strip()
 
 
-def identifier(value: Any) -> Any:
-    """An id or a name: short text of letters, digits and ``_ - . : ~ @ +``."""
-    if value is None or value is tk.missing:
-        return value
+def _identifier(value: Any) -> str:
     if not isinstance(value, str) or len(value) > MAX_ID_LENGTH or not _ID.match(value):
-        raise tk.Invalid(tk._("Not a valid id"))
+        raise ValueError("Not a valid id")
     return value
+
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+INT_MAX = 2 ** 31 - 1  # PostgreSQL's integer
+
+
+def as_bool(value: Any) -> bool:
+    """True or false, from a JSON boolean, 0/1 or the usual words; ValueError otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError("Must be true or false")
+
+
+def is_true(value: Any) -> bool:
+    """For auth functions, which run before any schema: anything but a clear yes is no."""
+    try:
+        return as_bool(value)
+    except ValueError:
+        return False
+
+
+def _whole(minimum: int, maximum: int) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        number: Any = value
+        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,12}\s*", value):
+            number = int(value)
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise ValueError("Must be a whole number")
+        if not minimum <= number <= maximum:
+            raise ValueError(f"Must be between {minimum} and {maximum}")
+        return number
+    return convert
+
+
+#: Text, stripped of surrounding white space; anything but text is refused.
+text = _checked(_text)
+#: An id or a name: short text of letters, digits and ``_ - . : ~ @ +``.
+identifier = _checked(_identifier)
+#: True or false, from a JSON boolean, 0/1 or the usual words; nothing else.
+boolean = _checked(as_bool)
+
+
+def whole_number(minimum: int = -INT_MAX, maximum: int = INT_MAX) -> Validator:
+    """An integer (or its digits as text) between ``minimum`` and ``maximum``."""
+    return _checked(_whole(minimum, maximum))
 
 
 # --- the same rule for every HTTP request ------------------------------------------------
@@ -176,40 +248,3 @@ def request_problems(req: Any) -> dict[str, list[str]]:
             found.update(problems(body))
     return found
 
-
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
-INT_MAX = 2 ** 31 - 1  # PostgreSQL's integer
-
-
-def boolean(value: Any) -> Any:
-    """True or false, from a JSON boolean, 0/1 or the usual words; nothing else."""
-    if value is None or value is tk.missing:
-        return value
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise tk.Invalid(tk._("Must be true or false"))
-
-
-def whole_number(minimum: int = -INT_MAX, maximum: int = INT_MAX) -> Callable[[Any], Any]:
-    """A validator: an integer (or its digits as text) between ``minimum`` and ``maximum``."""
-
-    def validator(value: Any) -> Any:
-        if value is None or value is tk.missing:
-            return value
-        number: Any = value
-        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,12}\s*", value):
-            number = int(value)
-        elif isinstance(value, float) and value.is_integer():
-            number = int(value)
-        if isinstance(number, bool) or not isinstance(number, int):
-            raise tk.Invalid(tk._("Must be a whole number"))
-        if not minimum <= number <= maximum:
-            raise tk.Invalid(tk._("Must be between {} and {}").format(minimum, maximum))
-        return number
-
-    return validator

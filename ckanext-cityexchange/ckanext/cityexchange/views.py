@@ -63,3 +63,31 @@ def _input_guard() -> Any:
         return Response(json.dumps(body), status=400, mimetype="application/json")
     fields = "; ".join(f"{name}: {', '.join(messages)}" for name, messages in sorted(found.items()))
     return tk.abort(400, tk._("The request was refused: {}").format(fields))
+
+
+# --- Errors a view did not catch: the right status, never a server error -----------------
+#
+# Views call actions; an action refuses bad input (ValidationError), missing objects
+# (ObjectNotFound) and missing rights (NotAuthorized). A view that lets one through would
+# answer 500; these handlers answer 400, 404 and 403 with the action's message instead.
+
+_STATUS = ((tk.ValidationError, 400, "Bad request"), (tk.ObjectNotFound, 404, "Not found"),
+           (tk.NotAuthorized, 403, "Forbidden"))
+
+
+def _refusal(error: Exception) -> Any:
+    code, name = next((c, n) for kind, c, n in _STATUS if isinstance(error, kind))
+    if isinstance(error, tk.ValidationError):
+        summary = getattr(error, "error_summary", None) or {}
+        content = "; ".join(f"{field}: {message}" for field, message in summary.items()) or str(error)
+    else:
+        content = str(error) or tk._(name)
+    if request.path.startswith("/api/"):
+        body = {"success": False, "error": {"__type": name, "message": content}}
+        return Response(json.dumps(body), status=code, mimetype="application/json")
+    page = tk.render("error_document_template.html", {"code": code, "content": content, "name": tk._(name)})
+    return Response(page, status=code, mimetype="text/html")
+
+
+for _kind, _code, _name in _STATUS:
+    cityexchange.app_errorhandler(_kind)(_refusal)
