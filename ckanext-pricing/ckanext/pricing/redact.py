@@ -10,8 +10,7 @@ import copy
 import html
 from typing import Any, Callable, Collection, Mapping
 
-from ckanext.pricing import rules
-from ckanext.pricing.rules import Access
+from ckanext.pricing.rules import Access, is_locked
 
 PLACEHOLDER_PATH = "/pricing/locked/"
 SIGNED_PATH = "/pricing/fetch/"
@@ -119,7 +118,7 @@ def redact_stored(
             if not isinstance(res, dict) or not isinstance(res.get("id"), str):
                 continue
             rid = res["id"]
-            if rid not in locked_ids and not rules.is_locked(tier, res):
+            if rid not in locked_ids and not is_locked(tier, res):
                 continue
             url, substitute = res.get("url"), placeholder(rid)
             if isinstance(url, str) and len(url) >= MIN_SECRET_LENGTH and not is_substitute(url, rid):
