@@ -65,8 +65,8 @@ REACHED = range(200, 400)
 MUST_REACH = {
     "dataset.read", "dataset_resource.read", "resource.read", "activity.package_history",
     "activity.resource_history", "activity.package_activity", "activity.package_changes",
-    "dataset_resource.download", "resource.download", "pricing.locked", "dcat.read_dataset",
-    "dcat.read_catalog", "datastore.dump", "dataset.search", "organization.read", "group.read",
+    "dataset_resource.download", "resource.download", "dcat.read_dataset",
+    "dcat.read_catalog", "dataset.search", "organization.read", "group.read",
     "dealroom.room", "dealroom.attachment", "pricing.order",
 }
 # Server errors of CKAN core and ckanext-harvest on input the personas send, each with
