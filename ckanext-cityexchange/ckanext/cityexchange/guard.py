@@ -42,7 +42,7 @@ def _walk(value: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
         if "\x00" in value:
             yield path, "contains a NUL character"
         elif len(value) > _max_length():
-            yield path, f"is longer than {_max_length()} characters"
+            yield path, tk._("is longer than {limit} characters").format(limit=_max_length())
     elif isinstance(value, Mapping):
         for key, item in value.items():
             name = str(key)
@@ -75,7 +75,7 @@ def id_problems(data_dict: Any) -> dict[str, list[str]]:
                 continue
             if not isinstance(item, str) or not item or len(item) > MAX_ID_LENGTH \
                     or any(c.isspace() or ord(c) < 32 for c in item):
-                out.setdefault(key, []).append("Not a valid id")
+                out.setdefault(key, []).append(tk._("Not a valid id"))
                 break
     return out
 
@@ -84,7 +84,7 @@ def problems(value: Any) -> dict[str, list[str]]:
     """Field errors for every hostile value in a request or a data dict (empty if none)."""
     out: dict[str, list[str]] = {}
     for path, message in _walk(value, "", 0):
-        out.setdefault(path or "(body)", []).append(message)
+        out.setdefault(path or "(body)", []).append(tk._(message))
     return out
 
 
@@ -207,7 +207,8 @@ def _whole(minimum: int, maximum: int) -> Callable[[Any], int]:
         if isinstance(number, bool) or not isinstance(number, int):
             raise ValueError("Must be a whole number")
         if not minimum <= number <= maximum:
-            raise ValueError(f"Must be between {minimum} and {maximum}")
+            raise ValueError(tk._("Must be between {minimum} and {maximum}").format(
+                minimum=minimum, maximum=maximum))
         return number
     return convert
 

@@ -65,6 +65,21 @@ def _input_guard() -> Any:
     return tk.abort(400, tk._("The request was refused: {}").format(fields))
 
 
+# --- Core's group bulk page: organizations only ------------------------------------------
+#
+# CKAN registers the bulk-process page on every group blueprint but raises a bare
+# exception (a 500) when it is opened for a group that is not an organization. There is
+# nothing to find there, so it is a 404 before the view runs.
+
+
+@cityexchange.before_app_request
+def _bulk_process_is_for_organizations() -> Any:
+    endpoint = request.endpoint or ""
+    if endpoint.endswith(".bulk_process") and (request.view_args or {}).get("is_organization") is False:
+        return tk.abort(404, tk._("Bulk changes apply to organizations only"))
+    return None
+
+
 # --- Errors a view did not catch: the right status, never a server error -----------------
 #
 # Views call actions; an action refuses bad input (ValidationError), missing objects
