@@ -53,7 +53,8 @@ class Room(tk.BaseModel):  # type: ignore[misc, valid-type]
     @classmethod
     def get(cls, room_id: str, *, lock: bool = False) -> Optional["Room"]:
         query = model.Session.query(cls).filter(cls.id == room_id)
-        return (query.with_for_update() if lock else query).first()
+        # A locked read returns the row as it is now, not as this session last saw it.
+        return (query.with_for_update().populate_existing() if lock else query).first()
 
 
 class Offer(tk.BaseModel):  # type: ignore[misc, valid-type]

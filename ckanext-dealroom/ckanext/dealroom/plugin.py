@@ -25,6 +25,9 @@ class DealroomPlugin(p.SingletonPlugin, DefaultTranslation):
     def pricing_order_changed(self, order: dict, effect: str) -> None:
         action.on_order(order, effect)
 
+    def pricing_order_lock(self, order: dict) -> None:
+        action.lock_for_order(order)
+
     def pricing_order_undeliverable(self, order: dict) -> str | None:
         return action.order_undeliverable(order)
 

@@ -14,6 +14,14 @@ class IPricingOrders(p.Interface):
         ``revoke`` (refunded or disputed: ``order["note"]`` says why) or ``restore`` (a
         dispute was won: the entitlement holds again). Do not commit."""
 
+    def pricing_order_lock(self, order: dict[str, Any]) -> None:
+        """Called before a payment event locks its order (``order`` holds ``id``,
+        ``source`` and ``source_ref``): lock here, in this transaction, what the order's
+        source decides with (say, its deal room). Locks are so always taken source first,
+        order second, as a source's own actions do (a deal room locked, then its open
+        checkouts closed): concurrent payments of one source are serialised and cannot
+        deadlock with it."""
+
     def pricing_order_undeliverable(self, order: dict[str, Any]) -> Optional[str]:
         """Asked when a payment arrives for an order not yet delivered: why it can no
         longer be delivered (say, a deal that was revoked while its checkout was open),

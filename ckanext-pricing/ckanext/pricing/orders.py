@@ -284,6 +284,7 @@ class OrderView:
     provider_adds_tax: bool = False
     decided_disputes: frozenset[str] = frozenset()  # disputes already closed
     undeliverable: Optional[str] = None  # why the order can no longer be granted, if so
+    granted: bool = False  # the order has produced its entitlement
 
 
 @dataclass(frozen=True)
@@ -311,6 +312,13 @@ def check_payment(order: OrderView, fact: Fact) -> Optional[str]:
     return None
 
 
+def _paid(order: OrderView) -> Outcome:
+    if order.undeliverable:
+        return Outcome(State.REFUNDED, Effect.REFUND,
+                       f"{order.undeliverable}: the payment is refunded automatically")
+    return Outcome(State.FULFILLED, Effect.GRANT)
+
+
 def transition(order: OrderView, fact: Fact) -> Outcome:
     """The order's next state and what to do to its entitlement and money."""
     state = order.state
@@ -330,6 +338,10 @@ def transition(order: OrderView, fact: Fact) -> Outcome:
             return Outcome(state, Effect.NONE)  # closed already: its opening changes nothing
         return Outcome(State.DISPUTED, Effect.REVOKE if state is State.FULFILLED else Effect.NONE, fact.reason)
     if fact.kind is Kind.DISPUTE_WON:
+        if state is State.DISPUTED and not order.granted:
+            # The dispute came before the payment's own event (which a disputed order
+            # ignores): the money is the seller's now, so it counts as the payment.
+            return _paid(order)
         if state is State.DISPUTED:
             return Outcome(State.FULFILLED, Effect.RESTORE, fact.reason)
         return Outcome(state, Effect.NONE)
@@ -340,10 +352,7 @@ def transition(order: OrderView, fact: Fact) -> Outcome:
     if fact.kind is Kind.PAID or (fact.kind is Kind.RENEWED and state is not State.FULFILLED):
         if state is State.FULFILLED:
             return Outcome(state, Effect.NONE)
-        if order.undeliverable:
-            return Outcome(State.REFUNDED, Effect.REFUND,
-                           f"{order.undeliverable}: the payment is refunded automatically")
-        return Outcome(State.FULFILLED, Effect.GRANT)
+        return _paid(order)
     if fact.kind is Kind.RENEWED:
         return Outcome(state, Effect.EXTEND)
     if fact.kind is Kind.CANCELLED:
@@ -395,6 +404,18 @@ def platform_fee(amount: int, fee_percent: float) -> int:
 def idempotency_key(order_id: str, purpose: str = "checkout") -> str:
     """The same order always asks the payment provider with the same key."""
     return f"cdx-{purpose}-" + hashlib.sha256(f"{purpose}:{order_id}".encode()).hexdigest()[:40]
+
+
+def payment_revoker(order_id: str) -> str:
+    """What an entitlement records as having revoked it when its order's money was taken
+    back (a refund or a dispute)."""
+    return f"order:{order_id}"
+
+
+def may_restore(revoked_by: Optional[str], order_id: str) -> bool:
+    """A won dispute undoes only the revocation its own order made: access that the seller
+    or an operator revoked for another reason stays revoked."""
+    return revoked_by == payment_revoker(order_id)
 
 
 def add_months(start: dt.datetime, months: int) -> dt.datetime:

@@ -618,6 +618,14 @@ def on_order(order: dict[str, Any], effect: str) -> None:
         _move(room, "reinstate", Side.SELLER, None, reason=order.get("note"))
 
 
+def lock_for_order(order: dict[str, Any]) -> None:
+    """A payment event is about to move a deal's order: lock the room first (as the
+    room's own actions do), so that two payments of one deal, or a payment and a revoke,
+    are decided one after the other."""
+    if order.get("source") == "deal" and order.get("source_ref"):
+        Room.get(order["source_ref"], lock=True)
+
+
 def order_undeliverable(order: dict[str, Any]) -> Optional[str]:
     """Why a card payment for a deal's order cannot open access now (the deal was
     revoked, or paid by invoice, while the checkout was open), or None. Pricing refunds

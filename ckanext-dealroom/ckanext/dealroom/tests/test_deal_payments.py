@@ -150,3 +150,65 @@ def test_the_printed_contract_renders_exactly_the_hashed_terms(app: Any, market:
     shown = soup.find("article", {"class": "dealroom-contract"}).get_text(" ")
     for expected in ("Full data", terms["offer"]["licence_text"]["en"]["text"][:40], "2,500.00", "No resale."):
         assert expected in shown, expected
+
+
+def _send(app: Any, event: dict[str, Any]) -> dict[str, Any]:
+    body, headers = se.signed(event)
+    response = app.post("/pricing/stripe/webhook", data=body, headers=headers)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_a_won_dispute_does_not_undo_the_sellers_revoke(app: Any, market: Market) -> None:
+    buyer, rid, _offer = _agreed(market)
+    order = _order(act(market, buyer, "dealroom_checkout_create", id=rid)["order_id"])
+    assert _pay(app, order)["outcome"] == "pending->fulfilled grant"
+    act(market, "seller_admin", "dealroom_revoke", id=rid, reason="Resold the data")
+    assert _send(app, se.disputed(order))["outcome"] == "fulfilled->disputed revoke"
+    assert _send(app, se.dispute_closed(order, "won"))["outcome"] == "disputed->fulfilled restore"
+    assert "access stays revoked: Resold the data" in _order(order.id).note
+    assert act(market, buyer, "dealroom_show", id=rid)["state"] == "revoked"
+    assert not [e for e in _deal_entitlements(rid) if e.revoked_at is None]
+    assert not _download(app, market, buyer)
+
+
+def test_a_won_dispute_restores_the_access_its_dispute_revoked(app: Any, market: Market) -> None:
+    buyer, rid, _offer = _agreed(market)
+    order = _order(act(market, buyer, "dealroom_checkout_create", id=rid)["order_id"])
+    _pay(app, order)
+    _send(app, se.disputed(order))
+    assert act(market, buyer, "dealroom_show", id=rid)["state"] == "revoked" and not _download(app, market, buyer)
+    _send(app, se.dispute_closed(order, "won"))
+    assert act(market, buyer, "dealroom_show", id=rid)["state"] == "active" and _download(app, market, buyer)
+
+
+def test_two_checkouts_of_one_deal_paid_at_once_open_one_entitlement(app: Any, market: Market) -> None:
+    from ckan.cli import load_config
+    from ckan.config.middleware import make_app
+    from werkzeug.test import Client
+
+    buyer, rid, _offer = _agreed(market)
+    first = _order(act(market, buyer, "dealroom_checkout_create", id=rid)["order_id"])
+    _send(app, se.event("checkout.session.expired", {  # the first page expired; the buyer tried again
+        "id": first.stripe_session_id, "object": "checkout.session", "client_reference_id": first.id,
+        "metadata": {"order_id": first.id}, "status": "expired", "payment_status": "unpaid"}))
+    orders = [first, _order(act(market, buyer, "dealroom_checkout_create", id=rid)["order_id"])]
+    assert orders[0].id != orders[1].id
+    production = make_app(load_config(tk.config["__file__"]))
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def pay(order: Order) -> None:
+        body, headers = se.signed(se.completed(order))
+        client = Client(production)
+        start.wait()
+        outcomes.append(client.post("/pricing/stripe/webhook", data=body, headers=headers).get_json()["outcome"])
+
+    threads = [threading.Thread(target=pay, args=(order,)) for order in orders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(o.split("->")[1] for o in outcomes) == ["fulfilled grant", "refunded refund"], outcomes
+    assert len([e for e in _deal_entitlements(rid) if e.revoked_at is None]) == 1
+    assert act(market, buyer, "dealroom_show", id=rid)["state"] == "active"

@@ -371,14 +371,16 @@ def _find_order(fact: Fact) -> Optional[Order]:
     """The order an event is about, locked for the rest of the transaction: named in the
     event's metadata, or known by any payment id it carries (a renewal's invoice, a
     refunded charge, a disputed payment)."""
-    query = model.Session.query(Order).with_for_update()
-    if fact.order_id:
-        order = query.filter(Order.id == fact.order_id).first()
-        if order is not None:
-            return order
-    if fact.refs:
-        return query.filter(sa.or_(*[Order.stripe_refs.contains([ref]) for ref in fact.refs])).first()
-    return None
+    query = model.Session.query(Order.id, Order.source, Order.source_ref)
+    found = query.filter(Order.id == fact.order_id).first() if fact.order_id else None
+    if found is None and fact.refs:
+        found = query.filter(sa.or_(*[Order.stripe_refs.contains([ref]) for ref in fact.refs])).first()
+    if found is None:
+        return None
+    for plugin in plugins.PluginImplementations(IPricingOrders):
+        plugin.pricing_order_lock({"id": found.id, "source": found.source, "source_ref": found.source_ref})
+    return (model.Session.query(Order).filter(Order.id == found.id)
+            .with_for_update().populate_existing().first())
 
 
 def _fact_json(fact: Fact) -> dict[str, Any]:
@@ -441,13 +443,15 @@ def _tax_added(order: Order) -> bool:
 def _view(order: Order, fact: Fact) -> orders.OrderView:
     state = State(order.state)
     undeliverable = None
-    if fact.is_payment and state in (State.PENDING, State.FAILED, State.PAID):
+    granted = order.entitlement_id is not None
+    if (fact.is_payment and state in (State.PENDING, State.FAILED, State.PAID)) or (
+            fact.kind is Kind.DISPUTE_WON and state is State.DISPUTED and not granted):
         undeliverable = _undeliverable(order)
     return orders.OrderView(
         state=state, charged=order.charged, currency=order.currency,
         session_id=order.stripe_session_id, provider_adds_tax=_tax_added(order),
         decided_disputes=_decided_disputes(order) if fact.kind is Kind.DISPUTED else frozenset(),
-        undeliverable=undeliverable)
+        undeliverable=undeliverable, granted=granted)
 
 
 def _remember(order: Order, fact: Fact) -> None:
@@ -516,15 +520,17 @@ def _advance(order: Order, fact: Fact) -> str:
     elif outcome.effect is Effect.REVOKE and entitlement is not None:
         if entitlement.revoked_at is None:
             entitlement.revoked_at = now
+            entitlement.revoked_by = orders.payment_revoker(order.id)
             entitlement.revoke_reason = outcome.note or fact.reason
         told = "revoke"
     elif outcome.effect is Effect.RESTORE:
-        if entitlement is not None:
+        if entitlement is not None and orders.may_restore(entitlement.revoked_by, order.id):
             entitlement.revoked_at, entitlement.revoked_by = None, None
             entitlement.revoke_reason = None
             told = "restore"
-        elif not _grant(order, fact, now):
-            told = "grant"
+        elif entitlement is not None:
+            outcome = orders.Outcome(outcome.state, outcome.effect, tk._(
+                "Dispute won; access stays revoked: {}").format(entitlement.revoke_reason or ""))
     elif outcome.effect is Effect.RECORD and fact.charge and fact.amount is not None:
         refunds = dict(order.refunds or {})
         refunds[fact.charge] = max(refunds.get(fact.charge, 0), fact.amount)

@@ -160,6 +160,30 @@ def test_a_won_dispute_restores_access(app: Any, shop: Shop) -> None:
     assert _active(order) and "Dispute won" in _order(order).note
 
 
+def test_a_won_dispute_does_not_undo_an_operators_revoke(app: Any, shop: Shop) -> None:
+    order = _checkout(shop, _buyer())
+    assert _deliver(app, se.completed(order)).status_code == 200
+    [entitlement] = _entitlements(order)
+    helpers.call_action("pricing_entitlement_revoke", context={"ignore_auth": True, "user": ""},
+                        id=entitlement.id, reason="Licence breach")
+    _deliver(app, se.disputed(order))
+    assert _deliver(app, se.dispute_closed(order, "won")).get_json()["outcome"] == "disputed->fulfilled restore"
+    assert not _active(order) and "access stays revoked: Licence breach" in _order(order).note
+
+
+def test_a_dispute_won_over_a_payment_the_disputed_order_ignored_grants(app: Any, shop: Shop) -> None:
+    """Bank debit: the session completes unpaid (the order learns the payment intent), the
+    dispute arrives before the payment's own event, which a disputed order ignores."""
+    order = _checkout(shop, _buyer())
+    assert _deliver(app, se.completed(order, payment_status="unpaid")).status_code == 200
+    assert _deliver(app, se.disputed(order)).get_json()["outcome"] == "pending->disputed none"
+    succeeded = se.completed(order)
+    succeeded["type"] = "checkout.session.async_payment_succeeded"
+    assert _deliver(app, succeeded).get_json()["outcome"] == "disputed->disputed none"
+    assert _deliver(app, se.dispute_closed(order, "won")).get_json()["outcome"] == "disputed->fulfilled grant"
+    assert _active(order)
+
+
 def test_a_dispute_closed_before_it_was_seen_opening_changes_nothing(app: Any, shop: Shop) -> None:
     order = _checkout(shop, _buyer())
     assert _deliver(app, se.completed(order)).status_code == 200
