@@ -41,6 +41,9 @@ use_env() {
       # Tests of the other plugins make public datasets without a checklist: the gate
       # warns there; the gdprcheck tests switch it to enforce themselves.
       export CDX_GDPR_GATE="${CDX_GDPR_GATE:-warn}"
+      # Harvested files are sampled only where a test asks for it (the harvest tests'
+      # resources point at addresses nobody serves).
+      export CDX_HARVEST_SAMPLE_BYTES="${CDX_HARVEST_SAMPLE_BYTES:-0}"
       # Tests search right after they write.
       export CDX_SOLR_COMMIT=true
       ;;

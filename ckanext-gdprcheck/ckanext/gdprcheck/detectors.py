@@ -16,6 +16,13 @@ import re2
 
 DETECTORS = ("cpr", "email", "phone", "iban", "card", "cvr", "ip", "coordinates",
              "name_column", "address_column", "birthdate_column")
+# What each detector finds, as people read it (translated where it is shown).
+LABELS = {
+    "cpr": "CPR numbers", "email": "E-mail addresses", "phone": "Phone numbers",
+    "iban": "Bank account numbers (IBAN)", "card": "Payment card numbers", "cvr": "CVR numbers",
+    "ip": "IP addresses", "coordinates": "Coordinates", "name_column": "Names (by column header)",
+    "address_column": "Addresses (by column header)", "birthdate_column": "Birth dates (by column header)",
+}
 HIGH, MEDIUM = "high", "medium"
 # Found by value alone where many other values would pass the same check (an 8-digit
 # number passing modulus 11 in a column whose header says nothing): reported, never

@@ -5,10 +5,10 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.gdprcheck import holds, status
+from ckanext.gdprcheck import detectors, holds, status
 
 __all__ = ["gdprcheck_status", "gdprcheck_status_label", "gdprcheck_scan", "gdprcheck_holds",
-           "gdprcheck_held_for_me"]
+           "gdprcheck_held_for_me", "gdprcheck_detector_label"]
 
 
 def gdprcheck_status(pkg: dict[str, Any]) -> dict[str, Any]:
@@ -19,6 +19,11 @@ def gdprcheck_status(pkg: dict[str, Any]) -> dict[str, Any]:
 def gdprcheck_status_label(value: str) -> str:
     return {"complete": tk._("GDPR checklist complete"), "incomplete": tk._("GDPR checklist incomplete"),
             "blocked": tk._("GDPR checklist blocked")}.get(value, value)
+
+
+def gdprcheck_detector_label(detector: str) -> str:
+    """What a detector finds, in the page's language ("CPR numbers", "CPR-numre")."""
+    return tk._(detectors.LABELS[detector]) if detector in detectors.LABELS else detector
 
 
 def gdprcheck_scan(resource_id: str) -> dict[str, Any] | None:

@@ -16,8 +16,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.cityexchange import outbound
-from ckanext.gdprcheck import holds, scanner
-from ckanext.gdprcheck.model import Hold, Scan
+from ckanext.gdprcheck import detectors, holds, scanner
+from ckanext.gdprcheck.model import Hold, Sample, Scan
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +145,10 @@ def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
     return dict(result_dict, held=[h.resource_id for h in new])
 
 
+def _found(detected: Any) -> str:
+    return ", ".join(tk._(detectors.LABELS.get(d, d)) for d in detected or [])
+
+
 def notify_hold(hold_id: str) -> dict[str, Any]:
     """Tell the publisher's editors that a file is held (an e-mail each; the dashboard
     shows the same notice). Never raises for a missing mail server: it is logged."""
@@ -163,7 +167,7 @@ def notify_hold(hold_id: str) -> dict[str, Any]:
         "The personal-data scan found {found} in a file of the dataset \"{title}\", whose GDPR "
         "checklist does not declare personal data. The file is withheld from everyone but your "
         "organisation's editors until you correct the checklist or replace the file; sales of the "
-        "dataset are paused.\n\n{link}").format(found=", ".join(hold.detected or []), title=title, link=link)
+        "dataset are paused.\n\n{link}").format(found=_found(hold.detected), title=title, link=link)
     sent, failed = [], []
     for user in holds.editors_of(hold.package_id):
         if not user.email:
@@ -175,3 +179,122 @@ def notify_hold(hold_id: str) -> dict[str, Any]:
             log.warning("gdprcheck: hold notice to %s not sent: %s", user.name, error)
             failed.append(user.name)
     return {"hold_id": hold_id, "sent": sent, "failed": failed}
+
+
+# --- Harvested files: a sample, for the operator ------------------------------------------
+#
+# A harvested dataset's checklist is declared by its source portal, and its files stay on
+# the source's servers. The first megabytes of its CSV and JSON files are scanned all the
+# same, in the background; what is found goes to the harvest status page and to the
+# sysadmins (the operator), never to the publishing gate: nothing is held.
+
+SAMPLED_FORMATS = ("csv", "tsv", "txt", "json", "geojson")
+
+
+class _Head:
+    """The first ``limit`` bytes of a stream."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self.stream, self.left = stream, limit
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        want = self.left if size is None or size < 0 else min(size, self.left)
+        data = self.stream.read(want)
+        self.left -= len(data)
+        return data
+
+
+def enqueue_sample(resource_id: str) -> bool:
+    """Queue a sample scan of a harvested CSV or JSON file whose address or size changed
+    since its last sample."""
+    row = model.Resource.get(resource_id)
+    if row is None or format_of({"format": row.format, "url": row.url}) not in SAMPLED_FORMATS:
+        return False
+    previous = model.Session.query(Sample.source).filter(Sample.resource_id == resource_id).scalar()
+    if previous is not None and previous == source_of(resource_id):
+        return False
+    limit = int(tk.config.get("ckanext.gdprcheck.harvest_sample_bytes") or 0)
+    if limit <= 0:
+        return False
+    tk.enqueue_job(sample_resource, [resource_id], {"limit": limit}, title=f"gdprcheck sample {resource_id}",
+                   rq_kwargs={"timeout": 600})
+    return True
+
+
+def sample_resource(resource_id: str, limit: Optional[int] = None) -> dict[str, Any]:
+    """Scan the first ``limit`` bytes (``ckanext.gdprcheck.harvest_sample_bytes`` when the
+    job was queued) of a harvested file and store what was found; tell the sysadmins
+    when personal data is found for the first time in this file. Never raises for a bad
+    file or address."""
+    row = model.Resource.get(resource_id)
+    if row is None or row.state != "active":
+        return {"resource_id": resource_id, "state": "gone"}
+    resource = {"id": row.id, "url": row.url, "format": row.format, "url_type": row.url_type}
+    if limit is None:
+        limit = int(tk.config.get("ckanext.gdprcheck.harvest_sample_bytes") or 0)
+    result, state, message, truncated = scanner.Result(), "done", None, False
+    fmt = format_of(resource)
+    if fmt not in SAMPLED_FORMATS:
+        state, message = "skipped", "not a CSV, TSV or JSON file"
+    else:
+        try:
+            response = outbound.session().get(resource["url"], stream=True, timeout=(10, 30))
+            response.raise_for_status()
+            response.raw.decode_content = True
+            head = _Head(response.raw, limit)
+            try:
+                result = scanner.scan(head, fmt)  # type: ignore[arg-type]
+                truncated = head.left <= 0 and bool(response.raw.read(1))
+            finally:
+                response.close()
+            if result.skipped:
+                state, message = "skipped", result.skipped
+        except outbound.Refused as refused:
+            state, message = "error", f"the file's address is not fetched from: {refused}"
+        except Exception as error:  # noqa: BLE001 - a bad file must never kill the worker
+            state, message = "error", f"could not read the file ({type(error).__name__})"
+            log.warning("gdprcheck: sample of resource %s failed: %s", resource_id, type(error).__name__)
+    sample = model.Session.query(Sample).get(resource_id) or Sample(resource_id=resource_id)
+    before = set(sample.detected or [])
+    sample.package_id = row.package_id
+    sample.state, sample.message, sample.truncated = state, message, truncated
+    sample.findings = [f.as_dict() for f in result.findings]
+    sample.detected = sorted(result.detected)
+    sample.bytes_scanned, sample.rows = result.bytes_scanned, result.rows
+    sample.source = source_of(resource_id)
+    sample.updated = dt.datetime.utcnow()
+    model.Session.add(sample)
+    model.repo.commit()
+    out = sample.dictize()
+    if set(out["detected"]) - before:
+        out["notified"] = notify_sample(out)
+    return out
+
+
+def notify_sample(sample: dict[str, Any]) -> dict[str, list[str]]:
+    """E-mail the sysadmins (the operator) that a harvested file holds personal data."""
+    from ckan.lib import mailer
+
+    pkg = model.Package.get(sample["package_id"])
+    title = (pkg.title or pkg.name) if pkg is not None else sample["package_id"]
+    site = tk.config.get("ckan.site_url").rstrip("/")
+    subject = tk._("Personal data in a harvested file of \"{title}\"").format(title=title)
+    body = tk._(
+        "The personal-data scan of a sample of a harvested file of the dataset \"{title}\" found "
+        "{found}. The file is published by the source portal; nothing is withheld here. Consider "
+        "telling the source's publisher.\n\n{link}").format(
+            title=title, found=_found(sample["detected"]), link=f"{site}/harvest-status")
+    sent, failed = [], []
+    for user in model.Session.query(model.User).filter(model.User.sysadmin.is_(True),
+                                                       model.User.state == "active"):
+        if not user.email:
+            continue
+        try:
+            mailer.mail_user(user, subject, body)
+            sent.append(user.name)
+        except mailer.MailerException as error:
+            log.warning("gdprcheck: sample notice to %s not sent: %s", user.name, error)
+            failed.append(user.name)
+    return {"sent": sent, "failed": failed}

@@ -38,6 +38,32 @@ class Scan(tk.BaseModel):  # type: ignore[misc, valid-type]
                 "message": self.message, "seconds": self.seconds, "updated": self.updated.isoformat()}
 
 
+class Sample(tk.BaseModel):  # type: ignore[misc, valid-type]
+    """The first megabytes of a harvested file, scanned in the background. Findings are
+    for the operator (the harvest status page and an e-mail to sysadmins): the file lives
+    on the source portal, whose publisher our gate does not reach."""
+
+    __tablename__ = "gdprcheck_sample"
+
+    resource_id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
+    package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, index=True)
+    state: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)  # done | skipped | error
+    findings: Mapped[list[dict[str, Any]]] = sa.Column(JSONB, nullable=False, default=list)
+    detected: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)
+    bytes_scanned: Mapped[int] = sa.Column(sa.BigInteger, nullable=False, default=0)
+    rows: Mapped[int] = sa.Column(sa.BigInteger, nullable=False, default=0)
+    truncated: Mapped[bool] = sa.Column(sa.Boolean, nullable=False, default=False)  # the file is longer
+    message: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    source: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # what was sampled: URL, modified, size
+    updated: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
+
+    def dictize(self) -> dict[str, Any]:
+        return {"resource_id": self.resource_id, "package_id": self.package_id, "state": self.state,
+                "findings": list(self.findings or []), "detected": list(self.detected or []),
+                "bytes_scanned": self.bytes_scanned, "rows": self.rows, "truncated": self.truncated,
+                "message": self.message, "updated": self.updated.isoformat()}
+
+
 class Hold(tk.BaseModel):  # type: ignore[misc, valid-type]
     """A file withheld for review, and how the hold ended: the audit trail. Rows are
     never deleted; a resource has at most one active hold (``released_at`` empty)."""

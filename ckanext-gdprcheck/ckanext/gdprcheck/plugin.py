@@ -117,9 +117,13 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
 
     @staticmethod
     def _queue_scans(pkg_dict: dict[str, Any]) -> None:
-        # A harvested open dataset's checklist is declared by its source portal: its
-        # files stay on the source's servers and are not downloaded to be scanned.
+        # A harvested open dataset's checklist is declared by its source portal, and its
+        # files stay on the source's servers: only a sample of each CSV or JSON file is
+        # scanned, for the operator (never held; see jobs.sample_resource).
         if pkg_dict.get("gdpr_declared_by") == "source":
+            for resource in pkg_dict.get("resources") or []:
+                if resource.get("id"):
+                    jobs.enqueue_sample(resource["id"])
             return
         for resource in pkg_dict.get("resources") or []:
             if resource.get("id"):

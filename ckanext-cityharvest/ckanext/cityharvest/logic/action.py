@@ -269,7 +269,10 @@ def _last_job_errors(job_id: str, limit: int) -> list[dict[str, str]]:
 def cityharvest_source_summary(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """Each active harvest source with its last run (status, times, counts) and the
     number of datasets it holds here. Anyone may see it, like the harvest pages;
-    the errors of the last run are listed for those who may edit the source.
+    the errors of the last run are listed for those who may edit the source, and the
+    files in whose sample the personal-data scan found something (``personal_data``,
+    from ckanext-gdprcheck's ``gdprcheck_sample_list``) for the operator (sysadmins;
+    None for everyone else).
 
     :param errors: how many errors to list per source (default 20, at most 200)
     """
@@ -286,6 +289,7 @@ def cityharvest_source_summary(context: Context, data_dict: DataDict) -> list[di
                 .group_by(Record.source_id))
     shared = dict(model.Session.query(Record.source_id, sa.func.count())
                   .filter(Record.owner.is_(False)).group_by(Record.source_id))
+    samples = _sample_findings(context)
     summary = []
     for source in (model.Session.query(HarvestSource).filter(HarvestSource.active.is_(True))
                    .order_by(HarvestSource.title)):
@@ -310,8 +314,35 @@ def cityharvest_source_summary(context: Context, data_dict: DataDict) -> list[di
                         "url": source.url, "type": source.type, "frequency": source.frequency,
                         "next_run": source.next_run.isoformat() if source.next_run else None,
                         "datasets": held.get(source.id, 0), "shared": shared.get(source.id, 0),
-                        "last_run": last})
+                        "last_run": last,
+                        "personal_data": None if samples is None else samples.get(source.id, [])})
     return summary
+
+
+def _sample_findings(context: Context) -> Optional[dict[str, list[dict[str, Any]]]]:
+    """Harvested files in whose sample ckanext-gdprcheck found personal data, by source;
+    None for those who may not see them (only the operator may) or without gdprcheck."""
+    try:
+        samples = tk.get_action("gdprcheck_sample_list")(
+            {"user": context.get("user")}, {"only_findings": True, "limit": 1000})
+    except (KeyError, tk.NotAuthorized):
+        return None
+    if not samples:
+        return {}
+    rows = (model.Session.query(Record.source_id, Record.package_id, model.Package.name, model.Package.title)
+            .join(model.Package, model.Package.id == Record.package_id)
+            .filter(Record.package_id.in_({s["package_id"] for s in samples}), Record.owner.is_(True)))
+    datasets: dict[str, list[tuple[str, str, str]]] = {}
+    for source_id, package_id, name, title in rows:
+        datasets.setdefault(package_id, []).append((source_id, name, title or name))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for sample in samples:
+        for source_id, name, title in datasets.get(sample["package_id"], []):
+            out.setdefault(source_id, []).append({
+                "dataset": name, "title": title, "resource_id": sample["resource_id"],
+                "detected": sample["detected"], "findings": sample["findings"],
+                "truncated": sample["truncated"], "updated": sample["updated"]})
+    return out
 
 
 # --- datasets ----------------------------------------------------------------------

@@ -259,3 +259,40 @@ def test_provenance_cannot_be_written_by_editors(world: World) -> None:
     updated = helpers.call_action("package_update", context={"user": world.sysadmin["name"]}, **kept)
     assert updated["cityharvest_source"] == "Odense via proxy"
     assert json.dumps(updated).count("cityharvest_remote_id") == 1
+
+
+@pytest.mark.ckan_config("ckanext.gdprcheck.harvest_sample_bytes", 1048576)
+def test_personal_data_in_a_harvested_file_is_shown_to_the_operator(world: World, app: Any) -> None:
+    """ckanext-gdprcheck samples the harvested CSV in CKAN's worker; the status page lists
+    what it found for sysadmins only. The source's dataset stays published as it is."""
+    import subprocess
+    from pathlib import Path
+
+    (world.folder / "borgere.csv").write_text(
+        "navn,email,telefon\n" + "".join(f"Person {i},person{i}@example.dk,+45 2{i:07d}\n" for i in range(20)),
+        encoding="utf-8")
+    dataset = dict(dcat_files.extra_datasets(1)[0], id="3f0c9a52-7d41-4e55-9a1e-5b0f4c2d8e71",
+                   name="borgerliste-til-test", title="Borgerliste")
+    dataset["resources"] = [{"name": "Borgere", "format": "CSV", "url": f"{world.files.url}/borgere.csv"}]
+    url = _write_dcat(world, [dataset], extra=0, name="borgere.jsonld")
+    load({"name": "borger", "title": "Borgerkilden", "url": url, "type": "dcat",
+          "config": {"rdf_format": "json-ld", "organizations": {"Region Midtjylland": "region-midtjylland"}}})
+    assert run_source("borger")["stats"]["added"] == 1
+    ckan = Path(sys.executable).parent / "ckan"
+    worker = subprocess.run([str(ckan), "-c", tk.config["__file__"], "jobs", "worker", "--burst"],
+                            capture_output=True, text=True, timeout=600)
+    assert worker.returncode == 0 and "gdprcheck sample" in worker.stderr, worker.stderr[-2000:]
+
+    token = helpers.call_action("api_token_create", context={"user": world.sysadmin["name"]},
+                                user=world.sysadmin["name"], name="t")["token"]
+    operator = app.get("/harvest-status", headers={"Authorization": token}).body
+    assert "Personal data found in samples of harvested files" in operator
+    section = operator[operator.index('id="source-borger"'):]
+    assert "Borgerliste" in section and "E-mail addresses" in section
+    anonymous = app.get("/harvest-status").body
+    assert "Borgerkilden" in anonymous and "Personal data found" not in anonymous
+    [mine] = [s for s in helpers.call_action("cityharvest_source_summary", context={"user": ""})
+              if s["name"] == "borger"]
+    assert mine["personal_data"] is None  # not the operator
+    local = helpers.call_action("package_show", id=dataset["id"])
+    assert local["resources"][0]["url"].endswith("/borgere.csv")  # nothing withheld

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.gdprcheck import holds, jobs, status
-from ckanext.gdprcheck.model import Hold, Scan
+from ckanext.gdprcheck import detectors, holds, jobs, status
+from ckanext.cityexchange.guard import boolean, whole_number
+from ckanext.gdprcheck.model import Hold, Sample, Scan
 
 __all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request",
-           "gdprcheck_hold_list", "gdprcheck_hold_release"]
+           "gdprcheck_hold_list", "gdprcheck_hold_release", "gdprcheck_sample_list"]
 
 def _validate(data_dict: DataDict, schema: dict[str, Any], context: Context) -> dict[str, Any]:
     data, errors = tk.navl_validate(data_dict, schema, context)
@@ -124,3 +127,41 @@ def gdprcheck_hold_release(context: Context, data_dict: DataDict) -> dict[str, A
     model.repo.commit()
     holds.reindex(hold.package_id)
     return result
+
+
+@tk.validator_args
+def _sample_list_schema(ignore_missing: Any, unicode_safe: Any) -> dict[str, Any]:
+    return {"package_ids": [ignore_missing, tk.get_validator("list_of_strings")],
+            "only_findings": [ignore_missing, boolean],
+            "limit": [ignore_missing, whole_number(1, 1000)]}
+
+
+@tk.side_effect_free
+def gdprcheck_sample_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """What the scans of samples of harvested files found (detector, column, count and
+    masked examples; never raw values). For sysadmins, the operator: the files are
+    published by the source portals, and nothing is held here.
+
+    :param package_ids: only these datasets (optional)
+    :type package_ids: list of strings
+    :param only_findings: only samples in which personal data was found (default true)
+    :type only_findings: boolean
+    :param limit: at most this many, newest first (default 100, at most 1000)
+    :type limit: integer
+    :returns: the samples, each with ``package_id``, ``resource_id``, ``detected`` and
+        ``findings`` (each with the detector's ``label`` in the caller's language)
+    :rtype: list of dictionaries
+    """
+    tk.check_access("gdprcheck_sample_list", context, data_dict)
+    data = _validate(data_dict, _sample_list_schema(), context)
+    query = model.Session.query(Sample)
+    if data.get("package_ids") is not None:
+        query = query.filter(Sample.package_id.in_(data["package_ids"]))
+    if data.get("only_findings", True):
+        query = query.filter(Sample.detected != sa.text("'[]'::jsonb"))
+    rows = query.order_by(Sample.updated.desc()).limit(data.get("limit", 100)).all()
+    out = [row.dictize() for row in rows]
+    for sample in out:
+        for finding in sample["findings"]:
+            finding["label"] = tk._(detectors.LABELS.get(finding["detector"], finding["detector"]))
+    return out

@@ -6,7 +6,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
 __all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request",
-           "gdprcheck_hold_list", "gdprcheck_hold_release"]
+           "gdprcheck_hold_list", "gdprcheck_hold_release", "gdprcheck_sample_list"]
 
 
 @tk.auth_allow_anonymous_access
@@ -41,3 +41,9 @@ def gdprcheck_hold_release(context: Context, data_dict: DataDict) -> AuthResult:
     """Sysadmins only (they pass every auth function); the publisher releases a hold by
     correcting the checklist or replacing the file."""
     return {"success": False, "msg": tk._("Only sysadmins can release a hold with a reason")}
+
+
+def gdprcheck_sample_list(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (they pass every auth function): what samples of harvested files
+    hold is for the operator."""
+    return {"success": False, "msg": tk._("Only sysadmins see what samples of harvested files hold")}
