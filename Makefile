@@ -6,7 +6,7 @@ SCRIPTS := scripts
 PYTEST_ARGS ?=
 CDX_VENV_PY := $(or $(CDX_VAR),var)/venv/bin/python
 
-.PHONY: help install services run stop status test bench docker-config clean
+.PHONY: help install services run stop status test test-deep bench docker-config clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -36,6 +36,13 @@ test: services ## run the suite's tests against real services, isolated from dev
 	@$(SCRIPTS)/portal.sh init test
 	@$(SCRIPTS)/portal.sh peer test
 	@$(SCRIPTS)/test.sh $(PYTEST_ARGS)
+
+test-deep: services ## the tests with the whole fuzz catalogue and many more generated cases (slow)
+	@$(SCRIPTS)/portal.sh init test
+	@$(SCRIPTS)/portal.sh peer test
+	@CDX_FUZZ_FULL=1 CDX_FUZZ_EXAMPLES=$${CDX_FUZZ_EXAMPLES:-50} CDX_STATEFUL_RANDOM=1 \
+	  CDX_STATEFUL_EXAMPLES=$${CDX_STATEFUL_EXAMPLES:-200} CDX_STATEFUL_STEPS=$${CDX_STATEFUL_STEPS:-40} \
+	  $(SCRIPTS)/test.sh $(PYTEST_ARGS)
 
 bench: services ## run the benchmarks in bench/ on their own databases (slow)
 	@$(SCRIPTS)/portal.sh init bench

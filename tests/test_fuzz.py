@@ -9,7 +9,9 @@ whole hostile data dicts. Every route of the suite gets hostile path parameters,
 strings and form fields. Each response must be below 500 and, for the API, the JSON
 envelope naming the action.
 
-Example counts are bounded for ``make test`` (``CDX_FUZZ_EXAMPLES`` raises them).
+Example counts are bounded for ``make test``: one hostile value of each kind and a few
+generated data dicts per action; ``make test-deep`` sends the whole catalogue
+(``CDX_FUZZ_FULL=1``) and more generated examples (``CDX_FUZZ_EXAMPLES``).
 """
 from __future__ import annotations
 
@@ -39,6 +41,14 @@ HOSTILE: list[Any] = [
     "a b", "../../etc/passwd", "%00", "' OR 1=1 --", "<script>alert(1)</script>",
     "\u202e\U0001f600", "null", "[]", "{}",
 ]
+# make test sends one value of each hostile kind (CDX_FUZZ_FULL=1, as in make test-deep,
+# sends the whole catalogue).
+HOSTILE_KINDS: list[Any] = [
+    "id\x00x", {"a": "b"}, [1, 2], [{"a": []}], "x" * 100_001, 10 ** 30, -1, 1.5, True, None, "   ",
+    "9999-99-99T99:99:99", "a b", "\u202e\U0001f600", "../../etc/passwd", "<script>alert(1)</script>",
+]
+if not os.environ.get("CDX_FUZZ_FULL"):
+    HOSTILE = HOSTILE_KINDS
 # Anonymous callers meet the auth functions first: one value of each hostile kind.
 HOSTILE_ANONYMOUS: list[Any] = ["\x00", {"a": "b"}, [1, 2], "x" * 100_001, 10 ** 30, True, "a b", None]
 _JSONISH = st.recursive(

@@ -112,7 +112,7 @@ KNOWN_UPSTREAM_500 = {
     "harvest_sources_reindex": "ckanext-harvest reads its parameters unchecked",
     "harvest_log_list": "ckanext-harvest reads its parameters unchecked",
 }
-PERSONA_OK = {200, 201, 204, 301, 302, 303, 304, 400, 401, 402, 403, 405, 409}
+PERSONA_OK = {200, 201, 204, 301, 302, 303, 304, 307, 308, 400, 401, 402, 403, 405, 409}
 
 
 @dataclass

@@ -14,6 +14,8 @@ import logging
 import uuid
 from typing import Any, Optional
 
+import sqlalchemy as sa
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
@@ -151,22 +153,52 @@ def release(hold: Hold, *, kind: str, by: Optional[str], reason: Optional[str]) 
 
 
 def after_holding(package_id: str, new: list[Hold]) -> None:
-    """After a commit that held files: close the dataset's open checkouts and tell the
-    publisher's editors (an e-mail job; the dashboard shows the notice)."""
+    """After the commit that held files (the scan job's own): close the dataset's open
+    checkouts, take the held files' addresses out of the dataset's stored activities, and
+    tell the publisher's editors (an e-mail job each; the dashboard shows the notice)."""
     if not new:
         return
     try:
         expire = tk.get_action("pricing_checkout_expire")
-    except KeyError:  # the pricing plugin is not loaded: nothing is sold
-        expire = None
-    if expire is not None:
+        scrub = tk.get_action("pricing_activity_scrub")
+    except KeyError:  # the pricing plugin is not loaded: nothing is sold or redacted
+        expire = scrub = None
+    if expire is not None and scrub is not None:
         try:
             expire(_site_context(), {"package_id": package_id, "reason": checklist.SALES_PAUSED})
         except Exception:  # noqa: BLE001 - the hold stands even if Stripe does not answer
+            model.Session.rollback()
             log.exception("gdprcheck: could not expire the checkouts of dataset %s", package_id)
+        try:
+            # Earlier versions in the activity stream still show a held link's address.
+            scrub(_site_context(), {"package_id": package_id})
+        except Exception:  # noqa: BLE001 - the hold stands; the scrub runs again with the next one
+            model.Session.rollback()
+            log.exception("gdprcheck: could not scrub the activity stream of dataset %s", package_id)
     from ckanext.gdprcheck import jobs
     for hold in new:
         tk.enqueue_job(jobs.notify_hold, [hold.id], title=f"gdprcheck hold notice {hold.id}")
+
+
+def after_commit_holding(package_id: str, new: list[Hold]) -> None:
+    """For holds made inside someone else's transaction (a dataset update): the same work
+    as :func:`after_holding`, in the worker, queued only once that transaction has
+    committed (so the job finds the holds; a rolled back update queues nothing)."""
+    if not new:
+        return
+    from ckanext.gdprcheck import jobs
+    ids = [hold.id for hold in new]
+
+    def queue(_session: Any) -> None:
+        tk.enqueue_job(jobs.after_holding_job, [package_id, ids], title=f"gdprcheck holding {package_id}")
+
+    def forget(_session: Any) -> None:
+        if sa.event.contains(session, "after_commit", queue):
+            sa.event.remove(session, "after_commit", queue)
+
+    session = model.Session()
+    sa.event.listen(session, "after_commit", queue, once=True)
+    sa.event.listen(session, "after_rollback", forget, once=True)
 
 
 def reindex(package_id: str) -> None:

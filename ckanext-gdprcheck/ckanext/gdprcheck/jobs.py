@@ -145,6 +145,16 @@ def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
     return dict(result_dict, held=[h.resource_id for h in new])
 
 
+def after_holding_job(package_id: str, hold_ids: list[str]) -> dict[str, Any]:
+    """What follows holds made by a dataset update, once it has committed (see
+    ``holds.after_commit_holding``): the holds still active among ``hold_ids``."""
+    active = (model.Session.query(Hold).filter(Hold.id.in_(hold_ids), Hold.released_at.is_(None)).all()
+              if hold_ids else [])
+    holds.after_holding(package_id, active)
+    model.repo.commit()
+    return {"package_id": package_id, "holds": [h.id for h in active]}
+
+
 def _found(detected: Any) -> str:
     return ", ".join(tk._(detectors.LABELS.get(d, d)) for d in detected or [])
 

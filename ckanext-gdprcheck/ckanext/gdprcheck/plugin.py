@@ -86,8 +86,7 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
         # A corrected checklist (or a dataset no longer public nor for sale) releases its
         # holds; one that now contradicts a finished scan holds the file. Same transaction.
         new, _released = holds.reconcile(pkg_dict, cause="update")
-        if new:
-            holds.after_holding(pkg_dict["id"], new)
+        holds.after_commit_holding(pkg_dict["id"], new)
 
     # Scan before exposure: a small upload is scanned in the request that stored it (these
     # hooks run after its commit); a larger one is withheld ("scanning") until the worker

@@ -455,7 +455,8 @@ def activity_create(next_action: Callable[..., Any], context: Context, data_dict
 
 def pricing_activity_scrub(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Redact the activities stored before locked URLs were kept out of them: every
-    dataset that is priced or on request, or one of them.
+    dataset that is priced or on request, or one of them (also one with files held for
+    review: ckanext-gdprcheck calls it when it holds a file).
 
     :param package_id: one dataset (id or name; optional, default: every priced or
         on-request dataset)

@@ -24,11 +24,14 @@ def fact(kind: Kind, **kw: object) -> Fact:
 
 
 def view(state: State, **kw: object) -> orders.OrderView:
+    # An order that is or was fulfilled has produced its entitlement.
+    kw.setdefault("granted", state in (State.FULFILLED, State.DISPUTED))
     return orders.OrderView(state, AMOUNT, CURRENCY, **kw)  # type: ignore[arg-type]
 
 
-def step(state: State, kind: Kind, **kw: object) -> orders.Outcome:
-    return orders.transition(view(state), fact(kind, **kw))
+def step(state: State, kind: Kind, *, granted: bool | None = None, **kw: object) -> orders.Outcome:
+    extra = {} if granted is None else {"granted": granted}
+    return orders.transition(view(state, **extra), fact(kind, **kw))
 
 
 # Every (state, kind) pair and what must follow.
@@ -96,7 +99,7 @@ def test_at_most_one_grant_and_nothing_after_a_refund(kinds: list[Kind]) -> None
     event brings access back."""
     state, grants, final_seen = State.PENDING, 0, False
     for kind in kinds:
-        outcome = step(state, kind)
+        outcome = step(state, kind, granted=grants > 0)
         grants += outcome.effect is Effect.GRANT
         if final_seen:
             assert outcome.effect is Effect.NONE and outcome.state is state
@@ -219,3 +222,19 @@ def test_monthly_revenue() -> None:
         {"month": "2026-10", "currency": "DKK", "amount": 150},
         {"month": "2026-11", "currency": "DKK", "amount": 70},
         {"month": "2026-11", "currency": "EUR", "amount": 5}]
+
+
+def test_a_dispute_won_over_a_payment_never_applied_counts_as_the_payment() -> None:
+    """Disputed before its payment's own event (which a disputed order ignores): winning
+    the dispute grants, or refunds when the order can no longer be delivered."""
+    assert (lambda o: (o.state, o.effect))(step(State.DISPUTED, Kind.DISPUTE_WON, granted=False)) == (
+        State.FULFILLED, Effect.GRANT)
+    late = orders.transition(view(State.DISPUTED, granted=False, undeliverable="The deal is revoked"),
+                             fact(Kind.DISPUTE_WON))
+    assert (late.state, late.effect) == (State.REFUNDED, Effect.REFUND)
+
+
+def test_only_its_own_revocation_is_restored() -> None:
+    assert orders.may_restore(orders.payment_revoker("o1"), "o1")
+    assert not orders.may_restore(orders.payment_revoker("o2"), "o1")
+    assert not orders.may_restore("user-id-of-a-seller", "o1") and not orders.may_restore(None, "o1")
