@@ -122,39 +122,3 @@ def test_no_samples_when_switched_off(files: str) -> None:
         queue.empty()
     _harvested(factories.Sysadmin(), files, "/people.csv")
     assert "gdprcheck sample" not in run_worker()
-
-
-@pytest.mark.usefixtures("clean_db", "clean_index")
-def test_a_hold_made_by_an_update_is_followed_up_after_its_commit_and_scrubs_the_link(
-        app: Any, files: str) -> None:
-    """A private dataset whose linked file holds personal data is made public: the update
-    holds the file; once it has committed, the worker tells the editors and takes the
-    link's address out of every stored version of the dataset."""
-    from ckanext.activity.model import Activity
-    from ckanext.gdprcheck.tests.test_quarantine import finished as finished_jobs
-
-    for queue in ckan_jobs.get_all_queues():
-        queue.empty()
-        FinishedJobRegistry(queue=queue).cleanup(-1)
-    editor = factories.User(email="editor@example.dk")
-    org = factories.Organization(users=[{"name": editor["name"], "capacity": "editor"}])
-    url = f"{files}/people.csv"
-    ds = helpers.call_action("package_create", context={"user": editor["name"]}, owner_org=org["id"],
-                             name=f"borgere-{uuid.uuid4().hex[:6]}", private=True, gdpr_personal_data="none",
-                             gdpr_category="NonPersonal", resources=[{"name": "Borgere", "format": "CSV", "url": url}])
-    run_worker()  # the scan: personal data, but the dataset is private, so nothing is held
-    assert model.Session.query(Hold).count() == 0
-    versions = model.Session.query(Activity).filter(Activity.object_id == ds["id"])
-    assert any(url in str(a.data) for a in versions), "the probe: stored versions show the link"
-
-    helpers.call_action("package_patch", context={"user": editor["name"]}, id=ds["id"], private=False)
-    [hold] = model.Session.query(Hold).filter(Hold.package_id == ds["id"]).all()
-    log = run_worker()
-    assert f"gdprcheck holding {ds['id']}" in log and f"gdprcheck hold notice {hold.id}" in log
-    [notice] = [n for n in finished_jobs("gdprcheck hold notice") if n.args == [hold.id]]
-    told = notice.return_value()
-    assert editor["name"] in told["sent"] + told["failed"]
-    model.Session.expire_all()
-    versions = model.Session.query(Activity).filter(Activity.object_id == ds["id"]).all()
-    assert len(versions) >= 2 and not any(url in str(a.data) for a in versions)
-    assert url not in app.get(f"/dataset/activity/{ds['name']}").get_data(as_text=True)
