@@ -162,8 +162,6 @@ def _found(detected: Any) -> str:
 def notify_hold(hold_id: str) -> dict[str, Any]:
     """Tell the publisher's editors that a file is held (an e-mail each; the dashboard
     shows the same notice). Never raises for a missing mail server: it is logged."""
-    from ckan.lib import mailer
-
     hold = model.Session.query(Hold).get(hold_id)
     if hold is None:
         return {"hold_id": hold_id, "sent": [], "failed": []}
@@ -178,17 +176,25 @@ def notify_hold(hold_id: str) -> dict[str, Any]:
         "checklist does not declare personal data. The file is withheld from everyone but your "
         "organisation's editors until you correct the checklist or replace the file; sales of the "
         "dataset are paused.\n\n{link}").format(found=_found(hold.detected), title=title, link=link)
+    return dict(_mail(holds.editors_of(hold.package_id), subject, body), hold_id=hold_id)
+
+
+def _mail(users: Any, subject: str, body: str) -> dict[str, list[str]]:
+    """E-mail each user who has an address; who was sent it and who could not be (no
+    mail server, say: logged, never raised)."""
+    from ckan.lib import mailer
+
     sent, failed = [], []
-    for user in holds.editors_of(hold.package_id):
+    for user in users:
         if not user.email:
             continue
         try:
             mailer.mail_user(user, subject, body)
             sent.append(user.name)
         except mailer.MailerException as error:
-            log.warning("gdprcheck: hold notice to %s not sent: %s", user.name, error)
+            log.warning("gdprcheck: %r to %s not sent: %s", subject, user.name, error)
             failed.append(user.name)
-    return {"hold_id": hold_id, "sent": sent, "failed": failed}
+    return {"sent": sent, "failed": failed}
 
 
 # --- Harvested files: a sample, for the operator ------------------------------------------
@@ -285,8 +291,6 @@ def sample_resource(resource_id: str, limit: Optional[int] = None) -> dict[str, 
 
 def notify_sample(sample: dict[str, Any]) -> dict[str, list[str]]:
     """E-mail the sysadmins (the operator) that a harvested file holds personal data."""
-    from ckan.lib import mailer
-
     pkg = model.Package.get(sample["package_id"])
     title = (pkg.title or pkg.name) if pkg is not None else sample["package_id"]
     site = tk.config.get("ckan.site_url").rstrip("/")
@@ -296,15 +300,5 @@ def notify_sample(sample: dict[str, Any]) -> dict[str, list[str]]:
         "{found}. The file is published by the source portal; nothing is withheld here. Consider "
         "telling the source's publisher.\n\n{link}").format(
             title=title, found=_found(sample["detected"]), link=f"{site}/harvest-status")
-    sent, failed = [], []
-    for user in model.Session.query(model.User).filter(model.User.sysadmin.is_(True),
-                                                       model.User.state == "active"):
-        if not user.email:
-            continue
-        try:
-            mailer.mail_user(user, subject, body)
-            sent.append(user.name)
-        except mailer.MailerException as error:
-            log.warning("gdprcheck: sample notice to %s not sent: %s", user.name, error)
-            failed.append(user.name)
-    return {"sent": sent, "failed": failed}
+    return _mail(model.Session.query(model.User).filter(model.User.sysadmin.is_(True),
+                                                        model.User.state == "active"), subject, body)

@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 from collections import Counter
 from typing import Any, Optional
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from werkzeug.test import Client
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -35,9 +32,10 @@ from ckan.tests import helpers
 
 from ckanext.dealroom.tests.test_deals import (  # noqa: F401 (the market fixture)
     Market, _negotiating, act, market)
-from ckanext.pricing.model import Order, StripeEvent
+from ckanext.pricing.model import Order
 from ckanext.pricing.tests import stripe_events as se
-from ckanext.pricing.tests.test_payment_sequences import OrderRef, Story, _obj, _receive
+from ckanext.pricing.tests.test_payment_sequences import (
+    OrderRef, Story, _obj, _receive, deliver_at_once, run_machine)
 
 pytestmark = pytest.mark.module_plugins
 WEBHOOK = "/pricing/stripe/webhook"
@@ -218,9 +216,9 @@ class DealSequences(RuleBasedStateMachine):
         elif effect == "restore" and self.room == "revoked" and self.revoked_by == story.order.id:
             self.room = "active"  # the dispute that revoked the deal was won
 
-    def _post(self, event: dict[str, Any], client: Any = None) -> int:
+    def _post(self, event: dict[str, Any]) -> int:
         body, headers = se.signed(event)
-        return (client or self.app).post(WEBHOOK, data=body, headers=headers).status_code
+        return self.app.post(WEBHOOK, data=body, headers=headers).status_code
 
     def _deliver(self, how: str, which: int) -> None:
         """A queued event, one already delivered again, or two queued events at the same
@@ -245,19 +243,10 @@ class DealSequences(RuleBasedStateMachine):
         pair.append(next(item for item in queued if item[1] is not pair[0][1]))
         for story, event in pair:
             story.queued.remove(event)
-        statuses: list[int] = []
-        threads = [threading.Thread(target=lambda e=e: statuses.append(self._post(e, Client(self.production))))
-                   for _s, e in pair]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert statuses == [200, 200]
         # Whatever order the portal saw them in, apply them to the model in that order.
-        model.Session.expire_all()
-        received = {row.id: row.received for row in model.Session.query(StripeEvent).filter(
-            StripeEvent.id.in_([e["id"] for _s, e in pair]))}
-        for story, event in sorted(pair, key=lambda item: received[item[1]["id"]]):
+        story_of = {id(event): story for story, event in pair}
+        for event in deliver_at_once(self.production, [event for _s, event in pair]):
+            story = story_of[id(event)]
             story.delivered.append(event)
             _receive(story, event)
             self.tally[event["type"]] += 1
@@ -291,15 +280,7 @@ def test_deal_sequences_end_right(app: Any, market: Market) -> None:
 
     DealSequences.market, DealSequences.app = market, app
     DealSequences.production = make_app(load_config(tk.config["__file__"]))
-    phases = list(Phase) if os.environ.get("CDX_STATEFUL_SHRINK") else [Phase.explicit, Phase.generate]
-    # make test runs the same examples every time (CDX_STATEFUL_RANDOM=1 draws new ones).
-    machine = settings(max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, phases=phases,
-                       database=None, derandomize=not os.environ.get("CDX_STATEFUL_RANDOM"),
-                       suppress_health_check=list(HealthCheck))(DealSequences)
-    DealSequences.tally.clear()
-    machine.TestCase().runTest()
-    tally = DealSequences.tally
-    print(f"\ndeal sequences: {EXAMPLES} runs; " + ", ".join(f"{k}: {v}" for k, v in sorted(tally.items())))
+    tally = run_machine(DealSequences, "deal sequences", EXAMPLES, STEPS)
     # the probes reached what they probe: deals were paid by card and by invoice, revoked,
     # and payments arrived for deals that were no longer agreed
     for reached in ("dealroom_offer_accept", "dealroom_checkout_create", "dealroom_revoke",

@@ -5,8 +5,6 @@ stands. The files are served by a real HTTP server on 127.0.0.1 (allowed in the 
 configuration); the worker is CKAN's own, in its own process."""
 from __future__ import annotations
 
-import http.server
-import threading
 import uuid
 from typing import Any, Iterator
 
@@ -19,6 +17,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from ckanext.gdprcheck.model import Hold, Sample, Scan
+from ckanext.gdprcheck.tests.files import file, serve
 from ckanext.gdprcheck.tests.test_quarantine import PERSONAL, finished, run_worker
 
 FILES = {
@@ -29,26 +28,10 @@ FILES = {
 }
 
 
-class _Files(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        body = FILES.get(self.path)
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def files() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve({path: file(body) for path, body in FILES.items()}) as base:
+        yield base
 
 
 def _harvested(sysadmin: dict[str, Any], base: str, *paths: str) -> dict[str, Any]:

@@ -3,8 +3,6 @@
 is scanned when the allow-list lets 127.0.0.1 through."""
 from __future__ import annotations
 
-import http.server
-import threading
 import uuid
 from typing import Any, Iterator
 
@@ -13,35 +11,16 @@ import pytest
 from ckan.tests import factories, helpers
 
 from ckanext.gdprcheck import jobs
+from ckanext.gdprcheck.tests.files import file, serve
 
 CSV = b"name,email\nAnna,anna@example.dk\nBo,bo@example.dk\nCarl,carl@example.dk\n"
 
 
-class _Files(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        if self.path == "/hop":
-            self.send_response(302)
-            self.send_header("Location", "http://169.254.169.254/people.csv")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/csv")
-        self.send_header("Content-Length", str(len(CSV)))
-        self.end_headers()
-        self.wfile.write(CSV)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def files() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve({"/people.csv": file(CSV),
+                "/hop": (302, {"Location": "http://169.254.169.254/people.csv"}, b"")}) as base:
+        yield base
 
 
 def _linked(url: str) -> dict[str, Any]:

@@ -336,11 +336,9 @@ class PaymentSequences(RuleBasedStateMachine):
         self._queue(se.subscription_deleted(story.order, self.now + 86400 * 30 * len(story.charges)))
 
     # what the portal is told, in any order -------------------------------------------------
-    def _post(self, event: dict[str, Any], client: Any = None) -> int:
+    def _post(self, event: dict[str, Any]) -> int:
         body, headers = se.signed(event)
-        if client is None:
-            return self.app.post(WEBHOOK, data=body, headers=headers).status_code
-        return client.post(WEBHOOK, data=body, headers=headers).status_code
+        return self.app.post(WEBHOOK, data=body, headers=headers).status_code
 
     @precondition(lambda self: self.story is not None and self.story.queued)
     @rule(which=st.integers(0, 20))
@@ -370,20 +368,9 @@ class PaymentSequences(RuleBasedStateMachine):
         assert story is not None
         first = story.queued.pop(which % len(story.queued))
         second = story.queued.pop(0)
-        statuses: list[int] = []
-        threads = [threading.Thread(target=lambda e=e: statuses.append(
-            self._post(e, Client(self.market["production"])))) for e in (first, second)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert statuses == [200, 200]
         # Whatever order the portal saw them in, the outcome is the same for this pair:
         # apply them to the model in the order they were recorded.
-        model.Session.expire_all()
-        received = {row.id: row.received for row in model.Session.query(StripeEvent).filter(
-            StripeEvent.id.in_([first["id"], second["id"]]))}
-        for event in sorted((first, second), key=lambda e: received[e["id"]]):
+        for event in deliver_at_once(self.market["production"], [first, second]):
             story.delivered.append(event)
             _receive(story, event)
             self.tally[event["type"]] += 1
@@ -442,18 +429,47 @@ def _expected_access(story: Story) -> bool:
     return story.until is None or story.until > dt.datetime.utcnow()
 
 
-def test_payment_sequences_end_right(app: Any, market: dict[str, Any]) -> None:
-    PaymentSequences.market = market
-    PaymentSequences.app = app
+def deliver_at_once(production: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Deliver events at the same moment, each on its own connection and thread, through
+    the WSGI app built as in production; the events in the order the portal recorded
+    them."""
+    statuses: list[int] = []
+
+    def post(event: dict[str, Any]) -> None:
+        body, headers = se.signed(event)
+        statuses.append(Client(production).post(WEBHOOK, data=body, headers=headers).status_code)
+
+    threads = [threading.Thread(target=post, args=(event,)) for event in events]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * len(events)
+    model.Session.expire_all()
+    received = {row.id: row.received for row in model.Session.query(StripeEvent).filter(
+        StripeEvent.id.in_([e["id"] for e in events]))}
+    return sorted(events, key=lambda e: received[e["id"]])
+
+
+def run_machine(machine: Any, label: str, examples: int, steps: int) -> Counter[str]:
+    """Run a state machine with make test's bounds; what its runs did, printed and
+    returned. (dealroom's deal machine runs the same way.)"""
     # No shrinking in make test: a failing run prints its steps; shrinking can take minutes.
     phases = list(Phase) if os.environ.get("CDX_STATEFUL_SHRINK") else [Phase.explicit, Phase.generate]
     # make test runs the same examples every time (CDX_STATEFUL_RANDOM=1 draws new ones).
-    machine = settings(max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, phases=phases,
+    bounded = settings(max_examples=examples, stateful_step_count=steps, deadline=None, phases=phases,
                        database=None, derandomize=not os.environ.get("CDX_STATEFUL_RANDOM"),
-                       suppress_health_check=list(HealthCheck))(PaymentSequences)
-    PaymentSequences.tally.clear()
-    machine.TestCase().runTest()
-    tally = PaymentSequences.tally
-    print(f"\npayment sequences: {EXAMPLES} runs; " + ", ".join(f"{k}: {v}" for k, v in sorted(tally.items())))
+                       suppress_health_check=list(HealthCheck))(machine)
+    machine.tally.clear()
+    bounded.TestCase().runTest()
+    tally: Counter[str] = machine.tally
+    print(f"\n{label}: {examples} runs; " + ", ".join(f"{k}: {v}" for k, v in sorted(tally.items())))
+    return tally
+
+
+def test_payment_sequences_end_right(app: Any, market: dict[str, Any]) -> None:
+    PaymentSequences.market = market
+    PaymentSequences.app = app
+    tally = run_machine(PaymentSequences, "payment sequences", EXAMPLES, STEPS)
     # the probes reached what they probe: events of every kind were delivered and checked
     assert tally["checkout.session.completed"] and tally["invoice.paid"] and tally["charge.refunded"], tally
