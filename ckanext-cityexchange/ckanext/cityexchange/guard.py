@@ -137,6 +137,15 @@ def public_functions(*modules: Any) -> dict[str, Callable[..., Any]]:
 # Each records its field error and stops the field's other validators (core's
 # validators after them would raise on the value that was refused: an object, a list).
 
+def validate(data_dict: DataDict, schema: dict[str, Any], context: Context) -> dict[str, Any]:
+    """The data cleaned by a navl ``schema``, or a ValidationError with every field's
+    errors (the first step of every action of the suite after its access check)."""
+    data, errors = tk.navl_validate(data_dict, schema, context)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data
+
+
 Validator = Callable[[Any, dict[Any, Any], dict[Any, Any], Any], None]
 
 

@@ -19,6 +19,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
+from ckanext.cityexchange.guard import validate as _validate
 from ckanext.cityexchange.guard import whole_number
 from ckanext.cityharvest import mapping
 from ckanext.cityharvest.model import Record
@@ -30,13 +31,6 @@ __all__ = ["cityharvest_source_load", "cityharvest_source_run", "cityharvest_sou
 SOURCE_TYPES = {"ckan": "cityharvest_ckan", "dcat": "cityharvest_dcat"}
 FREQUENCIES = ("MANUAL", "MONTHLY", "WEEKLY", "BIWEEKLY", "DAILY", "ALWAYS")
 Progress = Callable[[str, int, int], None]
-
-
-def _validate(data_dict: DataDict, schema: dict[str, Any], context: Context) -> dict[str, Any]:
-    data, errors = tk.navl_validate(data_dict, schema, context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
 
 
 def site_context() -> Context:

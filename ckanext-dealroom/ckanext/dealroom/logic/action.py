@@ -20,8 +20,8 @@ from ckan.types import Context, DataDict
 
 from ckanext.dealroom import access, contracts, states, storage
 from ckanext.dealroom.logic import schema
-from ckanext.pricing.logic.util import site_context
-from ckanext.pricing.logic.util import validate as _validate
+from ckanext.cityexchange.context import site_context
+from ckanext.cityexchange.guard import validate as _validate
 from ckanext.dealroom.model import (Attachment, Audit, ClosedDataset, Contract, Message, Offer,
                                     Room, iso)
 from ckanext.dealroom.states import Side, State

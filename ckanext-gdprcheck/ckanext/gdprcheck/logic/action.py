@@ -11,17 +11,11 @@ from ckan.types import Context, DataDict
 
 from ckanext.gdprcheck import detectors, holds, jobs, status
 from ckanext.cityexchange.guard import boolean, whole_number
+from ckanext.cityexchange.guard import validate as _validate
 from ckanext.gdprcheck.model import Hold, Sample, Scan
 
 __all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request",
            "gdprcheck_hold_list", "gdprcheck_hold_release", "gdprcheck_sample_list"]
-
-def _validate(data_dict: DataDict, schema: dict[str, Any], context: Context) -> dict[str, Any]:
-    data, errors = tk.navl_validate(data_dict, schema, context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
-
 
 @tk.validator_args
 def _id_schema(not_empty: Any, unicode_safe: Any) -> dict[str, Any]:

@@ -1,0 +1,81 @@
+"""The extensions talk to each other only through actions and documented interfaces.
+
+No extension of the suite imports another one's modules, except its public
+``interfaces`` module and the shared package ``ckanext.cityexchange`` (the input guard,
+the site context, the outbound guard, the markup and header rules). Upstream extensions
+(ckanext-harvest, ckanext-dcat, core's activity plugin) are extended, not ours: they are
+not counted. The imports still to be replaced by actions are listed in ``KNOWN`` with
+what replaces them; the test fails for any new one and for any listed one that is gone
+(so the list shrinks as they are removed).
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.pure
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITE = ("pricing", "dealroom", "gdprcheck", "cityharvest")
+SHARED = "cityexchange"
+
+# (importing extension, imported module): what will replace it.
+KNOWN = {
+    ("dealroom", "ckanext.pricing.licences"): "an action listing the licences and their texts",
+    ("dealroom", "ckanext.pricing.model"): "the expiry query through pricing_entitlement_list",
+    ("dealroom", "ckanext.pricing.rules"): "the locked resources as package_show reports them",
+    ("dealroom", "ckanext.pricing.access"): "an action: may this buyer (organisation) deal for this dataset",
+    ("dealroom", "ckanext.pricing.orders"): "pricing_entitlement_grant with a number of months",
+    ("cityharvest", "ckanext.gdprcheck.checklist"): "the checklist fields a harvester sets, documented by gdprcheck",
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _crossings() -> set[tuple[str, str, str]]:
+    out = set()
+    for ext in SUITE:
+        package = ROOT / f"ckanext-{ext}" / "ckanext" / ext
+        for path in package.rglob("*.py"):
+            if "tests" in path.relative_to(package).parts:
+                continue
+            for module in _imports(path):
+                parts = module.split(".")
+                if len(parts) < 2 or parts[0] != "ckanext" or parts[1] not in SUITE or parts[1] == ext:
+                    continue
+                if len(parts) >= 3 and parts[2] == "interfaces":
+                    continue
+                out.add((ext, ".".join(parts[:3]) if len(parts) >= 3 else module,
+                         str(path.relative_to(ROOT))))
+    return out
+
+
+def test_extensions_import_each_other_only_through_interfaces() -> None:
+    crossings = _crossings()
+    assert crossings, "the probe: the known crossings are found"
+    found = {(ext, module) for ext, module, _path in crossings}
+    new = sorted(f"{ext} imports {module} in {path}" for ext, module, path in crossings
+                 if (ext, module) not in KNOWN)
+    assert new == [], "use an action or a documented interface instead:\n" + "\n".join(new)
+    gone = sorted(set(KNOWN) - found)
+    assert gone == [], f"remove these from KNOWN, they are gone: {gone}"
+
+
+def test_the_shared_package_imports_no_extension() -> None:
+    package = ROOT / f"ckanext-{SHARED}" / "ckanext" / SHARED
+    for path in package.rglob("*.py"):
+        if "tests" in path.relative_to(package).parts:
+            continue
+        bad = [m for m in _imports(path) if m.split(".")[:2] in [["ckanext", e] for e in SUITE]]
+        assert bad == [], f"{path}: {bad}"
