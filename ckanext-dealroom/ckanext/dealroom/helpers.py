@@ -75,8 +75,7 @@ def dealroom_default_currency() -> str:
 
 
 def dealroom_licence_ids() -> list[str]:
-    from ckanext.pricing.licences import LICENCES
-    return list(LICENCES)
+    return list(tk.get_action("pricing_licence_list")({"user": ""}, {}))
 
 
 def dealroom_canonical_terms(terms: dict[str, Any]) -> str:

@@ -23,7 +23,6 @@ from ckanext.cityexchange.guard import validate as _validate
 from ckanext.cityexchange.guard import whole_number
 from ckanext.cityharvest import mapping
 from ckanext.cityharvest.model import Record
-from ckanext.gdprcheck import checklist
 
 __all__ = ["cityharvest_source_load", "cityharvest_source_run", "cityharvest_source_summary",
            "cityharvest_dataset_import", "cityharvest_dataset_withdraw", "cityharvest_record_list"]
@@ -341,6 +340,15 @@ def _sample_findings(context: Context) -> Optional[dict[str, list[dict[str, Any]
 
 # --- datasets ----------------------------------------------------------------------
 
+def _source_checklist() -> dict[str, str]:
+    """The GDPR checklist a harvested open dataset carries: declared by its source
+    (ckanext-gdprcheck's, through its action; none without that plugin)."""
+    try:
+        return tk.get_action("gdprcheck_source_checklist")({"user": ""}, {})
+    except KeyError:
+        return {}
+
+
 def _lock(identity: str) -> None:
     """Serialise imports of one dataset across processes until the transaction ends."""
     model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
@@ -432,7 +440,7 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
         remote_id = str(remote.get("id") or ident)
         local = mapping.to_local(
             remote, source, known_licences=model.Package.get_license_register().keys(),
-            checklist=checklist.source_default(), harvested_at=now.strftime("%Y-%m-%dT%H:%M:%S"))
+            checklist=_source_checklist(), harvested_at=now.strftime("%Y-%m-%dT%H:%M:%S"))
         org = mapping.organization(remote, source)
     except mapping.MappingError as error:
         raise tk.ValidationError({error.field: [error.message]})

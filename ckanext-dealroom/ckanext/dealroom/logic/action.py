@@ -73,10 +73,14 @@ def _pkg(package_id: str) -> dict[str, Any]:
 
 
 def _locked(pkg: dict[str, Any]) -> dict[str, str]:
-    """The dataset's locked resources (id -> name): what a deal can sell."""
-    from ckanext.pricing import rules as pricing_rules
-    return {r["id"]: r.get("name") or r["id"] for r in pkg.get("resources") or []
-            if pricing_rules.is_locked(pkg.get("access_tier"), r)}
+    """The dataset's locked resources (id -> name): what a deal can sell (ckanext-pricing
+    decides which they are)."""
+    return tk.get_action("pricing_buyer_check")(_site(), {"package_id": pkg["id"]})["locked_resources"]
+
+
+def _licences() -> dict[str, Any]:
+    """The licences deals may name, with their texts (ckanext-pricing's)."""
+    return tk.get_action("pricing_licence_list")({"user": ""}, {})
 
 
 def _quote(amount: int, currency: str) -> dict[str, Any]:
@@ -187,10 +191,9 @@ def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
         if org is None or not org.is_organization or not access.edits(org.id, user):
             raise tk.ValidationError({"buyer_org": [tk._("Choose an organisation you are an editor or admin of")]})
         buyer_org_id = org.id
-    from ckanext.pricing import access as pricing_access
-    blocked = pricing_access.blocked_organization_ids(pkg["id"])
-    mine = {buyer_org_id} if buyer_org_id else set(pricing_access.viewer_for(user).organization_ids)
-    if blocked & mine:
+    check = tk.get_action("pricing_buyer_check")(
+        {"user": user}, {"package_id": pkg["id"], **({"organization": buyer_org_id} if buyer_org_id else {})})
+    if not check["may_buy"]:
         raise tk.ValidationError({"package_id": [tk._("The seller does not deal with your organisation for this dataset")]})
     locked = set(_locked(pkg))
     wanted = set(data.get("resource_ids") or [])
@@ -364,7 +367,7 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
         states.check_new_offer(State(room.state))
     except states.TransitionError as error:
         raise tk.ValidationError({"state": [str(error)]}) from None
-    from ckanext.pricing.licences import LICENCES
+    licences = _licences()
     errors: dict[str, list[str]] = {}
     try:
         amount = contracts.parse_amount(data["amount"], allow_zero=room.deal_type == "donation")
@@ -375,8 +378,8 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
     currency = (data.get("currency") or tk.config.get("ckanext.pricing.default_currency")).upper()
     if currency not in tk.config.get("ckanext.pricing.currencies"):
         errors["currency"] = [tk._("Currency must be one of: {}").format(", ".join(tk.config.get("ckanext.pricing.currencies")))]
-    if data["licence"] not in LICENCES:
-        errors["licence"] = [tk._("Licence must be one of: {}").format(", ".join(LICENCES))]
+    if data["licence"] not in licences:
+        errors["licence"] = [tk._("Licence must be one of: {}").format(", ".join(licences))]
     period = data.get("period_months")
     if period is not None and not 1 <= period <= 120:
         errors["period_months"] = [tk._("Between 1 and 120 months")]
@@ -406,9 +409,8 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
 def _terms(room: Room, offer: Offer, accepted_by: str, at: dt.datetime) -> dict[str, Any]:
     """Everything agreed, as it will be hashed and printed: the resources by name, the
     period, the licence text as it reads now, and what the buyer pays (net, VAT, total)."""
-    from ckanext.pricing.licences import LICENCES
     pkg = model.Package.get(room.package_id)
-    licence = LICENCES.get(offer.licence, {})
+    licence = _licences().get(offer.licence, {})
     names = {r.id: r.name or r.id for r in model.Session.query(model.Resource).filter(
         model.Resource.package_id == room.package_id)}
     price = _quote(offer.amount, offer.currency)
@@ -462,17 +464,12 @@ def dealroom_offer_accept(context: Context, data_dict: DataDict) -> dict[str, An
 
 def _activate(room: Room, offer: Offer, actor: Optional[str]) -> None:
     _move(room, "activate", Side.SELLER, actor)
-    now = _now()
-    until = None
-    if offer.period_months:
-        from ckanext.pricing.orders import add_months
-        until = add_months(now, offer.period_months)
     entitlement = tk.get_action("pricing_entitlement_grant")(_site(), {
         "package_id": room.package_id,
         "holder_type": "organization" if room.buyer_org_id else "user",
         "holder": room.buyer_org_id or room.buyer_user_id,
-        "resource_ids": list(offer.resource_ids or []), "valid_from": now.isoformat(),
-        **({"valid_until": until.isoformat()} if until else {}),
+        "resource_ids": list(offer.resource_ids or []), "valid_from": _now().isoformat(),
+        **({"valid_months": offer.period_months} if offer.period_months else {}),
         "source": "deal", "source_ref": room.id})
     room.entitlement_id = entitlement["id"]
 
@@ -647,13 +644,20 @@ def dealroom_expire_due(context: Context, data_dict: DataDict) -> dict[str, Any]
     :returns: ``{"expired": [room ids]}``
     """
     tk.check_access("dealroom_expire_due", context, data_dict)
-    from ckanext.pricing.model import Entitlement
     now = _now()
-    due = (model.Session.query(Room).join(Entitlement, Entitlement.id == Room.entitlement_id)
-           .filter(Room.state == State.ACTIVE.value, Entitlement.valid_until.isnot(None),
-                   Entitlement.valid_until < now)
-           .with_for_update(of=Room).all())
-    for room in due:
-        _move(room, "expire", Side.SELLER, None)
+    expired = []
+    active = model.Session.query(Room.id, Room.package_id, Room.entitlement_id).filter(
+        Room.state == State.ACTIVE.value, Room.entitlement_id.isnot(None)).all()
+    for room_id, package_id, entitlement_id in active:
+        # The deal's access, as ckanext-pricing keeps it.
+        entitlements = tk.get_action("pricing_entitlement_list")(
+            _site(), {"package_id": package_id, "source_ref": room_id})
+        until = next((e.get("valid_until") for e in entitlements if e["id"] == entitlement_id), None)
+        if not until or dt.datetime.fromisoformat(until.rstrip("Z")) >= now:
+            continue
+        room = Room.get(room_id, lock=True)
+        if room is not None and room.state == State.ACTIVE.value:
+            _move(room, "expire", Side.SELLER, None)
+            expired.append(room.id)
     model.repo.commit()
-    return {"expired": [room.id for room in due]}
+    return {"expired": expired}

@@ -9,13 +9,14 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.gdprcheck import detectors, holds, jobs, status
+from ckanext.gdprcheck import checklist, detectors, holds, jobs, status
 from ckanext.cityexchange.guard import boolean, whole_number
 from ckanext.cityexchange.guard import validate as _validate
 from ckanext.gdprcheck.model import Hold, Sample, Scan
 
 __all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request",
-           "gdprcheck_hold_list", "gdprcheck_hold_release", "gdprcheck_sample_list"]
+           "gdprcheck_hold_list", "gdprcheck_hold_release", "gdprcheck_sample_list",
+           "gdprcheck_source_checklist"]
 
 @tk.validator_args
 def _id_schema(not_empty: Any, unicode_safe: Any) -> dict[str, Any]:
@@ -159,3 +160,16 @@ def gdprcheck_sample_list(context: Context, data_dict: DataDict) -> list[dict[st
         for finding in sample["findings"]:
             finding["label"] = tk._(detectors.LABELS.get(finding["detector"], finding["detector"]))
     return out
+
+
+@tk.side_effect_free
+def gdprcheck_source_checklist(context: Context, data_dict: DataDict) -> dict[str, str]:
+    """The checklist a harvester sets on an open dataset it brings from another portal:
+    declared by the source as holding no personal data (its files are sampled for the
+    operator, never held). Anyone may read it.
+
+    :returns: the checklist fields and their values
+    :rtype: dictionary
+    """
+    tk.check_access("gdprcheck_source_checklist", context, data_dict)
+    return checklist.source_default()

@@ -6,7 +6,8 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
 __all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request",
-           "gdprcheck_hold_list", "gdprcheck_hold_release", "gdprcheck_sample_list"]
+           "gdprcheck_hold_list", "gdprcheck_hold_release", "gdprcheck_sample_list",
+           "gdprcheck_source_checklist"]
 
 
 @tk.auth_allow_anonymous_access
@@ -47,3 +48,9 @@ def gdprcheck_sample_list(context: Context, data_dict: DataDict) -> AuthResult:
     """Sysadmins only (they pass every auth function): what samples of harvested files
     hold is for the operator."""
     return {"success": False, "msg": tk._("Only sysadmins see what samples of harvested files hold")}
+
+
+@tk.auth_allow_anonymous_access
+def gdprcheck_source_checklist(context: Context, data_dict: DataDict) -> AuthResult:
+    """Anyone: it is what every harvested dataset shows."""
+    return {"success": True}

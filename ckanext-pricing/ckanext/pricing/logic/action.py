@@ -16,7 +16,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.pricing import access, redact, rules
+from ckanext.pricing import access, licences, orders, redact, rules
 from ckanext.pricing.logic import schema
 from ckanext.pricing.logic.util import site_context as _site_context
 from ckanext.pricing.logic.util import validate as _validate
@@ -33,6 +33,8 @@ __all__ = [
     "pricing_block_list",
     "pricing_download_list",
     "pricing_activity_scrub",
+    "pricing_licence_list",
+    "pricing_buyer_check",
     # chained core actions
     "activity_create",
     "resource_search",
@@ -91,6 +93,8 @@ def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str
     :param resource_ids: the locked resources covered (optional; default: all)
     :param valid_from: ISO date-time (optional; default: now)
     :param valid_until: ISO date-time (optional; default: no end)
+    :param valid_months: instead of ``valid_until``: this many calendar months from the
+        start (optional; deal rooms grant their agreed period so)
     :param source: ``grant`` (default); ``order`` and ``deal`` are set by checkout and
         deal rooms
     :param source_ref: the order or deal id (optional)
@@ -116,6 +120,10 @@ def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str
     now = dt.datetime.utcnow()
     valid_from = data.get("valid_from") or now
     valid_until = data.get("valid_until")
+    if data.get("valid_months") is not None:
+        if valid_until is not None:
+            raise tk.ValidationError({"valid_months": [tk._("Give an end or a number of months, not both")]})
+        valid_until = orders.add_months(valid_from, data["valid_months"])
     if valid_until is not None and valid_until <= valid_from:
         raise tk.ValidationError({"valid_until": [tk._("Must be after the start")]})
     user = model.User.get(context.get("user")) if context.get("user") else None
@@ -481,3 +489,47 @@ def pricing_activity_scrub(context: Context, data_dict: DataDict) -> dict[str, A
             rewritten += access.scrub_activities(package_id, locked, secrets)
     _commit(context)
     return {"datasets": len(ids), "activities": rewritten}
+
+
+@tk.side_effect_free
+def pricing_licence_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The licences offers and deals may name, with their titles and texts in English
+    and Danish (deal rooms print them into contracts). Anyone may read them.
+
+    :returns: licence id -> ``{"en": {"title", "text"}, "da": {"title", "text"}}``, in
+        the order they are offered
+    :rtype: dictionary
+    """
+    tk.check_access("pricing_licence_list", context, data_dict)
+    return {licence_id: {lang: dict(entry) for lang, entry in texts.items()}
+            for licence_id, texts in licences.LICENCES.items()}
+
+
+@tk.side_effect_free
+def pricing_buyer_check(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Whether the caller (or the organisation they buy for) may buy a dataset, and what
+    there is to buy: its locked resources. Deal rooms ask it before a request and an
+    offer. For anyone who may see the dataset.
+
+    :param package_id: the dataset (id or name)
+    :type package_id: string
+    :param organization: the buying organisation (optional; default: any of the
+        caller's organisations counts)
+    :type organization: string
+    :returns: ``may_buy`` (false when the seller has blocked the buyer's organisation),
+        ``reason`` and ``locked_resources`` (resource id -> name)
+    :rtype: dictionary
+    """
+    data = _validate(data_dict, schema.buyer_check(), context)
+    tk.check_access("pricing_buyer_check", context, data)
+    pkg = _dataset(data["package_id"])
+    tier = pkg.get("access_tier") or rules.OPEN
+    locked = {r["id"]: r.get("name") or r["id"] for r in pkg.get("resources") or [] if rules.is_locked(tier, r)}
+    if data.get("organization"):
+        org = model.Group.get(data["organization"])
+        buying = {org.id} if org is not None else set()
+    else:
+        buying = set(access.viewer_for(context.get("user")).organization_ids)
+    blocked = bool(access.blocked_organization_ids(pkg["id"]) & buying)
+    return {"may_buy": not blocked, "locked_resources": locked,
+            "reason": tk._("The seller has blocked your organisation for this dataset") if blocked else None}

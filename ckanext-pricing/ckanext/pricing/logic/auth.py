@@ -24,6 +24,8 @@ __all__ = [
     "pricing_block_list",
     "pricing_download_list",
     "pricing_activity_scrub",
+    "pricing_licence_list",
+    "pricing_buyer_check",
     "datastore_search",
     "datastore_info",
     "datastore_search_sql",
@@ -147,3 +149,19 @@ def activity_show(next_auth: Any, context: Context, data_dict: DataDict) -> Auth
     error, when it is left out); it is optional, as the action documents."""
     include = data_dict.get("include_data") in (True, 1, "true", "True", "1")
     return next_auth(context, dict(data_dict, include_data=include))
+
+
+@tk.auth_allow_anonymous_access
+def pricing_licence_list(context: Context, data_dict: DataDict) -> AuthResult:
+    """Anyone: the licence texts are public."""
+    return {"success": True}
+
+
+@tk.auth_allow_anonymous_access
+def pricing_buyer_check(context: Context, data_dict: DataDict) -> AuthResult:
+    """Whoever may see the dataset (core's package_show decides)."""
+    try:
+        tk.check_access("package_show", context, {"id": data_dict.get("package_id")})
+    except tk.NotAuthorized:
+        return {"success": False, "msg": tk._("Dataset not found")}
+    return {"success": True}

@@ -22,6 +22,7 @@ def entitlement_grant(
         "resource_ids": [ignore_missing, list_of_strings],
         "valid_from": [ignore_missing, isodate],
         "valid_until": [ignore_missing, isodate],
+        "valid_months": [ignore_missing, whole_number(1, 1200)],
         "source": [default("grant"), one_of(["grant", "order", "deal"])],
         "source_ref": [ignore_missing, unicode_safe],
     }
@@ -181,3 +182,10 @@ def entitlement_extend(
         "held_until": [ignore_missing, isodate],
         "resource_ids": [ignore_missing, list_of_strings],
     }
+
+
+@tk.validator_args
+def buyer_check(not_empty: Validator, unicode_safe: Validator, ignore_missing: Validator,
+                package_id_or_name_exists: Validator) -> Schema:
+    return {"package_id": [not_empty, unicode_safe, package_id_or_name_exists],
+            "organization": [ignore_missing, identifier]}
