@@ -16,7 +16,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.cityexchange import outbound
-from ckanext.gdprcheck import detectors, holds, scanner
+from ckanext.gdprcheck import holds, scanner
+from ckanext.gdprcheck.helpers import gdprcheck_detector_label as detector_label
 from ckanext.gdprcheck.model import Hold, Sample, Scan
 
 log = logging.getLogger(__name__)
@@ -78,16 +79,56 @@ def scan_in_request(resource_id: str) -> Optional[dict[str, Any]]:
     return scan_resource(resource_id)
 
 
-def _open(resource: dict[str, Any]) -> IO[bytes]:
+def _open(resource: dict[str, Any], timeout: Any = 60) -> IO[bytes]:
     if resource.get("url_type") == "upload":
         from ckan.lib.uploader import get_resource_uploader
         return open(get_resource_uploader(resource).get_path(resource["id"]), "rb")
     # A publisher wrote the URL: only public addresses (or the allow-list), each redirect
     # hop checked; a refused one raises outbound.Refused.
-    response = outbound.session().get(resource["url"], stream=True, timeout=60)
+    response = outbound.session().get(resource["url"], stream=True, timeout=timeout)
     response.raise_for_status()
     response.raw.decode_content = True
     return response.raw
+
+
+class _Head:
+    """The first ``limit`` bytes of a stream."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self.stream, self.left = stream, limit
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        want = self.left if size is None or size < 0 else min(size, self.left)
+        data = self.stream.read(want)
+        self.left -= len(data)
+        return data
+
+
+def _read(resource: dict[str, Any], fmt: str, limit: Optional[int] = None,
+          timeout: Any = 60) -> tuple[scanner.Result, str, Optional[str], bool]:
+    """Scan a resource's file (its first ``limit`` bytes, if given): the result, the
+    state (done, skipped or error), a message, and whether the file went on past the
+    limit. A bad file or address is a state, never an exception."""
+    result, truncated = scanner.Result(), False
+    try:
+        with _open(resource, timeout) as stream:
+            if limit is None:
+                result = scanner.scan(stream, fmt)
+            else:
+                head = _Head(stream, limit)
+                result = scanner.scan(head, fmt)  # type: ignore[arg-type]
+                truncated = head.left <= 0 and bool(stream.read(1))
+    except outbound.Refused as refused:
+        log.warning("gdprcheck: reading resource %s refused: %s", resource["id"], refused)
+        return result, "error", f"the file's address is not fetched from: {refused}", False
+    except Exception as error:  # noqa: BLE001 - a bad file must never kill the worker
+        log.warning("gdprcheck: reading resource %s failed: %s", resource["id"], type(error).__name__)
+        return result, "error", f"could not read the file ({type(error).__name__})", False
+    if result.skipped:
+        return result, "skipped", result.skipped, truncated
+    return result, "done", None, truncated
 
 
 def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
@@ -106,22 +147,10 @@ def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
         return {"resource_id": resource_id, "state": "gone"}
     fmt = format_of(resource)
     started = time.perf_counter()
-    state, message = "done", None
-    result = scanner.Result()
     if fmt is None:
-        state, message = "skipped", "not a CSV, TSV, XLSX or JSON file"
+        result, state, message = scanner.Result(), "skipped", "not a CSV, TSV, XLSX or JSON file"
     else:
-        try:
-            with _open(resource) as stream:
-                result = scanner.scan(stream, fmt)
-            if result.skipped:
-                state, message = "skipped", result.skipped
-        except outbound.Refused as refused:
-            state, message = "error", f"the file's address is not fetched from: {refused}"
-            log.warning("gdprcheck: scan of resource %s refused: %s", resource_id, refused)
-        except Exception as error:  # noqa: BLE001 - a bad file must never kill the worker
-            state, message = "error", f"could not read the file ({type(error).__name__})"
-            log.warning("gdprcheck: scan of resource %s failed: %s", resource_id, type(error).__name__)
+        result, state, message, _truncated = _read(resource, fmt)
     row = model.Session.query(Scan).get(resource_id) or Scan(resource_id=resource_id)
     row.package_id = resource["package_id"]
     row.state, row.message = state, message
@@ -156,7 +185,7 @@ def after_holding_job(package_id: str, hold_ids: list[str]) -> dict[str, Any]:
 
 
 def _found(detected: Any) -> str:
-    return ", ".join(tk._(detectors.LABELS.get(d, d)) for d in detected or [])
+    return ", ".join(detector_label(d) for d in detected or [])
 
 
 def notify_hold(hold_id: str) -> dict[str, Any]:
@@ -207,32 +236,17 @@ def _mail(users: Any, subject: str, body: str) -> dict[str, list[str]]:
 SAMPLED_FORMATS = ("csv", "tsv", "txt", "json", "geojson")
 
 
-class _Head:
-    """The first ``limit`` bytes of a stream."""
-
-    def __init__(self, stream: IO[bytes], limit: int) -> None:
-        self.stream, self.left = stream, limit
-
-    def read(self, size: int = -1) -> bytes:
-        if self.left <= 0:
-            return b""
-        want = self.left if size is None or size < 0 else min(size, self.left)
-        data = self.stream.read(want)
-        self.left -= len(data)
-        return data
-
-
 def enqueue_sample(resource_id: str) -> bool:
     """Queue a sample scan of a harvested CSV or JSON file whose address or size changed
     since its last sample."""
+    limit = int(tk.config.get("ckanext.gdprcheck.harvest_sample_bytes") or 0)
+    if limit <= 0:
+        return False
     row = model.Resource.get(resource_id)
     if row is None or format_of({"format": row.format, "url": row.url}) not in SAMPLED_FORMATS:
         return False
     previous = model.Session.query(Sample.source).filter(Sample.resource_id == resource_id).scalar()
     if previous is not None and previous == source_of(resource_id):
-        return False
-    limit = int(tk.config.get("ckanext.gdprcheck.harvest_sample_bytes") or 0)
-    if limit <= 0:
         return False
     tk.enqueue_job(sample_resource, [resource_id], {"limit": limit}, title=f"gdprcheck sample {resource_id}",
                    rq_kwargs={"timeout": 600})
@@ -250,28 +264,11 @@ def sample_resource(resource_id: str, limit: Optional[int] = None) -> dict[str, 
     resource = {"id": row.id, "url": row.url, "format": row.format, "url_type": row.url_type}
     if limit is None:
         limit = int(tk.config.get("ckanext.gdprcheck.harvest_sample_bytes") or 0)
-    result, state, message, truncated = scanner.Result(), "done", None, False
     fmt = format_of(resource)
     if fmt not in SAMPLED_FORMATS:
-        state, message = "skipped", "not a CSV, TSV or JSON file"
+        result, state, message, truncated = scanner.Result(), "skipped", "not a CSV, TSV or JSON file", False
     else:
-        try:
-            response = outbound.session().get(resource["url"], stream=True, timeout=(10, 30))
-            response.raise_for_status()
-            response.raw.decode_content = True
-            head = _Head(response.raw, limit)
-            try:
-                result = scanner.scan(head, fmt)  # type: ignore[arg-type]
-                truncated = head.left <= 0 and bool(response.raw.read(1))
-            finally:
-                response.close()
-            if result.skipped:
-                state, message = "skipped", result.skipped
-        except outbound.Refused as refused:
-            state, message = "error", f"the file's address is not fetched from: {refused}"
-        except Exception as error:  # noqa: BLE001 - a bad file must never kill the worker
-            state, message = "error", f"could not read the file ({type(error).__name__})"
-            log.warning("gdprcheck: sample of resource %s failed: %s", resource_id, type(error).__name__)
+        result, state, message, truncated = _read(resource, fmt, limit, timeout=(10, 30))
     sample = model.Session.query(Sample).get(resource_id) or Sample(resource_id=resource_id)
     before = set(sample.detected or [])
     sample.package_id = row.package_id

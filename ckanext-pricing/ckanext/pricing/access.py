@@ -326,8 +326,7 @@ def locked_state(pkg_dict: dict[str, Any]) -> tuple[set[str], dict[str, str]]:
     dict and the database) with its placeholder. (A file held for review is withheld from
     stored copies as from everything else.)"""
     tier = pkg_dict.get("access_tier")
-    locked = {r["id"] for r in pkg_dict.get("resources") or [] if rules.is_locked(tier, r)}
-    locked |= set(holds_for(pkg_dict))
+    locked = set(rules.locked_resources(tier, pkg_dict.get("resources") or [])) | set(holds_for(pkg_dict))
     return locked, (index_secrets(pkg_dict) if locked else {})
 
 

@@ -55,6 +55,11 @@ def is_locked(access_tier: str | None, resource: Mapping[str, Any]) -> bool:
     return resource.get("access") != SAMPLE
 
 
+def locked_resources(access_tier: str | None, resources: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """A dataset's locked resources: id -> name (the id where there is no name)."""
+    return {r["id"]: r.get("name") or r["id"] for r in resources if is_locked(access_tier, r)}
+
+
 def is_active(grant: Grant, now: dt.datetime) -> bool:
     if grant.revoked_at is not None and grant.revoked_at <= now:
         return False

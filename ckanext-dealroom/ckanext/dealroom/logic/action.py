@@ -195,7 +195,7 @@ def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
         {"user": user}, {"package_id": pkg["id"], **({"organization": buyer_org_id} if buyer_org_id else {})})
     if not check["may_buy"]:
         raise tk.ValidationError({"package_id": [tk._("The seller does not deal with your organisation for this dataset")]})
-    locked = set(_locked(pkg))
+    locked = set(check["locked_resources"])
     wanted = set(data.get("resource_ids") or [])
     if wanted - locked:
         raise tk.ValidationError({"resource_ids": [tk._("Not a locked resource of this dataset: {}").format(

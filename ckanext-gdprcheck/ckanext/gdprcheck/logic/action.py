@@ -9,7 +9,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.gdprcheck import checklist, detectors, holds, jobs, status
+from ckanext.gdprcheck import checklist, holds, jobs, status
+from ckanext.gdprcheck.helpers import gdprcheck_detector_label
 from ckanext.cityexchange.guard import boolean, whole_number
 from ckanext.cityexchange.guard import validate as _validate
 from ckanext.gdprcheck.model import Hold, Sample, Scan
@@ -158,7 +159,7 @@ def gdprcheck_sample_list(context: Context, data_dict: DataDict) -> list[dict[st
     out = [row.dictize() for row in rows]
     for sample in out:
         for finding in sample["findings"]:
-            finding["label"] = tk._(detectors.LABELS.get(finding["detector"], finding["detector"]))
+            finding["label"] = gdprcheck_detector_label(finding["detector"])
     return out
 
 

@@ -108,7 +108,7 @@ def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str
     tier = pkg.get("access_tier") or rules.OPEN
     if tier == rules.OPEN:
         raise tk.ValidationError({"package_id": [tk._("An open dataset needs no entitlement")]})
-    locked = {r["id"] for r in pkg["resources"] if rules.is_locked(tier, r)}
+    locked = set(rules.locked_resources(tier, pkg["resources"]))
     unknown = sorted(set(data.get("resource_ids") or []) - locked)
     if unknown:
         raise tk.ValidationError({"resource_ids": [tk._("Not a locked resource of this dataset: {}").format(", ".join(unknown))]})
@@ -524,7 +524,7 @@ def pricing_buyer_check(context: Context, data_dict: DataDict) -> dict[str, Any]
     tk.check_access("pricing_buyer_check", context, data)
     pkg = _dataset(data["package_id"])
     tier = pkg.get("access_tier") or rules.OPEN
-    locked = {r["id"]: r.get("name") or r["id"] for r in pkg.get("resources") or [] if rules.is_locked(tier, r)}
+    locked = rules.locked_resources(tier, pkg.get("resources") or [])
     if data.get("organization"):
         org = model.Group.get(data["organization"])
         buying = {org.id} if org is not None else set()

@@ -168,7 +168,7 @@ def pricing_checkout_create(context: Context, data_dict: DataDict) -> dict[str, 
     blocked = access.blocked_organization_ids(pkg["id"])
     if blocked & holder_orgs:
         raise tk.ValidationError({"holder": [tk._("The seller does not sell this dataset to your organisation")]})
-    locked = {r["id"] for r in pkg["resources"] if rules.is_locked(tier, r)}
+    locked = set(rules.locked_resources(tier, pkg["resources"]))
     wanted = set(offer.get("resources") or []) or locked
     held = _held(data["holder_type"], holder_id, set(viewer.organization_ids), pkg["id"], wanted)
     if held is not None:
