@@ -5,14 +5,15 @@ loads the portal's plugins (``ckan.plugins`` of the test ini) for every test, as
 documentation recommends for extensions, and adapts ``clean_db`` so that a clean database
 also has the tables of every enabled plugin (activity, harvest and the suite's own).
 """
+
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
-
-import pytest
+from collections.abc import Callable
+from typing import Any
 
 import ckan.plugins.toolkit as tk
+import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,8 +34,10 @@ def _portal_plugins(request: pytest.FixtureRequest) -> None:
     """Every test runs with the plugins the portal runs with, except tests of pure rules
     (marked ``pure``), which need no CKAN at all, and tests marked ``module_plugins``,
     whose module-scoped data fixture loads the plugins once for the whole module."""
-    if request.node.get_closest_marker("pure") is None and \
-            request.node.get_closest_marker("module_plugins") is None:
+    if (
+        request.node.get_closest_marker("pure") is None
+        and request.node.get_closest_marker("module_plugins") is None
+    ):
         request.getfixturevalue("with_plugins")
 
 
@@ -46,14 +49,17 @@ def plugins_with_migrations() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def reset_portal_db(reset_db: Callable[[], None],
-                    migrate_db_for: Callable[..., None]) -> Callable[[], None]:
+def reset_portal_db(
+    reset_db: Callable[[], None], migrate_db_for: Callable[..., None]
+) -> Callable[[], None]:
     """Callable: empty the database, keeping the tables of core and every enabled plugin.
     For module-scoped fixtures that build data once and share it between tests."""
+
     def reset() -> None:
         reset_db()
         for plugin in plugins_with_migrations():
             migrate_db_for(plugin)
+
     return reset
 
 

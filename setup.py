@@ -4,6 +4,7 @@ Each extension keeps its own source root (``ckanext-<name>/``) so that it reads 
 other CKAN extension; this file maps their ``ckanext.<name>`` packages into a single
 install and registers the CKAN plugins.
 """
+
 from __future__ import annotations
 
 import os

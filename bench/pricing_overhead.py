@@ -9,13 +9,15 @@ process and on the same data, throughput with the plugin loaded and with it unlo
 alternating the two in rounds. Prints calls per second and the ratio. Nothing is asserted:
 the figures go in the issue notes.
 """
+
 from __future__ import annotations
 
 import argparse
 import random
 import statistics
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ckan.cli import load_config
 from ckan.config.middleware import make_app
@@ -33,55 +35,82 @@ def load(count: int, helpers: Any, model: Any, clear_all: Callable[[], None]) ->
     """A catalog of ``count`` datasets, every second one priced with a locked resource."""
     model.repo.rebuild_db()
     from ckan.cli.db import _run_migrations
+
     for plugin in ("activity", "harvest", "pricing"):
         _run_migrations(plugin)
     clear_all()
     site = helpers.call_action("get_site_user", context={"ignore_auth": True})["name"]
     ctx = {"user": site}
     org = helpers.call_action("organization_create", context=ctx, name="bench-seller")
-    buyer = helpers.call_action("user_create", context=ctx, name="bench-buyer",
-                                email="b@bench.invalid", password="bench-password-1")
+    buyer = helpers.call_action(
+        "user_create",
+        context=ctx,
+        name="bench-buyer",
+        email="b@bench.invalid",
+        password="bench-password-1",
+    )
     print(f"loading {count} datasets (half priced) ...", flush=True)
     start = time.perf_counter()
     names = []
     for i in range(count):
         priced = i % 2 == 1
         fields: dict[str, Any] = {
-            "name": f"bench-{i:05d}", "title": f"Bench dataset {i} {'priced' if priced else 'open'}",
-            "owner_org": org["id"], "notes": "Parking occupancy per street, hourly.",
+            "name": f"bench-{i:05d}",
+            "title": f"Bench dataset {i} {'priced' if priced else 'open'}",
+            "owner_org": org["id"],
+            "notes": "Parking occupancy per street, hourly.",
             "tags": [{"name": random.choice(["parkering", "trafik", "luft", "cykler"])}],
-            "resources": [{"name": "sample", "url": f"https://seller.example/{i}/sample.csv",
-                           "access": "sample" if priced else ""},
-                          {"name": "full", "url": f"https://seller.example/{i}/full.csv"}],
+            "resources": [
+                {
+                    "name": "sample",
+                    "url": f"https://seller.example/{i}/sample.csv",
+                    "access": "sample" if priced else "",
+                },
+                {"name": "full", "url": f"https://seller.example/{i}/full.csv"},
+            ],
         }
         if priced:
-            fields.update(access_tier="priced", offers=[{
-                "id": "standard", "kind": "one_off", "amount": 1000 * (i % 500 + 1),
-                "currency": "DKK", "licence": "internal-use"}])
+            fields.update(
+                access_tier="priced",
+                offers=[
+                    {
+                        "id": "standard",
+                        "kind": "one_off",
+                        "amount": 1000 * (i % 500 + 1),
+                        "currency": "DKK",
+                        "licence": "internal-use",
+                    }
+                ],
+            )
         helpers.call_action("package_create", context=ctx, **fields)
         names.append(fields["name"])
         if (i + 1) % 500 == 0:
             print(f"  {i + 1} ({(i + 1) / (time.perf_counter() - start):.0f}/s)", flush=True)
-    helpers.call_action("pricing_entitlement_grant", context=ctx, package_id=names[1],
-                        holder=buyer["name"])
+    helpers.call_action(
+        "pricing_entitlement_grant", context=ctx, package_id=names[1], holder=buyer["name"]
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("ini")
     parser.add_argument("--datasets", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep a catalog loaded by an earlier run of the same size")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a catalog loaded by an earlier run of the same size",
+    )
     args = parser.parse_args()
 
     config = load_config(args.ini)
     app = make_app(config)
     flask_app = app.apps["flask_app"]._wsgi_app if hasattr(app, "apps") else app._wsgi_app
 
-    import ckan.model as model
-    import ckan.plugins as plugins
+    from ckan import model, plugins
     from ckan.lib.search import clear_all
     from ckan.tests import helpers
 
@@ -98,7 +127,9 @@ def main() -> None:
         # Each call in a request context of its own, as an API request would be.
         def search() -> None:
             with flask_app.test_request_context():
-                helpers.call_action("package_search", context={"user": ""}, q=rng.choice(queries), rows=20)
+                helpers.call_action(
+                    "package_search", context={"user": ""}, q=rng.choice(queries), rows=20
+                )
 
         def show_anonymous() -> None:
             with flask_app.test_request_context():
@@ -106,10 +137,15 @@ def main() -> None:
 
         def show_buyer() -> None:
             with flask_app.test_request_context():
-                helpers.call_action("package_show", context={"user": buyer["name"]}, id=rng.choice(names))
+                helpers.call_action(
+                    "package_show", context={"user": buyer["name"]}, id=rng.choice(names)
+                )
 
-        cases = {"package_search (anonymous)": search, "package_show (anonymous)": show_anonymous,
-                 "package_show (logged-in buyer)": show_buyer}
+        cases = {
+            "package_search (anonymous)": search,
+            "package_show (anonymous)": show_anonymous,
+            "package_show (logged-in buyer)": show_buyer,
+        }
         results: dict[str, dict[str, list[float]]] = {c: {"with": [], "without": []} for c in cases}
         for fn in cases.values():  # warm caches once
             for _ in range(50):
@@ -127,7 +163,9 @@ def main() -> None:
         if not plugins.plugin_loaded("pricing"):
             plugins.load("pricing")
 
-    print(f"\n{args.datasets} datasets, {args.rounds} rounds of {args.seconds:.0f}s, median calls/s")
+    print(
+        f"\n{args.datasets} datasets, {args.rounds} rounds of {args.seconds:.0f}s, median calls/s"
+    )
     print(f"{'case':34} {'without':>9} {'with':>9} {'with/without':>13}  per-round ratios")
     for name, r in results.items():
         without, with_ = statistics.median(r["without"]), statistics.median(r["with"])

@@ -9,6 +9,7 @@ runs), then scans it in a fresh process and reports MB/s and that process's peak
 resident memory, beside the same process only reading and decoding the file (the floor
 any scanner pays). Nothing is asserted: the figures go in the issue notes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,29 +47,41 @@ def generate(path: Path, megabytes: int, quoted: bool = False) -> None:
     rnd = random.Random(7)
     target = megabytes * 1024 * 1024
     with open(path, "w", encoding="utf-8") as out:
-        out.write("timestamp,zone_id,count,avg_speed,sensor,lat,lon,note"
-                  + (",adresse,placering,bemaerkning\n" if quoted else "\n"))
+        out.write(
+            "timestamp,zone_id,count,avg_speed,sensor,lat,lon,note"
+            + (",adresse,placering,bemaerkning\n" if quoted else "\n")
+        )
         written, i = 0, 0
         while written < target:
             note = "ok"
             if i % 100_000 == 0:
                 note = f"kontakt borger{i}@example.dk eller +45 2{i % 10} 11 22 33, cpr 0101901234"
-            line = (f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00,DK-{1000 + i % 9000},"
-                    f"{rnd.randint(0, 5000)},{rnd.random() * 50:.2f},S{i % 300:04d},"
-                    f"55.{rnd.randint(600, 700)},12.{rnd.randint(500, 600)},{note}"
-                    + (f',"Vesterbrogade {i % 300}, 1620 København V","55.{i % 97},12.{i % 89}",'
-                       + ('"sagde ""ok"",\nringer igen"' if i % 10 == 0 else '"ok"') if quoted else "")
-                    + "\n")
+            line = (
+                f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00,DK-{1000 + i % 9000},"
+                f"{rnd.randint(0, 5000)},{rnd.random() * 50:.2f},S{i % 300:04d},"
+                f"55.{rnd.randint(600, 700)},12.{rnd.randint(500, 600)},{note}"
+                + (
+                    f',"Vesterbrogade {i % 300}, 1620 København V","55.{i % 97},12.{i % 89}",'
+                    + ('"sagde ""ok"",\nringer igen"' if i % 10 == 0 else '"ok"')
+                    if quoted
+                    else ""
+                )
+                + "\n"
+            )
             out.write(line)
             written += len(line)
             i += 1
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--folder", default="var/bench")
-    parser.add_argument("--quoted", action="store_true", help="quoted fields with commas, quotes and line breaks")
+    parser.add_argument(
+        "--quoted", action="store_true", help="quoted fields with commas, quotes and line breaks"
+    )
     args = parser.parse_args()
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,12 +92,18 @@ def main() -> None:
     size = path.stat().st_size / 1e6
     runs = {}
     for mode in ("read", "scan"):
-        out = subprocess.run([sys.executable, "-c", CHILD, str(path), mode], check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(path), mode],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         runs[mode] = json.loads(out.strip().splitlines()[-1])
     for mode, run in runs.items():
         label = "read and decode only" if mode == "read" else "scan (all detectors)"
-        print(f"{label:22s} {size / run['seconds']:7.1f} MB/s   peak memory {run['peak_mb']:6.1f} MB")
+        print(
+            f"{label:22s} {size / run['seconds']:7.1f} MB/s   peak memory {run['peak_mb']:6.1f} MB"
+        )
     print(f"file: {size:.0f} MB; found: {runs['scan']['found']}")
 
 

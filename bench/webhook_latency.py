@@ -10,6 +10,7 @@ checkouts; adds its own seller, dataset and buyers next to whatever is there. Pr
 median and 95th-percentile latency in milliseconds and events per second. Nothing is
 asserted: the figures go in the issue notes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,13 +18,13 @@ import json
 import statistics
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import stripe
-from werkzeug.test import Client
-
 from ckan.cli import load_config
 from ckan.config.middleware import make_app
+from werkzeug.test import Client
 
 
 def _latencies(fn: Callable[[int], Any], count: int) -> list[float]:
@@ -43,7 +44,9 @@ def _summary(name: str, ms: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("ini")
     parser.add_argument("--orders", type=int, default=300)
     args = parser.parse_args()
@@ -58,31 +61,68 @@ def main() -> None:
     site = {"user": helpers.call_action("get_site_user", context={"ignore_auth": True})["name"]}
     org = helpers.call_action("organization_create", context=site, name=f"hook-seller-{run}")
     dataset = helpers.call_action(
-        "package_create", context=site, name=f"hook-{run}", title="Webhook bench", owner_org=org["id"],
-        access_tier="priced", resources=[{"name": "full", "url": "https://seller.example/full.csv", "access": "locked"}],
-        offers=[{"id": "standard", "kind": "one_off", "amount": 125000, "currency": "DKK",
-                 "vat_included": True, "licence": "internal-use"}])
+        "package_create",
+        context=site,
+        name=f"hook-{run}",
+        title="Webhook bench",
+        owner_org=org["id"],
+        access_tier="priced",
+        resources=[{"name": "full", "url": "https://seller.example/full.csv", "access": "locked"}],
+        offers=[
+            {
+                "id": "standard",
+                "kind": "one_off",
+                "amount": 125000,
+                "currency": "DKK",
+                "vat_included": True,
+                "licence": "internal-use",
+            }
+        ],
+    )
     print(f"creating {args.orders} orders through checkout (stripe-mock) ...", flush=True)
     orders = []
     for i in range(args.orders):
-        buyer = helpers.call_action("user_create", context=site, name=f"hook-{run}-{i}",
-                                    email=f"b{i}@bench.invalid", password="bench-password-1")
-        result = helpers.call_action("pricing_checkout_create", context={"user": buyer["name"]},
-                                     package_id=dataset["id"], offer_id="standard")
+        buyer = helpers.call_action(
+            "user_create",
+            context=site,
+            name=f"hook-{run}-{i}",
+            email=f"b{i}@bench.invalid",
+            password="bench-password-1",
+        )
+        result = helpers.call_action(
+            "pricing_checkout_create",
+            context={"user": buyer["name"]},
+            package_id=dataset["id"],
+            offer_id="standard",
+        )
         orders.append(Order.get(result["order_id"]))
     secret = tk.config["ckanext.pricing.stripe.webhook_secret"]
     bodies = []
     for order in orders:
-        body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "type": "checkout.session.completed",
-                           "data": {"object": {"id": order.stripe_session_id, "metadata": {"order_id": order.id},
-                                               "amount_subtotal": order.charged, "amount_total": order.charged,
-                                               "currency": "dkk", "payment_status": "paid",
-                                               "payment_intent": f"pi_{order.id[:12]}"}}})
+        body = json.dumps(
+            {
+                "id": f"evt_{uuid.uuid4().hex}",
+                "type": "checkout.session.completed",
+                "data": {
+                    "object": {
+                        "id": order.stripe_session_id,
+                        "metadata": {"order_id": order.id},
+                        "amount_subtotal": order.charged,
+                        "amount_total": order.charged,
+                        "currency": "dkk",
+                        "payment_status": "paid",
+                        "payment_intent": f"pi_{order.id[:12]}",
+                    }
+                },
+            }
+        )
         bodies.append((body, stripe.WebhookSignature.generate_signature_header(body, secret)))
 
     def deliver(i: int) -> None:
         body, sig = bodies[i]
-        response = client.post("/pricing/stripe/webhook", data=body, headers={"Stripe-Signature": sig})
+        response = client.post(
+            "/pricing/stripe/webhook", data=body, headers={"Stripe-Signature": sig}
+        )
         assert response.status_code == 200, response.get_data(as_text=True)
 
     def show(_: int) -> None:

@@ -1,4 +1,5 @@
 """WSGI entry point for the container: CKAN configured from $CKAN_INI."""
+
 import os
 from logging.config import fileConfig
 

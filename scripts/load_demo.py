@@ -6,6 +6,7 @@
 Creates what is missing and updates what exists, so a second run changes nothing.
 Demo users get the password in CDX_DEMO_PASSWORD (documented in the README).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -70,15 +71,21 @@ def _sync_resources(ckan: Any, folder: Path, dataset_id: str, wanted: list[dict[
             with open(folder / res["upload"], "rb") as f:
                 files = {"upload": (Path(res["upload"]).name, f)}
                 if res["name"] in existing:
-                    ckan.call_action("resource_patch", dict(fields, id=existing[res["name"]]["id"]), files=files)
+                    ckan.call_action(
+                        "resource_patch", dict(fields, id=existing[res["name"]]["id"]), files=files
+                    )
                 else:
-                    ckan.call_action("resource_create", dict(fields, package_id=dataset_id), files=files)
+                    ckan.call_action(
+                        "resource_create", dict(fields, package_id=dataset_id), files=files
+                    )
         elif res["name"] in existing:
             ckan.action.resource_patch(id=existing[res["name"]]["id"], **fields)
         else:
             ckan.action.resource_create(package_id=dataset_id, **fields)
     by_name = {r["name"]: r["id"] for r in ckan.action.package_show(id=dataset_id)["resources"]}
-    ckan.action.package_resource_reorder(id=dataset_id, order=[by_name[res["name"]] for res in wanted])
+    ckan.action.package_resource_reorder(
+        id=dataset_id, order=[by_name[res["name"]] for res in wanted]
+    )
 
 
 def load_datasets(ckan: Any, datasets: list[dict[str, Any]], folder: Path | None = None) -> None:
@@ -97,7 +104,9 @@ def load_datasets(ckan: Any, datasets: list[dict[str, Any]], folder: Path | None
 def load_access(ckan: Any, access: dict[str, Any]) -> None:
     """Seller controls of the demo: blocked competitors and buyers who already paid."""
     for block in access.get("blocks", []):
-        ckan.action.pricing_block_create(package_id=block["dataset"], organization=block["organization"])
+        ckan.action.pricing_block_create(
+            package_id=block["dataset"], organization=block["organization"]
+        )
         print(f"  {block['organization']} blocked from {block['dataset']}")
     for grant in access.get("entitlements", []):
         held = ckan.action.pricing_entitlement_list(package_id=grant["dataset"])
@@ -105,8 +114,11 @@ def load_access(ckan: Any, access: dict[str, Any]) -> None:
             continue
         until = dt.datetime.utcnow() + dt.timedelta(days=grant["valid_days"])
         ckan.action.pricing_entitlement_grant(
-            package_id=grant["dataset"], holder_type=grant["holder_type"], holder=grant["holder"],
-            valid_until=until.isoformat())
+            package_id=grant["dataset"],
+            holder_type=grant["holder_type"],
+            holder=grant["holder"],
+            valid_until=until.isoformat(),
+        )
         print(f"  {grant['holder']} entitled to {grant['dataset']}")
 
 
@@ -116,7 +128,9 @@ def main(argv: list[str]) -> int:
         return 2
     site_url, folder = argv[1], Path(argv[2])
     password = os.environ.get("CDX_DEMO_PASSWORD", DEFAULT_PASSWORD)
-    ckan = RemoteCKAN(site_url, apikey=os.environ["CDX_API_TOKEN"], user_agent="cityexchange-demo-loader")
+    ckan = RemoteCKAN(
+        site_url, apikey=os.environ["CDX_API_TOKEN"], user_agent="cityexchange-demo-loader"
+    )
     load_users(ckan, _read(folder, "users.json"), password)
     load_organizations(ckan, _read(folder, "organizations.json"))
     load_groups(ckan, _read(folder, "groups.json"))

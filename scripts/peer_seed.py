@@ -8,6 +8,7 @@ its seed so that a changed catalog is loaded again) are purged and
 created again with the same id; datasets that are not in the seed are purged. A second
 run on an untouched peer does nothing but list it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,15 +22,22 @@ from pathlib import Path
 import ckanapi
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "test-data" / "opendata"))
-import catalog  # noqa: E402
+import catalog
 
 
 def listing(ckan: ckanapi.RemoteCKAN) -> dict[str, str]:
     found: dict[str, str] = {}
     start = 0
     while True:
-        page = ckan.action.package_search(q="*:*", fl="id,metadata_modified", rows=1000, start=start,
-                                          include_private=True, include_drafts=True, sort="id asc")
+        page = ckan.action.package_search(
+            q="*:*",
+            fl="id,metadata_modified",
+            rows=1000,
+            start=start,
+            include_private=True,
+            include_drafts=True,
+            sort="id asc",
+        )
         for row in page["results"]:
             found[row["id"]] = row["metadata_modified"]
         start += 1000
@@ -48,11 +56,18 @@ def main() -> None:
         except ckanapi.NotFound:
             ckan.action.organization_create(**org)
     seed = {d["id"]: d for d in catalog.datasets(count)}
-    digests = {i: hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest() for i, d in seed.items()}
+    digests = {
+        i: hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+        for i, d in seed.items()
+    }
     saved = json.loads(state_path.read_text()) if state_path.exists() else {}
     modified, seeded = saved.get("modified", {}), saved.get("digests", {})
     present = listing(ckan)
-    stale = [i for i in seed if i not in present or present[i] != modified.get(i) or seeded.get(i) != digests[i]]
+    stale = [
+        i
+        for i in seed
+        if i not in present or present[i] != modified.get(i) or seeded.get(i) != digests[i]
+    ]
     extra = [i for i in present if i not in seed]
 
     def purge(dataset_id: str) -> None:
@@ -70,9 +85,13 @@ def main() -> None:
         list(pool.map(recreate, stale))
     if stale or extra:
         present = listing(ckan)
-    state_path.write_text(json.dumps({"digests": digests, "modified": {i: present.get(i, "") for i in seed}}))
-    print(f"peer {url}: {len(seed)} datasets in the seed, {len(stale)} (re)created, {len(extra)} purged, "
-          f"{time.monotonic() - started:.1f} s")
+    state_path.write_text(
+        json.dumps({"digests": digests, "modified": {i: present.get(i, "") for i in seed}})
+    )
+    print(
+        f"peer {url}: {len(seed)} datasets in the seed, {len(stale)} (re)created, {len(extra)} purged, "
+        f"{time.monotonic() - started:.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Some variables are derived from others and never read from the environment (DERI
 ``CDX_COOKIE_SECURE`` is ``true`` when ``CDX_SITE_URL`` is https, so the session and
 remember cookies are Secure exactly when the site is served over TLS.
 """
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,10 @@ def main(argv: list[str]) -> int:
     with open(argv[1], encoding="utf-8") as f:
         text, missing = render(f.read(), with_derived(dict(os.environ)))
     if missing:
-        print("render_config: missing environment variables: " + ", ".join(sorted(set(missing))),
-              file=sys.stderr)
+        print(
+            "render_config: missing environment variables: " + ", ".join(sorted(set(missing))),
+            file=sys.stderr,
+        )
         return 1
     tmp = argv[2] + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:

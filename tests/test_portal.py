@@ -1,16 +1,16 @@
 """The portal as a whole: the suite's plugins on CKAN, real PostgreSQL and real Solr."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from ckanapi import LocalCKAN
-
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import factories, helpers
+from ckanapi import LocalCKAN
 
 SUITE_PLUGINS = ("pricing", "dealroom", "gdprcheck")
 DEMO = Path(__file__).resolve().parent.parent / "test-data" / "demo"
@@ -30,9 +30,12 @@ def test_dataset_created_through_the_api_is_found_by_package_search() -> None:
     org = factories.Organization(name="solr-test-kommune")
     context = {"user": sysadmin["name"]}
     created = helpers.call_action(
-        "package_create", context=context,
-        name="vejtemperatur-test", title="Vejtemperatur på Øresundsbroen",
-        owner_org=org["id"], notes="Målinger af vejbanens temperatur.",
+        "package_create",
+        context=context,
+        name="vejtemperatur-test",
+        title="Vejtemperatur på Øresundsbroen",
+        owner_org=org["id"],
+        notes="Målinger af vejbanens temperatur.",
         tags=[{"name": "vejr"}, {"name": "trafik"}],
         update_frequency="hourly",
     )
@@ -41,8 +44,9 @@ def test_dataset_created_through_the_api_is_found_by_package_search() -> None:
     found = helpers.call_action("package_search", q="Øresundsbroen")
     assert [d["id"] for d in found["results"]] == [created["id"]]
     # A filter query on an indexed field, and a facet over the same document.
-    found = helpers.call_action("package_search", fq="tags:vejr",
-                                **{"facet.field": ["organization"]})
+    found = helpers.call_action(
+        "package_search", fq="tags:vejr", **{"facet.field": ["organization"]}
+    )
     assert found["count"] == 1
     assert found["search_facets"]["organization"]["items"][0]["name"] == "solr-test-kommune"
     assert helpers.call_action("package_search", q="Storebæltsbroen")["count"] == 0
@@ -54,8 +58,11 @@ def test_bad_input_gives_field_errors() -> None:
     org = factories.Organization()
     with pytest.raises(tk.ValidationError) as error:
         helpers.call_action(
-            "package_create", context={"user": sysadmin["name"]},
-            name="bad-frequency", owner_org=org["id"], update_frequency="every-now-and-then",
+            "package_create",
+            context={"user": sysadmin["name"]},
+            name="bad-frequency",
+            owner_org=org["id"],
+            update_frequency="every-now-and-then",
         )
     assert "update_frequency" in error.value.error_dict
 
@@ -64,7 +71,8 @@ def _load_demo_catalog(ckan: LocalCKAN) -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "load_demo", DEMO.parent.parent / "scripts" / "load_demo.py")
+        "load_demo", DEMO.parent.parent / "scripts" / "load_demo.py"
+    )
     assert spec and spec.loader
     loader: Any = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(loader)
@@ -90,8 +98,9 @@ def test_demo_catalog_puts_open_and_commercial_data_in_one_search() -> None:
     orgs = json.loads((DEMO / "organizations.json").read_text(encoding="utf-8"))
     kind = {o["name"]: o["extras"][0]["value"] for o in orgs}
 
-    result = helpers.call_action("package_search", rows=100,
-                                 **{"facet.field": ["organization", "tags"]})
+    result = helpers.call_action(
+        "package_search", rows=100, **{"facet.field": ["organization", "tags"]}
+    )
     assert result["count"] == len(datasets)
     found_kinds = {kind[d["organization"]["name"]] for d in result["results"]}
     assert {"municipality", "company"} <= found_kinds
@@ -103,7 +112,9 @@ def test_demo_catalog_puts_open_and_commercial_data_in_one_search() -> None:
     assert "personbevaegelser-indre-by" in [d["name"] for d in hit["results"]]
 
     # Commercial datasets carry offers, free samples and locked resources.
-    footfall = helpers.call_action("package_show", context={"user": ""}, id="personbevaegelser-indre-by")
+    footfall = helpers.call_action(
+        "package_show", context={"user": ""}, id="personbevaegelser-indre-by"
+    )
     assert footfall["access_tier"] == "priced" and footfall["offers"]
     assert {r["access"] for r in footfall["resources"]} == {"sample", "locked"}
     assert [bool(r.get("pricing_locked")) for r in footfall["resources"]] == [False, True, True]

@@ -1,4 +1,5 @@
 """The ini renderer shared by the dev, test and container setups (plain data, no CKAN)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -10,7 +11,9 @@ import pytest
 pytestmark = pytest.mark.pure
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("render_config", ROOT / "scripts" / "render_config.py")
+_spec = importlib.util.spec_from_file_location(
+    "render_config", ROOT / "scripts" / "render_config.py"
+)
 assert _spec and _spec.loader
 render_config: Any = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(render_config)
@@ -38,16 +41,27 @@ def test_the_template_needs_exactly_the_documented_variables() -> None:
 
 
 def _required(template: str) -> set[str]:
-    return {m.group(1) for m in render_config.PLACEHOLDER.finditer(template)
-            if m.group(2) is None and m.group(1) not in render_config.DERIVED}
+    return {
+        m.group(1)
+        for m in render_config.PLACEHOLDER.finditer(template)
+        if m.group(2) is None and m.group(1) not in render_config.DERIVED
+    }
 
 
 def test_cookies_are_secure_exactly_when_the_site_is_https() -> None:
-    assert render_config.with_derived({"CDX_SITE_URL": "https://x.dk"})["CDX_COOKIE_SECURE"] == "true"
-    assert render_config.with_derived({"CDX_SITE_URL": "http://x.dk"})["CDX_COOKIE_SECURE"] == "false"
+    assert (
+        render_config.with_derived({"CDX_SITE_URL": "https://x.dk"})["CDX_COOKIE_SECURE"] == "true"
+    )
+    assert (
+        render_config.with_derived({"CDX_SITE_URL": "http://x.dk"})["CDX_COOKIE_SECURE"] == "false"
+    )
     # Derived, never taken from the environment.
-    assert render_config.with_derived({"CDX_SITE_URL": "http://x.dk",
-                                       "CDX_COOKIE_SECURE": "true"})["CDX_COOKIE_SECURE"] == "false"
+    assert (
+        render_config.with_derived({"CDX_SITE_URL": "http://x.dk", "CDX_COOKIE_SECURE": "true"})[
+            "CDX_COOKIE_SECURE"
+        ]
+        == "false"
+    )
 
 
 def test_docker_has_no_default_secrets() -> None:
@@ -56,8 +70,13 @@ def test_docker_has_no_default_secrets() -> None:
     import re
 
     compose = (ROOT / "docker" / "docker-compose.yml").read_text(encoding="utf-8")
-    for name in ("CDX_SECRET_KEY", "CDX_SITE_URL", "CDX_DB_PASSWORD", "CDX_DATASTORE_RO_PASSWORD",
-                 "CDX_POSTGRES_PASSWORD"):
+    for name in (
+        "CDX_SECRET_KEY",
+        "CDX_SITE_URL",
+        "CDX_DB_PASSWORD",
+        "CDX_DATASTORE_RO_PASSWORD",
+        "CDX_POSTGRES_PASSWORD",
+    ):
         uses = re.findall(r"\$\{" + name + r"(:?[-?])?", compose)
         assert uses and all(u == ":?" for u in uses), name
     entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text(encoding="utf-8")
@@ -73,9 +92,13 @@ def test_docker_and_dev_set_every_required_variable() -> None:
     compose = yaml.safe_load((ROOT / "docker" / "docker-compose.yml").read_text(encoding="utf-8"))
     docker_env = set(compose["x-ckan-env"])
     assert sorted(_required(template) - docker_env) == []
-    portal = "".join((ROOT / "scripts" / name).read_text(encoding="utf-8")
-                     for name in ("lib.sh", "portal.sh"))
-    assert sorted(v for v in _required(template) if f"{v}=" not in portal and f" {v} " not in portal) == []
+    portal = "".join(
+        (ROOT / "scripts" / name).read_text(encoding="utf-8") for name in ("lib.sh", "portal.sh")
+    )
+    assert (
+        sorted(v for v in _required(template) if f"{v}=" not in portal and f" {v} " not in portal)
+        == []
+    )
     dockerfile = (ROOT / "docker" / "Dockerfile").read_text(encoding="utf-8")
     assert "COPY config config" in dockerfile and "render_config.py" in dockerfile
     assert {"ckan", "worker", "postgres", "solr", "redis"} <= set(compose["services"])

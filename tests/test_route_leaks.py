@@ -17,19 +17,20 @@ and ckanext-harvest routes listed in ``KNOWN_UPSTREAM_500``.
 A route the test cannot fill fails it, unless it is listed in ``NOT_PROBED`` with the
 reason.
 """
+
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
-
-import pytest
-from flask import Flask
+from typing import Any
 
 import ckan.logic
+import pytest
 from ckan.tests import helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
+from flask import Flask
 
 from ckanext.pricing.tests.conftest import World, build_world, upstream  # noqa: F401 (fixture)
 
@@ -63,11 +64,23 @@ REACHED = range(200, 400)
 # version before it existed, a view route of a resource without views); all must stay
 # below 500 for everyone.
 MUST_REACH = {
-    "dataset.read", "dataset_resource.read", "resource.read", "activity.package_history",
-    "activity.resource_history", "activity.package_activity", "activity.package_changes",
-    "dataset_resource.download", "resource.download", "dcat.read_dataset",
-    "dcat.read_catalog", "dataset.search", "organization.read", "group.read",
-    "dealroom.room", "dealroom.attachment", "pricing.order",
+    "dataset.read",
+    "dataset_resource.read",
+    "resource.read",
+    "activity.package_history",
+    "activity.resource_history",
+    "activity.package_activity",
+    "activity.package_changes",
+    "dataset_resource.download",
+    "resource.download",
+    "dcat.read_dataset",
+    "dcat.read_catalog",
+    "dataset.search",
+    "organization.read",
+    "group.read",
+    "dealroom.room",
+    "dealroom.attachment",
+    "pricing.order",
 }
 # Server errors of CKAN core and ckanext-harvest on input the personas send, each with
 # its cause. They leak nothing (the leak assertions still apply to them); they are listed
@@ -131,32 +144,70 @@ class RouteWorld:
 
 @pytest.fixture(scope="module")
 def rworld(upstream: str, reset_portal_db: Any, reset_index: Any) -> Iterator[RouteWorld]:
-    import ckan.plugins as plugins
+    from ckan import plugins
 
     world = build_world(upstream, reset_portal_db, reset_index)
     sysadmin = {"user": world.users["sysadmin"]["name"]}
     buyer = {"user": world.users["buyer"]["name"]}
-    room = helpers.call_action("dealroom_create", context=buyer, package_id=world.dataset["id"],
-                               use_case="Footfall per street for a shop opening")
-    helpers.call_action("dealroom_message_create", context=buyer, id=room["id"], body="A note",
-                        upload=FakeFileStorage(io.BytesIO(b"a,b\n1,2\n"), "note.csv"))
+    room = helpers.call_action(
+        "dealroom_create",
+        context=buyer,
+        package_id=world.dataset["id"],
+        use_case="Footfall per street for a shop opening",
+    )
+    helpers.call_action(
+        "dealroom_message_create",
+        context=buyer,
+        id=room["id"],
+        body="A note",
+        upload=FakeFileStorage(io.BytesIO(b"a,b\n1,2\n"), "note.csv"),
+    )
     room = helpers.call_action("dealroom_show", context=buyer, id=room["id"])
     attachment_id = next(a["id"] for m in room["messages"] for a in m["attachments"])
-    order = helpers.call_action("pricing_checkout_create", context={"user": world.users["revoked"]["name"]},
-                                package_id=world.dataset["id"], offer_id="standard")
-    source = helpers.call_action("harvest_source_create", context=sysadmin, name="probe-source",
-                                 title="Probe source", url="http://127.0.0.1:9/", source_type="cityharvest_ckan",
-                                 owner_org=world.org["id"])
-    job = helpers.call_action("harvest_job_create", context=sysadmin, source_id=source["id"], run=False)
-    harvest_object = helpers.call_action("harvest_object_create", context=sysadmin, job_id=job["id"],
-                                         guid="probe", content="{}")
-    table_view = helpers.call_action("resource_view_create", context={"user": world.users["seller_admin"]["name"]},
-                                     resource_id=world.datastore["id"], view_type="datatables_view",
-                                     title="Table")
-    token = helpers.call_action("api_token_list", context={"user": world.users["seller_admin"]["name"]},
-                                user_id=world.users["seller_admin"]["name"])[0]
-    yield RouteWorld(base=world, room=room, attachment_id=attachment_id, order=order, source=source,
-                     job=job, harvest_object=harvest_object, table_view=table_view, token_jti=token["id"])
+    order = helpers.call_action(
+        "pricing_checkout_create",
+        context={"user": world.users["revoked"]["name"]},
+        package_id=world.dataset["id"],
+        offer_id="standard",
+    )
+    source = helpers.call_action(
+        "harvest_source_create",
+        context=sysadmin,
+        name="probe-source",
+        title="Probe source",
+        url="http://127.0.0.1:9/",
+        source_type="cityharvest_ckan",
+        owner_org=world.org["id"],
+    )
+    job = helpers.call_action(
+        "harvest_job_create", context=sysadmin, source_id=source["id"], run=False
+    )
+    harvest_object = helpers.call_action(
+        "harvest_object_create", context=sysadmin, job_id=job["id"], guid="probe", content="{}"
+    )
+    table_view = helpers.call_action(
+        "resource_view_create",
+        context={"user": world.users["seller_admin"]["name"]},
+        resource_id=world.datastore["id"],
+        view_type="datatables_view",
+        title="Table",
+    )
+    token = helpers.call_action(
+        "api_token_list",
+        context={"user": world.users["seller_admin"]["name"]},
+        user_id=world.users["seller_admin"]["name"],
+    )[0]
+    yield RouteWorld(
+        base=world,
+        room=room,
+        attachment_id=attachment_id,
+        order=order,
+        source=source,
+        job=job,
+        harvest_object=harvest_object,
+        table_view=table_view,
+        token_jti=token["id"],
+    )
     plugins.unload_non_system_plugins()
 
 
@@ -171,17 +222,30 @@ def _values(w: RouteWorld, rule: str) -> list[dict[str, str]]:
     ds = b.dataset
     prefix = rule.split("/")[1] if rule.count("/") else ""
     ids = {
-        "dataset": ds["name"], "organization": b.org["name"], "group": b.group["name"],
-        "user": b.users["seller_admin"]["name"], "harvest": w.source["name"],
+        "dataset": ds["name"],
+        "organization": b.org["name"],
+        "group": b.group["name"],
+        "user": b.users["seller_admin"]["name"],
+        "harvest": w.source["name"],
         "feeds": b.org["name"],
     }
     one: dict[str, str] = {
-        "id": ids.get(prefix, ds["name"]), "_id": ds["name"], "_format": "ttl",
-        "room_id": w.room["id"], "attachment_id": w.attachment_id, "what": "withdraw",
+        "id": ids.get(prefix, ds["name"]),
+        "_id": ds["name"],
+        "_format": "ttl",
+        "room_id": w.room["id"],
+        "attachment_id": w.attachment_id,
+        "what": "withdraw",
         "order_id": w.order["order_id"] if "order_id" in w.order else w.order["id"],
-        "outcome": "success", "source": w.source["name"], "view_id": b.view["id"],
-        "resource_view_id": w.table_view["id"], "snippet_path": "api_info.html", "lang": "da_DK",
-        "filename": "data.csv", "path": f"dataset/{ds['name']}", "jti": w.token_jti,
+        "outcome": "success",
+        "source": w.source["name"],
+        "view_id": b.view["id"],
+        "resource_view_id": w.table_view["id"],
+        "snippet_path": "api_info.html",
+        "lang": "da_DK",
+        "filename": "data.csv",
+        "path": f"dataset/{ds['name']}",
+        "jti": w.token_jti,
     }
     if rule.startswith("/dataset/changes/"):
         return [dict(one, id=a["id"]) for a in b.activities]
@@ -201,8 +265,11 @@ def _values(w: RouteWorld, rule: str) -> list[dict[str, str]]:
         one["id"] = ds["name"]  # the harvest blueprint reads any dataset with a resource
     out = [one]
     if "<resource_id>" in rule:
-        resources = [b.link, b.upload, b.datastore] if "/resource/" in rule or "/resources/" in rule \
+        resources = (
+            [b.link, b.upload, b.datastore]
+            if "/resource/" in rule or "/resources/" in rule
             else [b.link]
+        )
         if rule.startswith("/harvest/"):
             resources = [b.link]
         out = [dict(o, resource_id=r["id"]) for o in out for r in resources]
@@ -228,6 +295,7 @@ def _fill(rule: str, values: dict[str, str]) -> str:
         if name not in values:
             raise KeyError(name)
         return values[name]
+
     return _PARAM.sub(one, rule)
 
 
@@ -299,11 +367,15 @@ def test_no_route_leaks_locked_data(app: Any, rworld: RouteWorld) -> None:
                 leaks.append(f"{persona} {method} {url}: {', '.join(found)} (HTTP {status})")
     routes = {rule.rule + rule.endpoint for rule, _m, _u in probes}
     print(f"\nupstream server errors (listed, no leak): {sorted(upstream_errors)}")
-    print(f"\nroute leak test: the sysadmin's control reached {len(reached)} of "
-          f"{len({r.endpoint for r, m, _u in probes if m == 'GET'} - set(NO_CONTROL))} GET endpoints "
-          f"({controls} control calls)")
-    print(f"\nroute leak test: {len(routes)} routes, {len(probes)} filled requests x "
-          f"{len(PERSONAS)} personas (+ sysadmin controls) = {calls} calls")
+    print(
+        f"\nroute leak test: the sysadmin's control reached {len(reached)} of "
+        f"{len({r.endpoint for r, m, _u in probes if m == 'GET'} - set(NO_CONTROL))} GET endpoints "
+        f"({controls} control calls)"
+    )
+    print(
+        f"\nroute leak test: {len(routes)} routes, {len(probes)} filled requests x "
+        f"{len(PERSONAS)} personas (+ sysadmin controls) = {calls} calls"
+    )
     assert "activity.resource_history" in {rule.endpoint for rule, _m, _u in probes}
     assert MUST_REACH - reached == set(), "these probes never reached their object"
     assert leaks == []
@@ -313,40 +385,66 @@ def test_no_route_leaks_locked_data(app: Any, rworld: RouteWorld) -> None:
 
 # --- actions ---------------------------------------------------------------------------
 
+
 def _action_params(w: RouteWorld, name: str) -> dict[str, Any]:
     """A filling of the parameters an action most likely reads, by the action's subject."""
     b = w.base
     ds, res = b.dataset, b.link
     subject_ids = [
-        ("resource_view", b.view["id"]), ("resource", res["id"]), ("package", ds["id"]),
-        ("dataset", ds["id"]), ("organization", b.org["id"]), ("group", b.group["id"]),
-        ("user", b.users["seller_admin"]["id"]), ("activity", b.activities[0]["id"]),
-        ("dealroom", w.room["id"]), ("pricing_order", w.order.get("order_id", w.order.get("id"))),
-        ("harvest_source", w.source["id"]), ("harvest_job", w.job["id"]),
-        ("harvest_object", w.harvest_object["id"]), ("datastore", b.datastore["id"]),
+        ("resource_view", b.view["id"]),
+        ("resource", res["id"]),
+        ("package", ds["id"]),
+        ("dataset", ds["id"]),
+        ("organization", b.org["id"]),
+        ("group", b.group["id"]),
+        ("user", b.users["seller_admin"]["id"]),
+        ("activity", b.activities[0]["id"]),
+        ("dealroom", w.room["id"]),
+        ("pricing_order", w.order.get("order_id", w.order.get("id"))),
+        ("harvest_source", w.source["id"]),
+        ("harvest_job", w.job["id"]),
+        ("harvest_object", w.harvest_object["id"]),
+        ("datastore", b.datastore["id"]),
     ]
     ident = next((value for subject, value in subject_ids if subject in name), ds["id"])
     return {
-        "id": ident, "package_id": ds["id"], "resource_id": b.datastore["id"] if "datastore" in name else res["id"],
-        "object_type": "package", "include_data": True, "q": "*:*", "query": "name:Full",
-        "view_id": b.view["id"], "organization": b.org["id"], "owner_org": b.org["id"],
-        "attachment_id": w.attachment_id, "source_id": w.source["id"], "job_id": w.job["id"],
-        "sql": f'SELECT * FROM "{b.datastore["id"]}"', "user_id": b.users["seller_admin"]["id"],
+        "id": ident,
+        "package_id": ds["id"],
+        "resource_id": b.datastore["id"] if "datastore" in name else res["id"],
+        "object_type": "package",
+        "include_data": True,
+        "q": "*:*",
+        "query": "name:Full",
+        "view_id": b.view["id"],
+        "organization": b.org["id"],
+        "owner_org": b.org["id"],
+        "attachment_id": w.attachment_id,
+        "source_id": w.source["id"],
+        "job_id": w.job["id"],
+        "sql": f'SELECT * FROM "{b.datastore["id"]}"',
+        "user_id": b.users["seller_admin"]["id"],
     }
 
 
 def test_no_action_leaks_locked_data(app: Any, rworld: RouteWorld) -> None:
     secret = rworld.base.secret
     names = sorted(ckan.logic._actions)  # every action registered: core and every plugin
-    assert {"package_show", "activity_show", "pricing_entitlement_check", "dealroom_show",
-            "gdprcheck_status_show", "cityharvest_record_list"} <= set(names)
+    assert {
+        "package_show",
+        "activity_show",
+        "pricing_entitlement_check",
+        "dealroom_show",
+        "gdprcheck_status_show",
+        "cityharvest_record_list",
+    } <= set(names)
     leaks, errors, unreached = [], [], []
     upstream_errors: set[str] = set()
     for name in names:
         params = _action_params(rworld, name)
         for persona in PERSONAS:
-            response = app.post(f"/api/3/action/{name}", json=params,
-                                headers=_headers(rworld, persona))
+            response = app.post(
+                f"/api/3/action/{name}", json=params, headers=_headers(rworld, persona)
+            )
             if response.status_code >= 500 and name in KNOWN_UPSTREAM_500:
                 upstream_errors.add(name)
             elif response.status_code >= 500:
@@ -354,15 +452,19 @@ def test_no_action_leaks_locked_data(app: Any, rworld: RouteWorld) -> None:
             body = response.get_data(as_text=True)
             envelope = response.json if response.is_json else None
             if name not in KNOWN_UPSTREAM_500 and not (
-                    isinstance(envelope, dict) and "success" in envelope
-                    and name in str(envelope.get("help", ""))):
+                isinstance(envelope, dict)
+                and "success" in envelope
+                and name in str(envelope.get("help", ""))
+            ):
                 unreached.append(f"{persona} {name}: HTTP {response.status_code} {body[:120]}")
             found = _leaks(response, secret)
             if found:
                 leaks.append(f"{persona} {name}: {', '.join(found)}")
     print(f"\nupstream server errors (listed, no leak): {sorted(upstream_errors)}")
-    print(f"\naction leak test: {len(names)} actions x {len(PERSONAS)} personas = "
-          f"{len(names) * len(PERSONAS)} calls")
+    print(
+        f"\naction leak test: {len(names)} actions x {len(PERSONAS)} personas = "
+        f"{len(names) * len(PERSONAS)} calls"
+    )
     assert leaks == []
     assert errors == [], "\n".join(errors)
     assert unreached == [], "\n".join(unreached)

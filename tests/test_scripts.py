@@ -1,5 +1,6 @@
 """The development scripts' failure messages: a taken port or a failing service is named
 together with its log file (plain subprocesses, no CKAN)."""
+
 from __future__ import annotations
 
 import socket
@@ -14,9 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _bash(script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", "-c", f"source {ROOT}/scripts/lib.sh; {script}"],
-                          env={"CDX_VAR": str(tmp_path), "PATH": "/usr/bin:/bin"},
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        ["bash", "-c", f"source {ROOT}/scripts/lib.sh; {script}"],
+        env={"CDX_VAR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def test_a_taken_port_stops_the_start_naming_the_service_and_the_variable(tmp_path: Path) -> None:
@@ -43,4 +48,7 @@ def test_a_free_port_passes(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    assert _bash(f"require_free_port solr {port} CDX_SOLR_PORT && echo ok", tmp_path).stdout.strip() == "ok"
+    assert (
+        _bash(f"require_free_port solr {port} CDX_SOLR_PORT && echo ok", tmp_path).stdout.strip()
+        == "ok"
+    )

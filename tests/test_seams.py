@@ -8,6 +8,7 @@ not counted. An import still to be replaced by an action would be listed in ``KN
 with what replaces it (none is); the test fails for any other one, and for a listed one
 that is gone.
 """
+
 from __future__ import annotations
 
 import ast
@@ -47,14 +48,24 @@ def _crossings(interfaces: set[str] | None = None) -> set[tuple[str, str, str]]:
                 continue
             for module in _imports(path):
                 parts = module.split(".")
-                if len(parts) < 2 or parts[0] != "ckanext" or parts[1] not in SUITE or parts[1] == ext:
+                if (
+                    len(parts) < 2
+                    or parts[0] != "ckanext"
+                    or parts[1] not in SUITE
+                    or parts[1] == ext
+                ):
                     continue
                 if len(parts) >= 3 and parts[2] == "interfaces":
                     if interfaces is not None:
                         interfaces.add(f"{ext} -> {'.'.join(parts[:3])}")
                     continue
-                out.add((ext, ".".join(parts[:3]) if len(parts) >= 3 else module,
-                         str(path.relative_to(ROOT))))
+                out.add(
+                    (
+                        ext,
+                        ".".join(parts[:3]) if len(parts) >= 3 else module,
+                        str(path.relative_to(ROOT)),
+                    )
+                )
     return out
 
 
@@ -62,10 +73,16 @@ def test_extensions_import_each_other_only_through_interfaces() -> None:
     interfaces: set[str] = set()
     crossings = _crossings(interfaces)
     # the probe: the scan reads the imports between extensions (these are allowed)
-    assert {"dealroom -> ckanext.pricing.interfaces", "gdprcheck -> ckanext.pricing.interfaces"} <= interfaces
+    assert {
+        "dealroom -> ckanext.pricing.interfaces",
+        "gdprcheck -> ckanext.pricing.interfaces",
+    } <= interfaces
     found = {(ext, module) for ext, module, _path in crossings}
-    new = sorted(f"{ext} imports {module} in {path}" for ext, module, path in crossings
-                 if (ext, module) not in KNOWN)
+    new = sorted(
+        f"{ext} imports {module} in {path}"
+        for ext, module, path in crossings
+        if (ext, module) not in KNOWN
+    )
     assert new == [], "use an action or a documented interface instead:\n" + "\n".join(new)
     gone = sorted(set(KNOWN) - found)
     assert gone == [], f"remove these from KNOWN, they are gone: {gone}"

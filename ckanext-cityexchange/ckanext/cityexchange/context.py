@@ -1,4 +1,5 @@
 """The site-user context, for reads and writes the caller's rights do not govern."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk

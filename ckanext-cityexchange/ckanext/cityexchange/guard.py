@@ -11,12 +11,14 @@ HTTP request's path, query, form and JSON body. What it refuses, anywhere:
 Type errors (an object where text is expected) are caught by the schemas, with the
 shared validators :func:`text` and :func:`identifier`.
 """
+
 from __future__ import annotations
 
 import functools
 import inspect
 import re
-from typing import Any, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
@@ -73,8 +75,12 @@ def id_problems(data_dict: Any) -> dict[str, list[str]]:
         for item in values:
             if item is None:
                 continue
-            if not isinstance(item, str) or not item or len(item) > MAX_ID_LENGTH \
-                    or any(c.isspace() or ord(c) < 32 for c in item):
+            if (
+                not isinstance(item, str)
+                or not item
+                or len(item) > MAX_ID_LENGTH
+                or any(c.isspace() or ord(c) < 32 for c in item)
+            ):
                 out.setdefault(key, []).append(tk._("Not a valid id"))
                 break
     return out
@@ -102,6 +108,7 @@ def guarded(action: Callable[..., Any]) -> Callable[..., Any]:
         def chained(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
             _refuse_hostile(data_dict)
             return action(next_action, context, data_dict)
+
         return chained
     return wrapper
 
@@ -125,9 +132,12 @@ def public_functions(*modules: Any) -> dict[str, Callable[..., Any]]:
     out: dict[str, Callable[..., Any]] = {}
     for module in modules:
         names = getattr(module, "__all__", None) or [
-            name for name, value in vars(module).items()
-            if not name.startswith("_") and inspect.isfunction(value)
-            and getattr(value, "__module__", None) == module.__name__]
+            name
+            for name, value in vars(module).items()
+            if not name.startswith("_")
+            and inspect.isfunction(value)
+            and getattr(value, "__module__", None) == module.__name__
+        ]
         out.update({name: getattr(module, name) for name in names})
     return out
 
@@ -136,6 +146,7 @@ def public_functions(*modules: Any) -> dict[str, Callable[..., Any]]:
 #
 # Each records its field error and stops the field's other validators (core's
 # validators after them would raise on the value that was refused: an object, a list).
+
 
 def validate(data_dict: DataDict, schema: dict[str, Any], context: Context) -> dict[str, Any]:
     """The data cleaned by a navl ``schema``, or a ValidationError with every field's
@@ -184,7 +195,7 @@ def _identifier(value: Any) -> str:
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
-INT_MAX = 2 ** 31 - 1  # PostgreSQL's integer
+INT_MAX = 2**31 - 1  # PostgreSQL's integer
 
 
 def as_bool(value: Any) -> bool:
@@ -209,16 +220,20 @@ def is_true(value: Any) -> bool:
 def _whole(minimum: int, maximum: int) -> Callable[[Any], int]:
     def convert(value: Any) -> int:
         number: Any = value
-        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,12}\s*", value):
-            number = int(value)
-        elif isinstance(value, float) and value.is_integer():
+        if (isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,12}\s*", value)) or (
+            isinstance(value, float) and value.is_integer()
+        ):
             number = int(value)
         if isinstance(number, bool) or not isinstance(number, int):
             raise ValueError("Must be a whole number")
         if not minimum <= number <= maximum:
-            raise ValueError(tk._("Must be between {minimum} and {maximum}").format(
-                minimum=minimum, maximum=maximum))
+            raise ValueError(
+                tk._("Must be between {minimum} and {maximum}").format(
+                    minimum=minimum, maximum=maximum
+                )
+            )
         return number
+
     return convert
 
 
@@ -249,12 +264,12 @@ def request_problems(req: Any) -> dict[str, list[str]]:
     found = problems({"path": req.path})
     found.update(problems(req.args.to_dict(flat=False)))
     if req.method in ("POST", "PUT", "PATCH") and req.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
         found.update(problems(req.form.to_dict(flat=False)))
-    if (req.endpoint == "api.action" and req.is_json
-            and (req.content_length or 0) <= MAX_JSON_BYTES):
+    if req.endpoint == "api.action" and req.is_json and (req.content_length or 0) <= MAX_JSON_BYTES:
         body = req.get_json(silent=True)
         if body is not None:
             found.update(problems(body))
     return found
-

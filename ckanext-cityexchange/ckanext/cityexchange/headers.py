@@ -3,10 +3,11 @@
 The hooks in :mod:`ckanext.cityexchange.views` call these with the configuration and the
 request's data.
 """
+
 from __future__ import annotations
 
 import secrets
-from typing import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 
 NONCE_PLACEHOLDER = "{nonce}"
 
@@ -32,8 +33,9 @@ def directives(policy: str) -> dict[str, list[str]]:
     return out
 
 
-def security_headers(*, policy: str, nonce: str, report_only: bool, frame_options: str,
-                     referrer_policy: str) -> dict[str, str]:
+def security_headers(
+    *, policy: str, nonce: str, report_only: bool, frame_options: str, referrer_policy: str
+) -> dict[str, str]:
     """Every header the portal adds to a response; empty settings add none."""
     headers = {"X-Content-Type-Options": "nosniff"}
     if referrer_policy:

@@ -1,9 +1,9 @@
 """Template helpers of the cityexchange plugin."""
+
 from __future__ import annotations
 
-from markupsafe import Markup
-
 import ckan.plugins.toolkit as tk
+from markupsafe import Markup
 
 from ckanext.cityexchange import headers, markup
 

@@ -8,26 +8,45 @@ alone), and raw ``<img>`` tags are stripped, so rendering never loads anything. 
 rest is what ``render_markdown`` does: Markdown, then bleach with the same tags and
 attributes, minus ``img``.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as etree
-from typing import Optional
 
 import bleach
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-__all__ = ["TAGS", "ATTRIBUTES", "render"]
+__all__ = ["ATTRIBUTES", "TAGS", "render"]
 
 # CKAN's MARKDOWN_TAGS (ckan.lib.helpers) without img.
-TAGS = frozenset({"del", "dd", "dl", "dt", "h1", "h2", "h3", "kbd", "p", "pre", "s", "sup", "sub",
-                  "strike", "br", "hr"} | set(bleach.ALLOWED_TAGS))
+TAGS = frozenset(
+    {
+        "del",
+        "dd",
+        "dl",
+        "dt",
+        "h1",
+        "h2",
+        "h3",
+        "kbd",
+        "p",
+        "pre",
+        "s",
+        "sup",
+        "sub",
+        "strike",
+        "br",
+        "hr",
+    }
+    | set(bleach.ALLOWED_TAGS)
+)
 ATTRIBUTES = {tag: list(names) for tag, names in bleach.ALLOWED_ATTRIBUTES.items() if tag != "img"}
 
 
 class _ImagesToLinks(Treeprocessor):
-    def run(self, root: etree.Element) -> Optional[etree.Element]:
+    def run(self, root: etree.Element) -> etree.Element | None:
         self._walk(root, inside_link=False)
         return None
 
@@ -44,7 +63,7 @@ class _ImagesToLinks(Treeprocessor):
         src = (img.get("src") or "").strip()
         label = (img.get("alt") or "").strip() or (img.get("title") or "").strip()
         if inside_link or not src:
-            node = etree.Element("span")     # bleach drops the tag, keeps the text
+            node = etree.Element("span")  # bleach drops the tag, keeps the text
             node.text = label
         else:
             node = etree.Element("a", {"href": src})
@@ -54,12 +73,12 @@ class _ImagesToLinks(Treeprocessor):
 
 
 class _NoImages(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         # After the inline patterns (priority 20) have made the <img> elements.
         md.treeprocessors.register(_ImagesToLinks(md), "cityexchange_no_images", 5)
 
 
-def render(data: Optional[str]) -> str:
+def render(data: str | None) -> str:
     """Safe HTML for user-written Markdown: no images, no raw HTML beyond CKAN's list."""
     if not data:
         return ""

@@ -17,12 +17,14 @@ used, so a name that changes its answer between the check and the connection gai
 nothing). ``ckanext.cityexchange.outbound.session()`` builds one from the portal's
 configuration.
 """
+
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from typing import Any, Union
 from urllib.parse import urlsplit
 
 import requests
@@ -32,8 +34,17 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as _u3connection
 
-__all__ = ["SCHEMES", "AllowList", "Refused", "parse_allow", "address_refusal", "check_host",
-           "check_url", "resolve", "GuardedSession"]
+__all__ = [
+    "SCHEMES",
+    "AllowList",
+    "GuardedSession",
+    "Refused",
+    "address_refusal",
+    "check_host",
+    "check_url",
+    "parse_allow",
+    "resolve",
+]
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
@@ -70,7 +81,7 @@ def _norm_host(host: str) -> str:
     return host.strip().rstrip(".").lower().strip("[]")
 
 
-def parse_allow(text: Optional[str]) -> AllowList:
+def parse_allow(text: str | None) -> AllowList:
     """The allow-list from its config form: hosts and CIDR networks (or single
     addresses) separated by spaces or commas. An empty text allows nothing private."""
     hosts: set[str] = set()
@@ -94,7 +105,7 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address
     return found
 
 
-def _kind(ip: IPAddress, allow: AllowList) -> Optional[tuple[IPAddress, str]]:
+def _kind(ip: IPAddress, allow: AllowList) -> tuple[IPAddress, str] | None:
     """(the offending address, what it is) or None when the address may be fetched."""
     if allow.allows_address(ip):
         return None
@@ -104,25 +115,30 @@ def _kind(ip: IPAddress, allow: AllowList) -> Optional[tuple[IPAddress, str]]:
             if found:
                 return found
         if ip.ipv4_mapped is not None or ip in _NAT64:
-            return None     # the IPv4 address inside decides
-    checks = (("an unspecified", ip.is_unspecified), ("a loopback", ip.is_loopback),
-              ("a link-local", ip.is_link_local), ("a multicast", ip.is_multicast),
-              ("a private", ip.is_private), ("a reserved", ip.is_reserved),
-              ("a site-local", isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local),
-              ("not a public", not ip.is_global))
+            return None  # the IPv4 address inside decides
+    checks = (
+        ("an unspecified", ip.is_unspecified),
+        ("a loopback", ip.is_loopback),
+        ("a link-local", ip.is_link_local),
+        ("a multicast", ip.is_multicast),
+        ("a private", ip.is_private),
+        ("a reserved", ip.is_reserved),
+        ("a site-local", isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local),
+        ("not a public", not ip.is_global),
+    )
     for name, hit in checks:
         if hit:
             return ip, f"{name} address"
     return None
 
 
-def _ip(address: Union[str, IPAddress]) -> IPAddress:
+def _ip(address: str | IPAddress) -> IPAddress:
     if not isinstance(address, str):
         return address
-    return ipaddress.ip_address(address.strip("[]").split("%", 1)[0])   # no IPv6 zone
+    return ipaddress.ip_address(address.strip("[]").split("%", 1)[0])  # no IPv6 zone
 
 
-def address_refusal(address: Union[str, IPAddress], allow: AllowList = AllowList()) -> Optional[str]:
+def address_refusal(address: str | IPAddress, allow: AllowList = AllowList()) -> str | None:
     """Why the address may not be fetched from (e.g. "127.0.0.1 is a loopback
     address"), or None when it may."""
     ip = _ip(address)
@@ -147,7 +163,7 @@ def check_host(host: str, port: int, allow: AllowList, resolver: Resolver = reso
     if not name:
         raise Refused(host, "the URL has no host")
     try:
-        literal: Optional[IPAddress] = _ip(name)
+        literal: IPAddress | None = _ip(name)
     except ValueError:
         literal = None
     addresses = [str(literal)] if literal is not None else list(dict.fromkeys(resolver(name, port)))
@@ -162,8 +178,12 @@ def check_host(host: str, port: int, allow: AllowList, resolver: Resolver = reso
         if reason:
             ip = _ip(address)
             inner, kind = _kind(ip, allow) or (ip, "")
-            raise Refused(name, f"it resolves to {ip}, {kind}" if inner == ip
-                          else f"it resolves to {ip}, which holds {inner}, {kind}")
+            raise Refused(
+                name,
+                f"it resolves to {ip}, {kind}"
+                if inner == ip
+                else f"it resolves to {ip}, which holds {inner}, {kind}",
+            )
     return addresses
 
 
@@ -176,11 +196,15 @@ def check_url(url: str, allow: AllowList, resolver: Resolver = resolve) -> list[
         raise Refused("", "the URL cannot be read")
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise Refused(parts.hostname or "", f"only http and https URLs are fetched, not {scheme or 'a bare path'}")
+        raise Refused(
+            parts.hostname or "",
+            f"only http and https URLs are fetched, not {scheme or 'a bare path'}",
+        )
     return check_host(parts.hostname or "", port or _DEFAULT_PORTS[scheme], allow, resolver)
 
 
 # --- the session -------------------------------------------------------------------------
+
 
 class _RefusedAtConnect(Exception):
     """Carries a Refused out of urllib3 (which would retry and rewrap an OSError)."""
@@ -210,15 +234,19 @@ class _PinnedConnection:
             raise _RefusedAtConnect(refused) from None
         except OSError as error:
             raise NameResolutionError(self.host, self, error) from error  # type: ignore[arg-type]
-        last: Optional[OSError] = None
+        last: OSError | None = None
         for address in addresses:
             try:
                 return _u3connection.create_connection(
-                    (address, self.port), self.timeout, source_address=self.source_address,
-                    socket_options=self.socket_options)
-            except socket.timeout as error:
-                raise ConnectTimeoutError(self, f"Connection to {self.host} timed out. "
-                                                f"(connect timeout={self.timeout})") from error
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            except TimeoutError as error:
+                raise ConnectTimeoutError(
+                    self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+                ) from error
             except OSError as error:
                 last = error
         raise NewConnectionError(self, f"Failed to establish a new connection: {last}")  # type: ignore[arg-type]
@@ -230,8 +258,13 @@ class _GuardedAdapter(HTTPAdapter):
         http = type("GuardedHTTPConnection", (_PinnedConnection, HTTPConnection), attrs)
         https = type("GuardedHTTPSConnection", (_PinnedConnection, HTTPSConnection), attrs)
         self._pools = {
-            "http": type("GuardedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
-            "https": type("GuardedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https})}
+            "http": type(
+                "GuardedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http}
+            ),
+            "https": type(
+                "GuardedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https}
+            ),
+        }
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -261,7 +294,9 @@ class GuardedSession(requests.Session):
         except Refused:
             raise
         except OSError as error:
-            raise requests.exceptions.ConnectionError(f"could not resolve the host: {error}", request=request)
+            raise requests.exceptions.ConnectionError(
+                f"could not resolve the host: {error}", request=request
+            )
         try:
             return super().send(request, **kwargs)
         except _RefusedAtConnect as error:

@@ -1,5 +1,6 @@
 """The guarded HTTP session for requests to publisher-set URLs, with the portal's
 allow-list (``ckanext.cityexchange.outbound_allow``). The rules are in :mod:`.net`."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk

@@ -1,5 +1,6 @@
 """Portal-wide request hooks: the input guard before every request, security headers
 after it. No routes of its own."""
+
 from __future__ import annotations
 
 import json
@@ -40,17 +41,21 @@ def _never_honour_remember_cookie(endpoint: str | None, values: dict[str, Any] |
 
 @cityexchange.after_app_request
 def _security_headers(response: Response) -> Response:
-    headers.add_missing(response.headers, headers.security_headers(
-        policy=tk.config.get("ckanext.cityexchange.content_security_policy") or "",
-        nonce=cityexchange_csp_nonce(),
-        report_only=tk.config.get("ckanext.cityexchange.content_security_policy_report_only"),
-        frame_options=tk.config.get("ckanext.cityexchange.frame_options") or "",
-        referrer_policy=tk.config.get("ckanext.cityexchange.referrer_policy") or "",
-    ))
+    headers.add_missing(
+        response.headers,
+        headers.security_headers(
+            policy=tk.config.get("ckanext.cityexchange.content_security_policy") or "",
+            nonce=cityexchange_csp_nonce(),
+            report_only=tk.config.get("ckanext.cityexchange.content_security_policy_report_only"),
+            frame_options=tk.config.get("ckanext.cityexchange.frame_options") or "",
+            referrer_policy=tk.config.get("ckanext.cityexchange.referrer_policy") or "",
+        ),
+    )
     return response
 
 
 # --- The input guard: hostile values are a 400 with the field, before any view runs ------
+
 
 @cityexchange.before_app_request
 def _input_guard() -> Any:
@@ -58,8 +63,11 @@ def _input_guard() -> Any:
     if not found:
         return None
     if request.path.startswith("/api/"):
-        body = {"success": False, "help": request.url,
-                "error": dict({"__type": "Validation Error"}, **found)}
+        body = {
+            "success": False,
+            "help": request.url,
+            "error": dict({"__type": "Validation Error"}, **found),
+        }
         return Response(json.dumps(body), status=400, mimetype="application/json")
     fields = "; ".join(f"{name}: {', '.join(messages)}" for name, messages in sorted(found.items()))
     return tk.abort(400, tk._("The request was refused: {}").format(fields))
@@ -75,7 +83,10 @@ def _input_guard() -> Any:
 @cityexchange.before_app_request
 def _bulk_process_is_for_organizations() -> Any:
     endpoint = request.endpoint or ""
-    if endpoint.endswith(".bulk_process") and (request.view_args or {}).get("is_organization") is False:
+    if (
+        endpoint.endswith(".bulk_process")
+        and (request.view_args or {}).get("is_organization") is False
+    ):
         return tk.abort(404, tk._("Bulk changes apply to organizations only"))
     return None
 
@@ -86,21 +97,28 @@ def _bulk_process_is_for_organizations() -> Any:
 # (ObjectNotFound) and missing rights (NotAuthorized). A view that lets one through would
 # answer 500; these handlers answer 400, 404 and 403 with the action's message instead.
 
-_STATUS = ((tk.ValidationError, 400, "Bad request"), (tk.ObjectNotFound, 404, "Not found"),
-           (tk.NotAuthorized, 403, "Forbidden"))
+_STATUS = (
+    (tk.ValidationError, 400, "Bad request"),
+    (tk.ObjectNotFound, 404, "Not found"),
+    (tk.NotAuthorized, 403, "Forbidden"),
+)
 
 
 def _refusal(error: Exception) -> Any:
     code, name = next((c, n) for kind, c, n in _STATUS if isinstance(error, kind))
     if isinstance(error, tk.ValidationError):
         summary = getattr(error, "error_summary", None) or {}
-        content = "; ".join(f"{field}: {message}" for field, message in summary.items()) or str(error)
+        content = "; ".join(f"{field}: {message}" for field, message in summary.items()) or str(
+            error
+        )
     else:
         content = str(error) or tk._(name)
     if request.path.startswith("/api/"):
         body = {"success": False, "error": {"__type": name, "message": content}}
         return Response(json.dumps(body), status=code, mimetype="application/json")
-    page = tk.render("error_document_template.html", {"code": code, "content": content, "name": tk._(name)})
+    page = tk.render(
+        "error_document_template.html", {"code": code, "content": content, "name": tk._(name)}
+    )
     return Response(page, status=code, mimetype="text/html")
 
 

@@ -1,15 +1,15 @@
 """``ckan cityharvest ...``: load the declared sources, run them, show their status.
 The commands only call actions."""
+
 from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Optional
-
-import click
-import yaml
+from typing import Any
 
 import ckan.plugins.toolkit as tk
+import click
+import yaml
 
 from ckanext.cityharvest.logic.action import site_context
 
@@ -28,7 +28,7 @@ def cityharvest() -> None:
 
 @cityharvest.command()
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
-def load(path: Optional[str]) -> None:
+def load(path: str | None) -> None:
     """Create or update the harvest sources declared in a YAML file (default:
     ckanext.cityharvest.sources_file)."""
     path = path or tk.config.get("ckanext.cityharvest.sources_file")
@@ -44,7 +44,9 @@ def load(path: Optional[str]) -> None:
     try:
         declared = declared if isinstance(declared, dict) else {}
         result = tk.get_action("cityharvest_source_load")(
-            site_context(), {"sources": declared.get("sources"), "organization": declared.get("organization")})
+            site_context(),
+            {"sources": declared.get("sources"), "organization": declared.get("organization")},
+        )
     except tk.ValidationError as error:
         _fail(f"{path}: " + "; ".join(str(e) for msgs in error.error_dict.values() for e in msgs))
     for outcome in ("created", "updated", "unchanged"):
@@ -60,8 +62,13 @@ def _progress_printer() -> Any:
             click.echo("  listing the source's datasets ...", err=True)
             return
         if state["bar"] is None:
-            state["bar"] = click.progressbar(length=total, label="  fetching and importing",
-                                             show_pos=True, show_eta=True, file=click.get_text_stream("stderr"))
+            state["bar"] = click.progressbar(
+                length=total,
+                label="  fetching and importing",
+                show_pos=True,
+                show_eta=True,
+                file=click.get_text_stream("stderr"),
+            )
             state["bar"].__enter__()
         state["bar"].update(done - state["done"])
         state["done"] = done
@@ -78,7 +85,9 @@ def run(sources: tuple[str, ...], run_all: bool) -> None:
     """Run harvest sources now, in this process, with progress (scheduled runs go
     through the harvest queues). Exits non-zero if a run had errors."""
     if run_all:
-        sources = tuple(s["name"] for s in tk.get_action("cityharvest_source_summary")(site_context(), {}))
+        sources = tuple(
+            s["name"] for s in tk.get_action("cityharvest_source_summary")(site_context(), {})
+        )
     if not sources:
         _fail("name the sources to run, or --all")
     failed = False
@@ -93,11 +102,17 @@ def run(sources: tuple[str, ...], run_all: bool) -> None:
             failed = True
             continue
         stats = result["stats"]
-        click.echo("  {added} added, {updated} updated, {deleted} withdrawn, {unchanged} unchanged or "
-                   "shared, {errored} errors in {seconds:.1f} s".format(
-                       added=stats.get("added", 0), updated=stats.get("updated", 0),
-                       deleted=stats.get("deleted", 0), unchanged=stats.get("not modified", 0),
-                       errored=stats.get("errored", 0), seconds=time.monotonic() - started))
+        click.echo(
+            "  {added} added, {updated} updated, {deleted} withdrawn, {unchanged} unchanged or "
+            "shared, {errored} errors in {seconds:.1f} s".format(
+                added=stats.get("added", 0),
+                updated=stats.get("updated", 0),
+                deleted=stats.get("deleted", 0),
+                unchanged=stats.get("not modified", 0),
+                errored=stats.get("errored", 0),
+                seconds=time.monotonic() - started,
+            )
+        )
         for message in result["gather_errors"]:
             click.secho(f"  error: {message}", fg="red", err=True)
         failed = failed or bool(result["gather_errors"] or stats.get("errored"))
@@ -110,8 +125,10 @@ def status() -> None:
     for source in tk.get_action("cityharvest_source_summary")(site_context(), {"errors": 5}):
         last = source["last_run"] or {}
         stats = last.get("stats") or {}
-        click.echo(f"{source['name']} ({source['type']}, {source['frequency']}): {source['datasets']} datasets, "
-                   f"last run {last.get('status', 'never')} {last.get('finished') or ''} "
-                   + " ".join(f"{k}={v}" for k, v in sorted(stats.items())))
+        click.echo(
+            f"{source['name']} ({source['type']}, {source['frequency']}): {source['datasets']} datasets, "
+            f"last run {last.get('status', 'never')} {last.get('finished') or ''} "
+            + " ".join(f"{k}={v}" for k, v in sorted(stats.items()))
+        )
         for error in last.get("errors") or []:
             click.echo(f"  {error['stage']}: {error['message']}")

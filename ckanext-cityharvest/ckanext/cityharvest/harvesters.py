@@ -13,34 +13,38 @@ falls short for a catalog that must mirror its sources:
 * each remote dataset is mapped into the suite's schema (``mapping.py``) and imported
   once, whichever source reaches it first (``cityharvest_dataset_import``).
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-from typing import Any, Optional
+from typing import Any
 
-import requests
-
-from ckanext.dcat.harvesters import base as _dcat_base
-
-import ckan.model as model
 import ckan.plugins.toolkit as tk
-
-from ckanext.dcat.harvesters.rdf import DCATRDFHarvester
-from ckanext.dcat.processors import RDFParser, RDFParserException
-from ckanext.harvest.harvesters.ckanharvester import CKANHarvester
-from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+import requests
+from ckan import model
 
 from ckanext.cityexchange import outbound
 from ckanext.cityharvest import mapping, remote, sync
 from ckanext.cityharvest.logic.action import site_context
 from ckanext.cityharvest.model import Record
+from ckanext.dcat.harvesters import base as _dcat_base
+from ckanext.dcat.harvesters.rdf import DCATRDFHarvester
+from ckanext.dcat.processors import RDFParser, RDFParserException
+from ckanext.harvest.harvesters.ckanharvester import CKANHarvester
+from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 
 log = logging.getLogger(__name__)
 
-_OPTIONS = {"organizations": dict, "default_organization": str, "licences": dict,
-            "timeout": (int, float), "include_organizations": list, "rdf_format": str}
+_OPTIONS = {
+    "organizations": dict,
+    "default_organization": str,
+    "licences": dict,
+    "timeout": (int, float),
+    "include_organizations": list,
+    "rdf_format": str,
+}
 
 
 def _config(source: Any) -> dict[str, Any]:
@@ -85,35 +89,66 @@ class _Sync:
             cls._instance = object.__new__(cls)
         return cls._instance
 
-    def _plan_objects(self, job: Any, stamps: dict[str, str], complete: bool,
-                      contents: Optional[dict[str, str]] = None,
-                      fetch: Optional[remote.CkanPortal] = None) -> list[str]:
+    def _plan_objects(
+        self,
+        job: Any,
+        stamps: dict[str, str],
+        complete: bool,
+        contents: dict[str, str] | None = None,
+        fetch: remote.CkanPortal | None = None,
+    ) -> list[str]:
         # What this source holds here: records whose dataset is still active (a dataset
         # deleted here, or purged by clearing the source, is imported again).
-        records = dict(model.Session.query(Record.remote_id, Record.stamp)
-                       .join(model.Package, model.Package.id == Record.package_id)
-                       .filter(Record.source_id == job.source.id, model.Package.state == "active"))
+        records = dict(
+            model.Session.query(Record.remote_id, Record.stamp)
+            .join(model.Package, model.Package.id == Record.package_id)
+            .filter(Record.source_id == job.source.id, model.Package.state == "active")
+        )
         if complete and not stamps and records:
-            self._save_gather_error("The source lists no public datasets at all; nothing was "
-                                    "withdrawn (a portal that lost its index looks like this)", job)
+            self._save_gather_error(
+                "The source lists no public datasets at all; nothing was "
+                "withdrawn (a portal that lost its index looks like this)",
+                job,
+            )
             return []
         plan = sync.plan(stamps, records, complete=complete)
         if not complete and records:
-            self._save_gather_error("The listing of the source was not complete; withdrawals "
-                                    "wait for a complete listing", job)
+            self._save_gather_error(
+                "The listing of the source was not complete; withdrawals "
+                "wait for a complete listing",
+                job,
+            )
         if fetch is not None:
             contents = self._prefetch(fetch, plan.new + plan.changed)
         objects = []
-        for status, ids in (("new", plan.new), ("change", plan.changed), ("delete", plan.withdrawn)):
+        for status, ids in (
+            ("new", plan.new),
+            ("change", plan.changed),
+            ("delete", plan.withdrawn),
+        ):
             for remote_id in ids:
                 content = (contents or {}).get(remote_id) if status != "delete" else None
-                objects.append(HarvestObject(guid=remote_id, job=job, content=content,
-                                             extras=[HarvestObjectExtra(key="status", value=status),
-                                                     HarvestObjectExtra(key="stamp", value=stamps.get(remote_id, ""))]))
+                objects.append(
+                    HarvestObject(
+                        guid=remote_id,
+                        job=job,
+                        content=content,
+                        extras=[
+                            HarvestObjectExtra(key="status", value=status),
+                            HarvestObjectExtra(key="stamp", value=stamps.get(remote_id, "")),
+                        ],
+                    )
+                )
         model.Session.add_all(objects)
         model.Session.commit()
-        log.info("%s: %d new, %d changed, %d unchanged, %d withdrawn", job.source.url,
-                 len(plan.new), len(plan.changed), len(plan.unchanged), len(plan.withdrawn))
+        log.info(
+            "%s: %d new, %d changed, %d unchanged, %d withdrawn",
+            job.source.url,
+            len(plan.new),
+            len(plan.changed),
+            len(plan.unchanged),
+            len(plan.withdrawn),
+        )
         return [obj.id for obj in objects]
 
     @staticmethod
@@ -123,9 +158,13 @@ class _Sync:
         contents: dict[str, str] = {}
         for start in range(0, len(remote_ids), remote.BATCH):
             try:
-                found = portal.datasets(remote_ids[start:start + remote.BATCH])
+                found = portal.datasets(remote_ids[start : start + remote.BATCH])
             except remote.RemoteError as error:
-                log.info("%s: a page of datasets failed (%s); fetching them one by one", portal.base_url, error)
+                log.info(
+                    "%s: a page of datasets failed (%s); fetching them one by one",
+                    portal.base_url,
+                    error,
+                )
                 continue
             contents.update((key, json.dumps(value)) for key, value in found.items())
         return contents
@@ -140,28 +179,39 @@ class _Sync:
         source_id = harvest_object.source.id
         if self._extra(harvest_object, "status") == "delete":
             result = tk.get_action("cityharvest_dataset_withdraw")(
-                site_context(), {"source_id": source_id, "remote_id": harvest_object.guid})
+                site_context(), {"source_id": source_id, "remote_id": harvest_object.guid}
+            )
             harvest_object.package_id = result["package_id"]
             harvest_object.current = False
             if result["package_id"]:
                 model.Session.query(HarvestObject).filter(
-                    HarvestObject.package_id == result["package_id"]).update({"current": False})
+                    HarvestObject.package_id == result["package_id"]
+                ).update({"current": False})
             harvest_object.save()
             return True
         try:
             remote_dict = json.loads(harvest_object.content or "")
         except ValueError:
-            self._save_object_error("The fetched dataset is not valid JSON", harvest_object, "Import")
+            self._save_object_error(
+                "The fetched dataset is not valid JSON", harvest_object, "Import"
+            )
             return False
         title = remote_dict.get("title") or remote_dict.get("name") or harvest_object.guid
         try:
-            result = tk.get_action("cityharvest_dataset_import")(site_context(), {
-                "source_id": source_id, "remote": remote_dict,
-                "stamp": self._extra(harvest_object, "stamp")})
+            result = tk.get_action("cityharvest_dataset_import")(
+                site_context(),
+                {
+                    "source_id": source_id,
+                    "remote": remote_dict,
+                    "stamp": self._extra(harvest_object, "stamp"),
+                },
+            )
         except tk.ValidationError as error:
             model.Session.rollback()
-            problems = "; ".join(f"{field}: {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-                                 for field, msgs in (error.error_dict or {}).items())
+            problems = "; ".join(
+                f"{field}: {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+                for field, msgs in (error.error_dict or {}).items()
+            )
             self._save_object_error(f"{title}: {problems}", harvest_object, "Import")
             return False
         if result["result"] == "duplicate":
@@ -169,8 +219,8 @@ class _Sync:
             harvest_object.save()
             return "unchanged"
         model.Session.query(HarvestObject).filter(
-            HarvestObject.package_id == result["package_id"],
-            HarvestObject.id != harvest_object.id).update({"current": False})
+            HarvestObject.package_id == result["package_id"], HarvestObject.id != harvest_object.id
+        ).update({"current": False})
         harvest_object.package_id = result["package_id"]
         harvest_object.current = True
         harvest_object.save()
@@ -181,28 +231,35 @@ class CkanPortalHarvester(_Sync, CKANHarvester):
     """CKAN-API portals (opendata.dk and the municipal CKAN sites)."""
 
     def info(self) -> dict[str, str]:
-        return {"name": "cityharvest_ckan", "title": "CKAN portal (City Data Exchange)",
-                "description": "Public datasets of a CKAN portal, mapped into this catalog, "
-                               "kept in sync (updates and withdrawals), one dataset per identity"}
+        return {
+            "name": "cityharvest_ckan",
+            "title": "CKAN portal (City Data Exchange)",
+            "description": "Public datasets of a CKAN portal, mapped into this catalog, "
+            "kept in sync (updates and withdrawals), one dataset per identity",
+        }
 
     def validate_config(self, config: str) -> str:
         return check_config(config)
 
     def _portal(self, source: Any) -> remote.CkanPortal:
-        timeout = float(_config(source).get("timeout") or tk.config.get("ckanext.cityharvest.timeout"))
+        timeout = float(
+            _config(source).get("timeout") or tk.config.get("ckanext.cityharvest.timeout")
+        )
         return remote.CkanPortal(source.url, timeout, session=outbound.session())
 
-    def gather_stage(self, harvest_job: Any) -> Optional[list[str]]:
+    def gather_stage(self, harvest_job: Any) -> list[str] | None:
         config = _config(harvest_job.source)
         orgs = config.get("include_organizations") or []
         fq = "+dataset_type:dataset" + (
-            " +organization:(" + " OR ".join(str(o) for o in orgs) + ")" if orgs else "")
+            " +organization:(" + " OR ".join(str(o) for o in orgs) + ")" if orgs else ""
+        )
         portal = self._portal(harvest_job.source)
         try:
             listing = portal.listing(fq)
         except remote.RemoteError as error:
-            self._save_gather_error(f"Could not list the datasets of {harvest_job.source.url}: {error}",
-                                    harvest_job)
+            self._save_gather_error(
+                f"Could not list the datasets of {harvest_job.source.url}: {error}", harvest_job
+            )
             return None
         return self._plan_objects(harvest_job, listing.stamps, listing.complete, fetch=portal)
 
@@ -234,9 +291,12 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
     ckanext-dcat's parser and profiles; paged catalogs (Hydra) are followed."""
 
     def info(self) -> dict[str, str]:
-        return {"name": "cityharvest_dcat", "title": "DCAT catalog (City Data Exchange)",
-                "description": "Datasets of a DCAT-AP catalog, mapped into this catalog, "
-                               "kept in sync, one dataset per identity"}
+        return {
+            "name": "cityharvest_dcat",
+            "title": "DCAT catalog (City Data Exchange)",
+            "description": "Datasets of a DCAT-AP catalog, mapped into this catalog, "
+            "kept in sync, one dataset per identity",
+        }
 
     def validate_config(self, config: str) -> str:
         return check_config(config)
@@ -248,8 +308,9 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
             return modified.strip()
         return "sha1:" + hashlib.sha1(json.dumps(dataset, sort_keys=True).encode()).hexdigest()
 
-    def _get_content_and_type(self, url: str, harvest_job: Any, page: int = 1,
-                              content_type: Optional[str] = None) -> tuple[Optional[str], Optional[str]]:
+    def _get_content_and_type(
+        self, url: str, harvest_job: Any, page: int = 1, content_type: str | None = None
+    ) -> tuple[str | None, str | None]:
         """ckanext-dcat's fetch of a catalog page, through the outbound guard: http and
         https only (the stock one also opens local files), public addresses unless
         ``ckanext.cityexchange.outbound_allow`` lists them, every redirect hop checked.
@@ -260,8 +321,10 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
         one whose sessions are the guarded session. Gather runs one job at a time per
         process, so nothing else sees the swap."""
         if not url.lower().startswith(("http://", "https://")):
-            self._save_gather_error(f"Could not get content from {url}: only http and https URLs are "
-                                    "fetched", harvest_job)
+            self._save_gather_error(
+                f"Could not get content from {url}: only http and https URLs are fetched",
+                harvest_job,
+            )
             return None, None
         original = _dcat_base.requests
         _dcat_base.requests = _GuardedRequests  # type: ignore[assignment]
@@ -273,15 +336,17 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
         finally:
             _dcat_base.requests = original
 
-    def gather_stage(self, harvest_job: Any) -> Optional[list[str]]:
+    def gather_stage(self, harvest_job: Any) -> list[str] | None:
         rdf_format = _config(harvest_job.source).get("rdf_format")
-        url: Optional[str] = harvest_job.source.url
+        url: str | None = harvest_job.source.url
         stamps: dict[str, str] = {}
         contents: dict[str, str] = {}
         pages: set[str] = set()
         while url and url not in pages:
             pages.add(url)
-            content, found_format = self._get_content_and_type(url, harvest_job, 1, content_type=rdf_format)
+            content, found_format = self._get_content_and_type(
+                url, harvest_job, 1, content_type=rdf_format
+            )
             if not content:
                 # _get_content_and_type saved the gather error; nothing is withdrawn.
                 return self._plan_objects(harvest_job, stamps, False, contents)
@@ -289,15 +354,18 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
             try:
                 parser.parse(content, _format=found_format)
                 datasets = list(parser.datasets())
-            except (RDFParserException, Exception) as error:   # rdflib raises many kinds
-                self._save_gather_error(f"Could not read the catalog at {url}: {error}", harvest_job)
+            except (RDFParserException, Exception) as error:  # rdflib raises many kinds
+                self._save_gather_error(
+                    f"Could not read the catalog at {url}: {error}", harvest_job
+                )
                 return self._plan_objects(harvest_job, stamps, False, contents)
             for dataset in datasets:
                 try:
                     ident = mapping.identity(dataset)
                 except mapping.MappingError as error:
-                    self._save_gather_error(f"A dataset without identity at {url}: {error.message}",
-                                            harvest_job)
+                    self._save_gather_error(
+                        f"A dataset without identity at {url}: {error.message}", harvest_job
+                    )
                     continue
                 dataset["id"] = ident
                 stamps[ident] = self._stamp(dataset)

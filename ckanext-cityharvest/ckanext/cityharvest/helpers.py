@@ -1,4 +1,5 @@
 """Template helpers of the harvest provenance (all prefixed ``cityharvest_``)."""
+
 from __future__ import annotations
 
 from typing import Any

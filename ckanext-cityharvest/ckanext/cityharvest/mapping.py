@@ -5,18 +5,20 @@ Pure rules, no CKAN import: the input is a dataset as a CKAN portal's API return
 shape: extras as key/value pairs, tags as ``{"name": ...}``); the output is a dataset
 dict of the suite's schema. The logic layer adds the organisation and persists.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
-TAG_MIN, TAG_MAX = 2, 100           # CKAN's tag length limits
-NAME_MAX = 100                      # CKAN's dataset name limit
+TAG_MIN, TAG_MAX = 2, 100  # CKAN's tag length limits
+NAME_MAX = 100  # CKAN's dataset name limit
 URL_SCHEMES = ("http://", "https://", "ftp://")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-_TAG_DISALLOWED = re.compile(r"[^\w \-.]", re.UNICODE)   # what CKAN's tag validator refuses
+_TAG_DISALLOWED = re.compile(r"[^\w \-.]", re.UNICODE)  # what CKAN's tag validator refuses
 _TAG_SPLIT = re.compile(r"[,;|]")
 _NAME_DISALLOWED = re.compile(r"[^a-z0-9_-]+")
 _DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"})
@@ -24,31 +26,71 @@ _DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "
 # Licences as remote portals name them (id, title or URL), normalised by _licence_key,
 # mapped to CKAN's licence ids. Checked in order: the first rule that matches wins.
 _LICENCE_RULES: tuple[tuple[str, str], ...] = (
-    ("cc0", "cc-zero"), ("cc-zero", "cc-zero"), ("publicdomain/zero", "cc-zero"),
-    ("public domain dedication", "cc-zero"), ("pddl", "odc-pddl"),
-    ("odbl", "odc-odbl"), ("open database license", "odc-odbl"),
-    ("odc-by", "odc-by"), ("opendatacommons.org/licenses/by", "odc-by"),
-    ("by-nc", "cc-nc"), ("non-commercial", "cc-nc"), ("noncommercial", "cc-nc"),
-    ("by-sa", "cc-by-sa"), ("sharealike", "cc-by-sa"),
-    ("cc-by", "cc-by"), ("cc by", "cc-by"), ("licenses/by/", "cc-by"),
-    ("creative commons attribution", "cc-by"), ("creative commons navngivelse", "cc-by"),
-    ("ogl", "uk-ogl"), ("open government licence", "uk-ogl"),
+    ("cc0", "cc-zero"),
+    ("cc-zero", "cc-zero"),
+    ("publicdomain/zero", "cc-zero"),
+    ("public domain dedication", "cc-zero"),
+    ("pddl", "odc-pddl"),
+    ("odbl", "odc-odbl"),
+    ("open database license", "odc-odbl"),
+    ("odc-by", "odc-by"),
+    ("opendatacommons.org/licenses/by", "odc-by"),
+    ("by-nc", "cc-nc"),
+    ("non-commercial", "cc-nc"),
+    ("noncommercial", "cc-nc"),
+    ("by-sa", "cc-by-sa"),
+    ("sharealike", "cc-by-sa"),
+    ("cc-by", "cc-by"),
+    ("cc by", "cc-by"),
+    ("licenses/by/", "cc-by"),
+    ("creative commons attribution", "cc-by"),
+    ("creative commons navngivelse", "cc-by"),
+    ("ogl", "uk-ogl"),
+    ("open government licence", "uk-ogl"),
     ("vilkår for brug af danske offentlige data", "other-open"),
-    ("danske offentlige data", "other-open"), ("other-open", "other-open"),
-    ("other-pd", "other-pd"), ("other-at", "other-at"), ("other-nc", "other-nc"),
-    ("other-closed", "other-closed"), ("gfdl", "gfdl"),
+    ("danske offentlige data", "other-open"),
+    ("other-open", "other-open"),
+    ("other-pd", "other-pd"),
+    ("other-at", "other-at"),
+    ("other-nc", "other-nc"),
+    ("other-closed", "other-closed"),
+    ("gfdl", "gfdl"),
 )
 _FREQUENCIES: Mapping[str, str] = {
     # DCAT (EU frequency vocabulary, Dublin Core) and the words portals use in extras.
-    "continuous": "realtime", "cont": "realtime", "realtime": "realtime", "real-time": "realtime",
-    "hourly": "hourly", "daily": "daily", "weekly": "weekly", "monthly": "monthly",
-    "annual": "yearly", "yearly": "yearly", "never": "historic", "irreg": "historic",
-    "dagligt": "daily", "ugentligt": "weekly", "månedligt": "monthly", "årligt": "yearly",
+    "continuous": "realtime",
+    "cont": "realtime",
+    "realtime": "realtime",
+    "real-time": "realtime",
+    "hourly": "hourly",
+    "daily": "daily",
+    "weekly": "weekly",
+    "monthly": "monthly",
+    "annual": "yearly",
+    "yearly": "yearly",
+    "never": "historic",
+    "irreg": "historic",
+    "dagligt": "daily",
+    "ugentligt": "weekly",
+    "månedligt": "monthly",
+    "årligt": "yearly",
     "realtid": "realtime",
 }
-_FORMATS: Mapping[str, str] = {"geojson": "GeoJSON", "json": "JSON", "csv": "CSV", "xlsx": "XLSX",
-                               "xls": "XLS", "api": "API", "wms": "WMS", "wfs": "WFS", "zip": "ZIP",
-                               "pdf": "PDF", "shp": "SHP", "xml": "XML", "html": "HTML"}
+_FORMATS: Mapping[str, str] = {
+    "geojson": "GeoJSON",
+    "json": "JSON",
+    "csv": "CSV",
+    "xlsx": "XLSX",
+    "xls": "XLS",
+    "api": "API",
+    "wms": "WMS",
+    "wfs": "WFS",
+    "zip": "ZIP",
+    "pdf": "PDF",
+    "shp": "SHP",
+    "xml": "XML",
+    "html": "HTML",
+}
 
 
 class MappingError(ValueError):
@@ -63,17 +105,19 @@ class MappingError(ValueError):
 @dataclass(frozen=True)
 class Source:
     """What the mapping needs to know of a harvest source."""
+
     id: str
     title: str
     url: str
-    organizations: Mapping[str, str] = field(default_factory=dict)   # remote name -> local name
-    default_organization: Optional[str] = None
-    licences: Mapping[str, str] = field(default_factory=dict)        # remote id/title/URL -> local id
+    organizations: Mapping[str, str] = field(default_factory=dict)  # remote name -> local name
+    default_organization: str | None = None
+    licences: Mapping[str, str] = field(default_factory=dict)  # remote id/title/URL -> local id
 
 
 @dataclass(frozen=True)
 class Organization:
     """The local organisation a remote dataset goes to, with what is known to create it."""
+
     name: str
     title: str
     description: str = ""
@@ -137,16 +181,21 @@ def _licence_key(text: str) -> str:
     return text.rstrip("/")
 
 
-def map_licence(remote: Mapping[str, Any], known: Iterable[str],
-                overrides: Mapping[str, str] | None = None) -> str:
+def map_licence(
+    remote: Mapping[str, Any], known: Iterable[str], overrides: Mapping[str, str] | None = None
+) -> str:
     """The local licence id of a remote dataset (or of all its distributions, as DCAT
     has it): the source's own table first (keys may be ids, titles or URLs), then the id
     itself if this portal knows it, then the common names and URLs of open licences;
     ``notspecified`` when nothing matches."""
     known = set(known)
-    candidates = [value(remote, k) for k in ("license_id", "license_url", "license_title", "license")]
+    candidates = [
+        value(remote, k) for k in ("license_id", "license_url", "license_title", "license")
+    ]
     # DCAT puts licences on distributions: one shared by all of them is the dataset's.
-    on_distributions = {r.get("license") for r in remote.get("resources") or [] if isinstance(r, Mapping)}
+    on_distributions = {
+        r.get("license") for r in remote.get("resources") or [] if isinstance(r, Mapping)
+    }
     if len(on_distributions) == 1:
         candidates.append(on_distributions.pop())
     keys = [_licence_key(c) for c in candidates if isinstance(c, str) and c.strip()]
@@ -171,13 +220,18 @@ def organization(remote: Mapping[str, Any], source: Source) -> Organization:
     org = remote.get("organization") if isinstance(remote.get("organization"), Mapping) else {}
     remote_name = (org or {}).get("name") or ""
     if remote_name in source.organizations:
-        return Organization(name=source.organizations[remote_name],
-                            title=(org or {}).get("title") or source.organizations[remote_name])
+        return Organization(
+            name=source.organizations[remote_name],
+            title=(org or {}).get("title") or source.organizations[remote_name],
+        )
     if remote_name:
         name = dataset_name(remote_name)
-        return Organization(name=name, title=(org or {}).get("title") or remote_name,
-                            description=(org or {}).get("description") or "",
-                            image_url=(org or {}).get("image_url") or "")
+        return Organization(
+            name=name,
+            title=(org or {}).get("title") or remote_name,
+            description=(org or {}).get("description") or "",
+            image_url=(org or {}).get("image_url") or "",
+        )
     publisher = value(remote, "publisher_name")
     if isinstance(publisher, str) and publisher.strip():
         publisher_name = dataset_name(publisher)
@@ -197,7 +251,7 @@ def dataset_name(text: str) -> str:
     return name if len(name) >= 2 else f"dataset-{name}".strip("-")
 
 
-def _frequency(remote: Mapping[str, Any]) -> Optional[str]:
+def _frequency(remote: Mapping[str, Any]) -> str | None:
     raw = value(remote, "frequency") or value(remote, "accrual_periodicity")
     if not isinstance(raw, str) or not raw.strip():
         return None
@@ -207,7 +261,7 @@ def _frequency(remote: Mapping[str, Any]) -> Optional[str]:
 
 def _format(raw: Any) -> str:
     text = str(raw or "").strip()
-    if "/" in text:    # a media type or a vocabulary URI
+    if "/" in text:  # a media type or a vocabulary URI
         text = text.rstrip("/").rsplit("/", 1)[-1]
     return _FORMATS.get(text.casefold(), text.upper() if len(text) <= 5 else text)
 
@@ -219,8 +273,11 @@ def _resources(remote: Mapping[str, Any]) -> list[dict[str, Any]]:
             raise MappingError("resources", f"resource {number} is not an object")
         url = str(res.get("url") or res.get("access_url") or res.get("download_url") or "").strip()
         if url and not url.lower().startswith(URL_SCHEMES):
-            raise MappingError("resources", f"resource {number}: the URL must start with "
-                                            f"http://, https:// or ftp:// (got {url[:40]!r})")
+            raise MappingError(
+                "resources",
+                f"resource {number}: the URL must start with "
+                f"http://, https:// or ftp:// (got {url[:40]!r})",
+            )
         out: dict[str, Any] = {
             "name": str(res.get("name") or res.get("title") or f"Resource {number}").strip(),
             "description": str(res.get("description") or ""),
@@ -249,8 +306,14 @@ def remote_dataset_url(source: Source, remote: Mapping[str, Any]) -> str:
     return f"{source.url.rstrip('/')}/dataset/{remote.get('name') or remote.get('id')}"
 
 
-def to_local(remote: Mapping[str, Any], source: Source, *, known_licences: Iterable[str],
-             checklist: Mapping[str, str], harvested_at: str) -> dict[str, Any]:
+def to_local(
+    remote: Mapping[str, Any],
+    source: Source,
+    *,
+    known_licences: Iterable[str],
+    checklist: Mapping[str, str],
+    harvested_at: str,
+) -> dict[str, Any]:
     """The dataset dict to create or update here, without owner organisation and name
     (the logic layer resolves both against the database)."""
     if remote.get("private") is True:
@@ -294,6 +357,10 @@ def preferred_name(remote: Mapping[str, Any]) -> str:
     """The name the dataset would like here: the remote name if it is a valid CKAN name,
     else one made from the title."""
     name = remote.get("name")
-    if isinstance(name, str) and re.fullmatch(r"[a-z0-9_-]{2,100}", name) and not _UUID.fullmatch(name):
+    if (
+        isinstance(name, str)
+        and re.fullmatch(r"[a-z0-9_-]{2,100}", name)
+        and not _UUID.fullmatch(name)
+    ):
         return name
     return dataset_name(str(remote.get("title") or name or "dataset"))

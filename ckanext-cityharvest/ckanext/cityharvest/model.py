@@ -5,15 +5,15 @@ sources reach the same dataset: the row with ``owner`` set is the source that im
 it; the others are recorded sightings (they keep the dataset when the owner withdraws
 it). Models never commit: the logic layer owns the transaction.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
-
-import sqlalchemy as sa
-from sqlalchemy.orm import Mapped
+from typing import Any
 
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
 
 
 class Record(tk.BaseModel):  # type: ignore[misc, valid-type]
@@ -22,13 +22,20 @@ class Record(tk.BaseModel):  # type: ignore[misc, valid-type]
     source_id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
     remote_id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
     identity: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, index=True)
-    package_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText, index=True)
+    package_id: Mapped[str | None] = sa.Column(sa.UnicodeText, index=True)
     owner: Mapped[bool] = sa.Column(sa.Boolean, nullable=False, default=False)
     stamp: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, default="")
-    remote_url: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    remote_url: Mapped[str | None] = sa.Column(sa.UnicodeText)
     harvested: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
 
     def dictize(self) -> dict[str, Any]:
-        return {"source_id": self.source_id, "remote_id": self.remote_id, "identity": self.identity,
-                "package_id": self.package_id, "owner": self.owner, "stamp": self.stamp,
-                "remote_url": self.remote_url, "harvested": self.harvested.isoformat()}
+        return {
+            "source_id": self.source_id,
+            "remote_id": self.remote_id,
+            "identity": self.identity,
+            "package_id": self.package_id,
+            "owner": self.owner,
+            "stamp": self.stamp,
+            "remote_url": self.remote_url,
+            "harvested": self.harvested.isoformat(),
+        }

@@ -6,6 +6,7 @@ from typing import Any
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
+
 from ckanext.cityexchange.guard import guard_all, public_functions
 from ckanext.cityharvest.logic import action
 
@@ -41,7 +42,9 @@ class CityharvestPlugin(p.SingletonPlugin, DefaultTranslation):
         pkg_dict["cityharvest_source"] = validated.get("cityharvest_source") or LOCAL
         return pkg_dict
 
-    def after_dataset_search(self, search_results: dict[str, Any], search_params: dict[str, Any]) -> dict[str, Any]:
+    def after_dataset_search(
+        self, search_results: dict[str, Any], search_params: dict[str, Any]
+    ) -> dict[str, Any]:
         facet = (search_results.get("search_facets") or {}).get("cityharvest_source")
         for item in (facet or {}).get("items", []):
             if item["name"] == LOCAL:
@@ -52,6 +55,7 @@ class CityharvestPlugin(p.SingletonPlugin, DefaultTranslation):
         facets_dict["cityharvest_source"] = tk._("Source")
         return facets_dict
 
-    def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
-                            package_type: str | None) -> dict[str, Any]:
+    def organization_facets(
+        self, facets_dict: dict[str, Any], organization_type: str, package_type: str | None
+    ) -> dict[str, Any]:
         return self.dataset_facets(facets_dict, package_type or "dataset")

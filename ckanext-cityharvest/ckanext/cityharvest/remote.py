@@ -7,19 +7,21 @@ harvester hands in the guarded session of ``ckanext.cityexchange.outbound``: a s
 Requests carry no API token on purpose: what an anonymous visitor cannot see (private
 datasets, drafts, deleted ones) is never listed, so it can never be imported.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import requests
 
 from ckanext.cityexchange.net import Refused
 
 USER_AGENT = "ckanext-cityharvest (City Data Exchange)"
-PAGE_ROWS = 1000        # CKAN's default ckan.search.rows_max
-BATCH = 50              # datasets fetched per search
+PAGE_ROWS = 1000  # CKAN's default ckan.search.rows_max
+BATCH = 50  # datasets fetched per search
 MAX_BODY = 50 * 1024 * 1024
 
 
@@ -29,12 +31,14 @@ class RemoteError(Exception):
 
 @dataclass(frozen=True)
 class Listing:
-    stamps: dict[str, str]      # remote id -> metadata_modified
-    complete: bool              # every page read and the count matched
+    stamps: dict[str, str]  # remote id -> metadata_modified
+    complete: bool  # every page read and the count matched
 
 
 class CkanPortal:
-    def __init__(self, base_url: str, timeout: float, session: requests.Session | None = None) -> None:
+    def __init__(
+        self, base_url: str, timeout: float, session: requests.Session | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = session or requests.Session()
@@ -58,17 +62,34 @@ class CkanPortal:
         try:
             payload = json.loads(body)
         except ValueError:
-            raise RemoteError(f"{action}: the answer is not valid JSON (HTTP {response.status_code})")
-        if not isinstance(payload, dict) or payload.get("success") is not True or "result" not in payload:
-            raise RemoteError(f"{action}: the portal answered without a result (HTTP {response.status_code})")
+            raise RemoteError(
+                f"{action}: the answer is not valid JSON (HTTP {response.status_code})"
+            )
+        if (
+            not isinstance(payload, dict)
+            or payload.get("success") is not True
+            or "result" not in payload
+        ):
+            raise RemoteError(
+                f"{action}: the portal answered without a result (HTTP {response.status_code})"
+            )
         return payload["result"]
 
     def _pages(self, fq: str) -> Iterator[dict[str, Any]]:
         start = 0
         while True:
-            result = self._call("package_search", {
-                "q": "*:*", "fq": fq, "fl": "id,metadata_modified", "sort": "id asc",
-                "rows": PAGE_ROWS, "start": start, "include_private": "false"})
+            result = self._call(
+                "package_search",
+                {
+                    "q": "*:*",
+                    "fq": fq,
+                    "fl": "id,metadata_modified",
+                    "sort": "id asc",
+                    "rows": PAGE_ROWS,
+                    "start": start,
+                    "include_private": "false",
+                },
+            )
             if not isinstance(result, dict) or not isinstance(result.get("results"), list):
                 raise RemoteError("package_search: the answer has no list of results")
             yield result
@@ -93,12 +114,21 @@ class CkanPortal:
         portal's index): a page of 50 costs the portal far less than 50 shows. Raises
         RemoteError if the page fails; the caller falls back to ``dataset``."""
         quoted = " OR ".join(f'"{i}"' for i in remote_ids if '"' not in i)
-        result = self._call("package_search", {"q": "*:*", "fq": f"id:({quoted})", "rows": len(remote_ids),
-                                               "include_private": "false"})
+        result = self._call(
+            "package_search",
+            {
+                "q": "*:*",
+                "fq": f"id:({quoted})",
+                "rows": len(remote_ids),
+                "include_private": "false",
+            },
+        )
         rows = result.get("results") if isinstance(result, dict) else None
         if not isinstance(rows, list):
             raise RemoteError("package_search: the answer has no list of results")
-        return {row["id"]: row for row in rows if isinstance(row, dict) and row.get("id") in remote_ids}
+        return {
+            row["id"]: row for row in rows if isinstance(row, dict) and row.get("id") in remote_ids
+        }
 
     def dataset(self, remote_id: str) -> dict[str, Any]:
         result = self._call("package_show", {"id": remote_id})

@@ -5,16 +5,17 @@ version stamp (its ``metadata_modified`` on a CKAN portal, ``dct:modified`` or a
 its content in a DCAT catalog); the records map what this catalog holds from the source
 to the stamp it was imported with.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 
 @dataclass(frozen=True)
 class Plan:
-    new: list[str] = field(default_factory=list)        # at the source, never imported
-    changed: list[str] = field(default_factory=list)    # imported, changed at the source since
+    new: list[str] = field(default_factory=list)  # at the source, never imported
+    changed: list[str] = field(default_factory=list)  # imported, changed at the source since
     unchanged: list[str] = field(default_factory=list)  # imported with the stamp the source lists
     withdrawn: list[str] = field(default_factory=list)  # imported, no longer public at the source
 

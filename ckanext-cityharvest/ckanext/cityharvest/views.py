@@ -1,9 +1,9 @@
 """The harvest status page: every source's last run, counts and errors."""
+
 from __future__ import annotations
 
-from flask import Blueprint
-
 import ckan.plugins.toolkit as tk
+from flask import Blueprint
 
 __all__ = ["cityharvest"]
 

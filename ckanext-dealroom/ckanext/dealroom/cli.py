@@ -1,9 +1,9 @@
 """``ckan dealroom ...``: commands for the portal operator. They only call actions."""
+
 from __future__ import annotations
 
-import click
-
 import ckan.plugins.toolkit as tk
+import click
 
 __all__ = ["dealroom"]
 

@@ -1,15 +1,20 @@
 """Contract snapshots and their fingerprints. Pure: no CKAN import."""
+
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 DEAL_TYPES = ("sale", "donation")
 ATTACHMENT_TYPES = {
     # extension: (media type, leading bytes that a file of that type starts with, or None)
     "pdf": ("application/pdf", b"%PDF-"),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        b"PK\x03\x04",
+    ),
     "odt": ("application/vnd.oasis.opendocument.text", b"PK\x03\x04"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
     "txt": ("text/plain", None),

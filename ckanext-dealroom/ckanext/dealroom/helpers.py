@@ -1,17 +1,25 @@
 """Template helpers of the deal room (all prefixed ``dealroom_``)."""
+
 from __future__ import annotations
 
 from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import model
 
 from ckanext.dealroom import contracts
 from ckanext.dealroom.model import ClosedDataset, Room
 
-__all__ = ["dealroom_system_text", "dealroom_state_label", "dealroom_stories",
-           "dealroom_is_closed", "dealroom_waiting_count", "dealroom_default_currency",
-           "dealroom_licence_ids", "dealroom_canonical_terms"]
+__all__ = [
+    "dealroom_canonical_terms",
+    "dealroom_default_currency",
+    "dealroom_is_closed",
+    "dealroom_licence_ids",
+    "dealroom_state_label",
+    "dealroom_stories",
+    "dealroom_system_text",
+    "dealroom_waiting_count",
+]
 
 
 def dealroom_system_text(body: str) -> str:
@@ -26,30 +34,49 @@ def dealroom_system_text(body: str) -> str:
         "system:activate": tk._("Access is open."),
         "system:revoke": tk._("The seller ended the deal."),
         "system:expire": tk._("The deal expired."),
-        "system:reinstate": tk._("The payment dispute was decided for the seller: access is open again."),
+        "system:reinstate": tk._(
+            "The payment dispute was decided for the seller: access is open again."
+        ),
     }
     return texts.get(body, body)
 
 
 def dealroom_state_label(state: str) -> str:
     return {
-        "requested": tk._("Requested"), "open": tk._("Negotiating"), "declined": tk._("Declined"),
-        "agreed": tk._("Agreed, awaiting payment"), "active": tk._("Active"), "expired": tk._("Expired"),
-        "revoked": tk._("Revoked"), "withdrawn": tk._("Withdrawn"),
+        "requested": tk._("Requested"),
+        "open": tk._("Negotiating"),
+        "declined": tk._("Declined"),
+        "agreed": tk._("Agreed, awaiting payment"),
+        "active": tk._("Active"),
+        "expired": tk._("Expired"),
+        "revoked": tk._("Revoked"),
+        "withdrawn": tk._("Withdrawn"),
     }.get(state, state)
 
 
 def dealroom_stories(package_id: str) -> list[dict[str, Any]]:
     """Use cases both parties agreed to publish, for the dataset page."""
-    rooms = (model.Session.query(Room)
-             .filter(Room.package_id == package_id, Room.story_buyer.is_(True), Room.story_seller.is_(True),
-                     Room.state.in_(["agreed", "active", "expired"]))
-             .order_by(Room.updated.desc()).limit(10))
+    rooms = (
+        model.Session.query(Room)
+        .filter(
+            Room.package_id == package_id,
+            Room.story_buyer.is_(True),
+            Room.story_seller.is_(True),
+            Room.state.in_(["agreed", "active", "expired"]),
+        )
+        .order_by(Room.updated.desc())
+        .limit(10)
+    )
     out = []
     for room in rooms:
         org = model.Group.get(room.buyer_org_id) if room.buyer_org_id else None
-        out.append({"use_case": room.use_case, "buyer": org.title if org else None,
-                    "date": room.created.date().isoformat()})
+        out.append(
+            {
+                "use_case": room.use_case,
+                "buyer": org.title if org else None,
+                "date": room.created.date().isoformat(),
+            }
+        )
     return out
 
 
@@ -62,12 +89,19 @@ def dealroom_waiting_count() -> int:
     request, confirm a payment). Shown in the header on every page: one count query."""
     if not tk.current_user or not tk.current_user.is_authenticated:
         return 0
-    orgs = [o["id"] for o in tk.get_action("organization_list_for_user")(
-        {"user": tk.current_user.name}, {"permission": "create_dataset"})]
+    orgs = [
+        o["id"]
+        for o in tk.get_action("organization_list_for_user")(
+            {"user": tk.current_user.name}, {"permission": "create_dataset"}
+        )
+    ]
     if not orgs:
         return 0
-    return (model.Session.query(Room)
-            .filter(Room.seller_org_id.in_(orgs), Room.state.in_(["requested", "agreed"])).count())
+    return (
+        model.Session.query(Room)
+        .filter(Room.seller_org_id.in_(orgs), Room.state.in_(["requested", "agreed"]))
+        .count()
+    )
 
 
 def dealroom_default_currency() -> str:

@@ -1,10 +1,11 @@
 """Background jobs of the deal room (run by the CKAN worker on Redis)."""
+
 from __future__ import annotations
 
 import logging
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.lib import mailer
 
 from ckanext.dealroom.model import Room
@@ -20,7 +21,9 @@ def notify_sellers(room_id: str) -> int:
     if room is None:
         return 0
     pkg = model.Package.get(room.package_id)
-    members = tk.get_action("member_list")({"ignore_auth": True}, {"id": room.seller_org_id, "object_type": "user"})
+    members = tk.get_action("member_list")(
+        {"ignore_auth": True}, {"id": room.seller_org_id, "object_type": "user"}
+    )
     link = tk.config.get("ckan.site_url").rstrip("/") + f"/dealroom/{room.id}"
     sent = 0
     for user_id, _type, capacity in members:
@@ -30,8 +33,11 @@ def notify_sellers(room_id: str) -> int:
         if user is None or not user.email:
             continue
         try:
-            mailer.mail_user(user, f"New request for {pkg.title if pkg else 'a dataset'}",
-                             f"A buyer asks for {pkg.title if pkg else 'a dataset'}.\n\nOpen the deal room: {link}\n")
+            mailer.mail_user(
+                user,
+                f"New request for {pkg.title if pkg else 'a dataset'}",
+                f"A buyer asks for {pkg.title if pkg else 'a dataset'}.\n\nOpen the deal room: {link}\n",
+            )
             sent += 1
         except mailer.MailerException as error:
             log.warning("dealroom: could not e-mail %s: %s", user.name, error)

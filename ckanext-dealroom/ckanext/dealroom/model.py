@@ -3,18 +3,18 @@
 Models never commit: the logic layer owns the transaction. No foreign keys onto core
 tables; ids of datasets, users and organisations are plain text.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Optional
+from typing import Any
 
+import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
+from ckan import model
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped
-
-import ckan.model as model
-import ckan.plugins.toolkit as tk
 
 
 def _uuid() -> str:
@@ -25,7 +25,7 @@ def _now() -> dt.datetime:
     return dt.datetime.utcnow()
 
 
-def iso(value: Optional[dt.datetime]) -> Optional[str]:
+def iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
@@ -36,22 +36,22 @@ class Room(tk.BaseModel):  # type: ignore[misc, valid-type]
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     seller_org_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     buyer_user_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    buyer_org_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    buyer_org_id: Mapped[str | None] = sa.Column(sa.UnicodeText)
     deal_type: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     use_case: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    intended_use: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    intended_use: Mapped[str | None] = sa.Column(sa.UnicodeText)
     resource_ids: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)
-    period_months: Mapped[Optional[int]] = sa.Column(sa.Integer)
+    period_months: Mapped[int | None] = sa.Column(sa.Integer)
     state: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    reason: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    reason: Mapped[str | None] = sa.Column(sa.UnicodeText)
     story_buyer: Mapped[bool] = sa.Column(sa.Boolean, nullable=False, default=False)
     story_seller: Mapped[bool] = sa.Column(sa.Boolean, nullable=False, default=False)
-    entitlement_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    entitlement_id: Mapped[str | None] = sa.Column(sa.UnicodeText)
     created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
     updated: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
 
     @classmethod
-    def get(cls, room_id: str, *, lock: bool = False) -> Optional["Room"]:
+    def get(cls, room_id: str, *, lock: bool = False) -> Room | None:
         query = model.Session.query(cls).filter(cls.id == room_id)
         # A locked read returns the row as it is now, not as this session last saw it.
         return (query.with_for_update().populate_existing() if lock else query).first()
@@ -70,20 +70,31 @@ class Offer(tk.BaseModel):  # type: ignore[misc, valid-type]
     author_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     amount: Mapped[int] = sa.Column(sa.BigInteger, nullable=False)
     currency: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    period_months: Mapped[Optional[int]] = sa.Column(sa.Integer)
+    period_months: Mapped[int | None] = sa.Column(sa.Integer)
     resource_ids: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)
     licence: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    clauses: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    clauses: Mapped[str | None] = sa.Column(sa.UnicodeText)
     dpa_required: Mapped[bool] = sa.Column(sa.Boolean, nullable=False, default=False)
     state: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, default="live")
     created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
 
     def dictize(self) -> dict[str, Any]:
-        return {"id": self.id, "room_id": self.room_id, "version": self.version, "side": self.side,
-                "author_id": self.author_id, "amount": self.amount, "currency": self.currency,
-                "period_months": self.period_months, "resource_ids": list(self.resource_ids or []),
-                "licence": self.licence, "clauses": self.clauses, "dpa_required": self.dpa_required,
-                "state": self.state, "created": iso(self.created)}
+        return {
+            "id": self.id,
+            "room_id": self.room_id,
+            "version": self.version,
+            "side": self.side,
+            "author_id": self.author_id,
+            "amount": self.amount,
+            "currency": self.currency,
+            "period_months": self.period_months,
+            "resource_ids": list(self.resource_ids or []),
+            "licence": self.licence,
+            "clauses": self.clauses,
+            "dpa_required": self.dpa_required,
+            "state": self.state,
+            "created": iso(self.created),
+        }
 
 
 class Message(tk.BaseModel):  # type: ignore[misc, valid-type]
@@ -91,7 +102,7 @@ class Message(tk.BaseModel):  # type: ignore[misc, valid-type]
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=_uuid)
     room_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    author_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # None: a system message
+    author_id: Mapped[str | None] = sa.Column(sa.UnicodeText)  # None: a system message
     body: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
 
@@ -119,13 +130,21 @@ class Contract(tk.BaseModel):  # type: ignore[misc, valid-type]
     sha256: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     accepted_by: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     accepted_at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
-    paid_at: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)
-    payment: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # invoice | free
+    paid_at: Mapped[dt.datetime | None] = sa.Column(sa.DateTime)
+    payment: Mapped[str | None] = sa.Column(sa.UnicodeText)  # invoice | free
 
     def dictize(self) -> dict[str, Any]:
-        return {"id": self.id, "room_id": self.room_id, "offer_id": self.offer_id,
-                "terms": dict(self.terms), "sha256": self.sha256, "accepted_by": self.accepted_by,
-                "accepted_at": iso(self.accepted_at), "paid_at": iso(self.paid_at), "payment": self.payment}
+        return {
+            "id": self.id,
+            "room_id": self.room_id,
+            "offer_id": self.offer_id,
+            "terms": dict(self.terms),
+            "sha256": self.sha256,
+            "accepted_by": self.accepted_by,
+            "accepted_at": iso(self.accepted_at),
+            "paid_at": iso(self.paid_at),
+            "payment": self.payment,
+        }
 
 
 class Audit(tk.BaseModel):  # type: ignore[misc, valid-type]
@@ -133,9 +152,9 @@ class Audit(tk.BaseModel):  # type: ignore[misc, valid-type]
 
     id: Mapped[int] = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
     room_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    actor_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    actor_id: Mapped[str | None] = sa.Column(sa.UnicodeText)
     action: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    from_state: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    from_state: Mapped[str | None] = sa.Column(sa.UnicodeText)
     to_state: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
 
@@ -146,5 +165,5 @@ class ClosedDataset(tk.BaseModel):  # type: ignore[misc, valid-type]
     __tablename__ = "dealroom_closed_dataset"
 
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
-    closed_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    closed_by: Mapped[str | None] = sa.Column(sa.UnicodeText)
     created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)

@@ -4,9 +4,9 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.pricing.interfaces import IPricingOrders
 from ckanext.cityexchange.guard import guard_all, public_functions
 from ckanext.dealroom.logic import action
+from ckanext.pricing.interfaces import IPricingOrders
 
 
 @tk.blanket.actions(lambda: guard_all(public_functions(action)))

@@ -10,11 +10,12 @@
 Each transition names who may make it: the ``buyer`` side, the ``seller`` side, or
 ``either``. Sysadmins act as the seller side.
 """
+
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 
 class State(str, enum.Enum):
@@ -36,7 +37,7 @@ class Side(str, enum.Enum):
 FINAL = frozenset({State.DECLINED, State.EXPIRED, State.REVOKED, State.WITHDRAWN})
 
 # action: (from states, to state, who may)
-TRANSITIONS: dict[str, tuple[frozenset[State], State, Optional[Side]]] = {
+TRANSITIONS: dict[str, tuple[frozenset[State], State, Side | None]] = {
     "accept_request": (frozenset({State.REQUESTED}), State.OPEN, Side.SELLER),
     "decline": (frozenset({State.REQUESTED, State.OPEN}), State.DECLINED, Side.SELLER),
     "withdraw": (frozenset({State.REQUESTED, State.OPEN}), State.WITHDRAWN, None),
@@ -67,8 +68,13 @@ def next_state(state: State, action: str, side: Side) -> State:
 
 def allowed_actions(state: State, side: Side) -> list[str]:
     """What ``side`` may do now (for the room page's buttons)."""
-    out = [a for a, (sources, _t, who) in TRANSITIONS.items()
-           if state in sources and (who is None or who is side) and a not in ("accept_offer", "reinstate")]
+    out = [
+        a
+        for a, (sources, _t, who) in TRANSITIONS.items()
+        if state in sources
+        and (who is None or who is side)
+        and a not in ("accept_offer", "reinstate")
+    ]
     if state is State.OPEN:
         out.append("make_offer")
     return out

@@ -1,5 +1,6 @@
 """Where deal-room attachments live: under the portal's storage path, outside every
 public route; only the room's parties reach them, through the attachment action."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +33,7 @@ def receive(stream: IO[bytes], max_bytes: int) -> tuple[str, bytes, int, str]:
             if not chunk:
                 break
             if len(head) < 16:
-                head += chunk[:16 - len(head)]
+                head += chunk[: 16 - len(head)]
             digest.update(chunk)
             out.write(chunk)
             size += len(chunk)

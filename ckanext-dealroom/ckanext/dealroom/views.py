@@ -1,19 +1,19 @@
 """Pages of the deal room. Views only call actions and render; a room that the caller is
 not a party to is "not found" on every route."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
-
-from flask import Blueprint, request, send_file
+from typing import Any
 
 import ckan.plugins.toolkit as tk
+from flask import Blueprint, request, send_file
 
 from ckanext.dealroom import storage
 
 dealroom = Blueprint("dealroom", __name__)
 
 
-def _user() -> Optional[str]:
+def _user() -> str | None:
     user = tk.current_user
     return user.name if user and user.is_authenticated else None
 
@@ -49,10 +49,13 @@ def new(id: str) -> Any:
     errors: dict[str, Any] = {}
     data: dict[str, Any] = {}
     if request.method == "POST":
-        data = {"package_id": pkg["id"], "use_case": request.form.get("use_case", ""),
-                "intended_use": request.form.get("intended_use") or None,
-                "resource_ids": request.form.getlist("resource_ids"),
-                "deal_type": request.form.get("deal_type") or "sale"}
+        data = {
+            "package_id": pkg["id"],
+            "use_case": request.form.get("use_case", ""),
+            "intended_use": request.form.get("intended_use") or None,
+            "resource_ids": request.form.getlist("resource_ids"),
+            "deal_type": request.form.get("deal_type") or "sale",
+        }
         if request.form.get("buyer_org"):
             data["buyer_org"] = request.form["buyer_org"]
         if request.form.get("period_months"):
@@ -66,15 +69,24 @@ def new(id: str) -> Any:
                 return tk.redirect_to("dealroom.room", room_id=error.error_dict["room_id"][0])
             errors = error.error_dict
     orgs = tk.get_action("organization_list_for_user")(_context(), {"permission": "create_dataset"})
-    return tk.render("dealroom/new.html", {"pkg_dict": pkg, "errors": errors, "data": data,
-                                           "organizations": [o for o in orgs if o["id"] != pkg.get("owner_org")]})
+    return tk.render(
+        "dealroom/new.html",
+        {
+            "pkg_dict": pkg,
+            "errors": errors,
+            "data": data,
+            "organizations": [o for o in orgs if o["id"] != pkg.get("owner_org")],
+        },
+    )
 
 
 @dealroom.route("/dealroom")
 def inbox() -> Any:
     if not _user():
         return tk.redirect_to("user.login", came_from=request.path)
-    return tk.render("dealroom/inbox.html", {"rooms": tk.get_action("dealroom_list")(_context(), {})})
+    return tk.render(
+        "dealroom/inbox.html", {"rooms": tk.get_action("dealroom_list")(_context(), {})}
+    )
 
 
 @dealroom.route("/dealroom/<room_id>")
@@ -86,7 +98,10 @@ _DO = {
     "accept_request": ("dealroom_accept_request", ()),
     "decline": ("dealroom_decline", ("reason",)),
     "withdraw": ("dealroom_withdraw", ("reason",)),
-    "offer": ("dealroom_offer_create", ("amount", "currency", "period_months", "licence", "clauses", "dpa_required")),
+    "offer": (
+        "dealroom_offer_create",
+        ("amount", "currency", "period_months", "licence", "clauses", "dpa_required"),
+    ),
     "accept_offer": ("dealroom_offer_accept", ("offer_id",)),
     "mark_paid": ("dealroom_mark_paid", ()),
     "revoke": ("dealroom_revoke", ("reason",)),
@@ -104,7 +119,10 @@ def do(room_id: str, what: str) -> Any:
         action = "dealroom_message_create"
     elif what in _DO:
         action, fields = _DO[what]
-        data = {"id": room_id, **{f: request.form[f] for f in fields if request.form.get(f) not in (None, "")}}
+        data = {
+            "id": room_id,
+            **{f: request.form[f] for f in fields if request.form.get(f) not in (None, "")},
+        }
         if what == "offer":
             data["dpa_required"] = bool(request.form.get("dpa_required"))
             data["resource_ids"] = request.form.getlist("resource_ids")
@@ -144,12 +162,19 @@ def contract(room_id: str) -> Any:
 @dealroom.route("/dealroom/<room_id>/attachment/<attachment_id>")
 def attachment(room_id: str, attachment_id: str) -> Any:
     try:
-        info = tk.get_action("dealroom_attachment_show")(_context(), {"id": room_id, "attachment_id": attachment_id})
+        info = tk.get_action("dealroom_attachment_show")(
+            _context(), {"id": room_id, "attachment_id": attachment_id}
+        )
     except (tk.ObjectNotFound, tk.NotAuthorized):
         return tk.abort(404, tk._("Attachment not found"))
     # The action said who may have it; where it is stored never leaves the server.
-    response = send_file(storage.path(info["room_id"], info["id"]), mimetype=info["media_type"], as_attachment=True,
-                         download_name=info["filename"], max_age=0)
+    response = send_file(
+        storage.path(info["room_id"], info["id"]),
+        mimetype=info["media_type"],
+        as_attachment=True,
+        download_name=info["filename"],
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -157,7 +182,9 @@ def attachment(room_id: str, attachment_id: str) -> Any:
 @dealroom.route("/dataset/<id>/dealroom/close", methods=["POST"])
 def close(id: str) -> Any:
     try:
-        tk.get_action("dealroom_dataset_close")(_context(), {"package_id": id, "closed": request.form.get("closed", "true")})
+        tk.get_action("dealroom_dataset_close")(
+            _context(), {"package_id": id, "closed": request.form.get("closed", "true")}
+        )
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only the seller's editors can close a dataset to new requests"))
     except tk.ObjectNotFound:

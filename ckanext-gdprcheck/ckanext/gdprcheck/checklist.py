@@ -4,16 +4,29 @@ Pure rules, no CKAN import.
 Messages are plain language for publishers who are not lawyers. Field names are the
 dataset fields of the suite's schema (``gdpr_*``).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 PERSONAL_DATA = ("none", "anonymised", "pseudonymised", "personal")
 # DCAT-AP-DK personal-data categories
 CATEGORIES = ("NonPersonal", "General", "Sensitive", "CivilRegistrationNumber", "CriminalOffences")
 LEGAL_BASES = ("6.1.a", "6.1.b", "6.1.c", "6.1.d", "6.1.e", "6.1.f")
-ART9_CONDITIONS = ("9.2.a", "9.2.b", "9.2.c", "9.2.d", "9.2.e", "9.2.f", "9.2.g", "9.2.h", "9.2.i", "9.2.j")
+ART9_CONDITIONS = (
+    "9.2.a",
+    "9.2.b",
+    "9.2.c",
+    "9.2.d",
+    "9.2.e",
+    "9.2.f",
+    "9.2.g",
+    "9.2.h",
+    "9.2.i",
+    "9.2.j",
+)
 DPIA = ("done", "not_required", "planned")
 YES_NO = ("yes", "no")
 DECLARED_BY = ("publisher", "source")
@@ -21,16 +34,35 @@ DECLARED_BY = ("publisher", "source")
 COMPLETE, INCOMPLETE, BLOCKED = "complete", "incomplete", "blocked"
 
 FIELDS = (
-    "gdpr_personal_data", "gdpr_category", "gdpr_data_subjects", "gdpr_special_categories",
-    "gdpr_art9_condition", "gdpr_legal_basis", "gdpr_purpose", "gdpr_controller", "gdpr_dpo_contact",
-    "gdpr_technique", "gdpr_residual_risk", "gdpr_min_cell_count", "gdpr_temporal_granularity",
-    "gdpr_retention", "gdpr_dpia", "gdpr_dpia_link", "gdpr_transfers", "gdpr_rights_contact",
+    "gdpr_personal_data",
+    "gdpr_category",
+    "gdpr_data_subjects",
+    "gdpr_special_categories",
+    "gdpr_art9_condition",
+    "gdpr_legal_basis",
+    "gdpr_purpose",
+    "gdpr_controller",
+    "gdpr_dpo_contact",
+    "gdpr_technique",
+    "gdpr_residual_risk",
+    "gdpr_min_cell_count",
+    "gdpr_temporal_granularity",
+    "gdpr_retention",
+    "gdpr_dpia",
+    "gdpr_dpia_link",
+    "gdpr_transfers",
+    "gdpr_rights_contact",
     "gdpr_declared_by",
 )
 CHOICES: dict[str, tuple[str, ...]] = {
-    "gdpr_personal_data": PERSONAL_DATA, "gdpr_category": CATEGORIES, "gdpr_legal_basis": LEGAL_BASES,
-    "gdpr_special_categories": YES_NO, "gdpr_art9_condition": ART9_CONDITIONS, "gdpr_dpia": DPIA,
-    "gdpr_transfers": YES_NO, "gdpr_declared_by": DECLARED_BY,
+    "gdpr_personal_data": PERSONAL_DATA,
+    "gdpr_category": CATEGORIES,
+    "gdpr_legal_basis": LEGAL_BASES,
+    "gdpr_special_categories": YES_NO,
+    "gdpr_art9_condition": ART9_CONDITIONS,
+    "gdpr_dpia": DPIA,
+    "gdpr_transfers": YES_NO,
+    "gdpr_declared_by": DECLARED_BY,
 }
 
 MISSING_TEXT = {
@@ -54,10 +86,13 @@ class Status:
     field_errors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "missing": list(self.missing),
-                "missing_text": [MISSING_TEXT.get(m, m) for m in self.missing],
-                "reasons": list(self.reasons),
-                "field_errors": {k: list(v) for k, v in self.field_errors.items()}}
+        return {
+            "status": self.status,
+            "missing": list(self.missing),
+            "missing_text": [MISSING_TEXT.get(m, m) for m in self.missing],
+            "reasons": list(self.reasons),
+            "field_errors": {k: list(v) for k, v in self.field_errors.items()},
+        }
 
 
 def _blank(value: Any) -> bool:
@@ -91,21 +126,42 @@ def field_errors(answers: Mapping[str, Any], *, min_cell_count: int) -> dict[str
     personal = answers.get("gdpr_personal_data")
     category = answers.get("gdpr_category")
     if personal == "none" and not _blank(category) and category != "NonPersonal":
-        err("gdpr_category", "You said the data has no personal data, so the category must be NonPersonal")
+        err(
+            "gdpr_category",
+            "You said the data has no personal data, so the category must be NonPersonal",
+        )
     if personal == "none" and answers.get("gdpr_special_categories") == "yes":
-        err("gdpr_special_categories", "Data without personal data cannot hold special categories of personal data")
+        err(
+            "gdpr_special_categories",
+            "Data without personal data cannot hold special categories of personal data",
+        )
     if personal in ("personal", "pseudonymised") and category == "NonPersonal":
-        err("gdpr_category", "Personal or pseudonymised data needs a personal-data category other than NonPersonal")
+        err(
+            "gdpr_category",
+            "Personal or pseudonymised data needs a personal-data category other than NonPersonal",
+        )
     if personal == "anonymised" and _int(k) is not None and _int(k) < min_cell_count:  # type: ignore[operator]
-        err("gdpr_min_cell_count",
-            f"Groups smaller than {min_cell_count} can identify people: aggregate further or mark the data as personal")
-    if answers.get("gdpr_special_categories") != "yes" and not _blank(answers.get("gdpr_art9_condition")):
-        err("gdpr_art9_condition", "An Art. 9(2) condition only applies to special categories of data")
+        err(
+            "gdpr_min_cell_count",
+            f"Groups smaller than {min_cell_count} can identify people: aggregate further or mark the data as personal",
+        )
+    if answers.get("gdpr_special_categories") != "yes" and not _blank(
+        answers.get("gdpr_art9_condition")
+    ):
+        err(
+            "gdpr_art9_condition",
+            "An Art. 9(2) condition only applies to special categories of data",
+        )
     return errors
 
 
-def evaluate(answers: Mapping[str, Any], *, access_tier: str | None, min_cell_count: int,
-             scan_findings: Iterable[str] = ()) -> Status:
+def evaluate(
+    answers: Mapping[str, Any],
+    *,
+    access_tier: str | None,
+    min_cell_count: int,
+    scan_findings: Iterable[str] = (),
+) -> Status:
     """The checklist's status. ``scan_findings`` names the personal-data detectors the
     scanner found in the dataset's files (high-confidence ones)."""
     errors = field_errors(answers, min_cell_count=min_cell_count)
@@ -116,7 +172,13 @@ def evaluate(answers: Mapping[str, Any], *, access_tier: str | None, min_cell_co
     if _blank(personal):
         missing.append("gdpr_personal_data")
     if personal in ("personal", "pseudonymised"):
-        for name in ("gdpr_legal_basis", "gdpr_purpose", "gdpr_controller", "gdpr_dpia", "gdpr_category"):
+        for name in (
+            "gdpr_legal_basis",
+            "gdpr_purpose",
+            "gdpr_controller",
+            "gdpr_dpia",
+            "gdpr_category",
+        ):
             if _blank(answers.get(name)):
                 missing.append(name)
         if personal == "pseudonymised" and _blank(answers.get("gdpr_technique")):
@@ -125,24 +187,37 @@ def evaluate(answers: Mapping[str, Any], *, access_tier: str | None, min_cell_co
         for name in ("gdpr_technique", "gdpr_min_cell_count"):
             if _blank(answers.get(name)):
                 missing.append(name)
-    sensitive = answers.get("gdpr_category") in ("Sensitive", "CivilRegistrationNumber", "CriminalOffences") \
+    sensitive = (
+        answers.get("gdpr_category") in ("Sensitive", "CivilRegistrationNumber", "CriminalOffences")
         or answers.get("gdpr_special_categories") == "yes"
+    )
     if sensitive and personal in ("personal", "pseudonymised"):
         if _blank(answers.get("gdpr_legal_basis")):
-            reasons.append("CPR numbers, criminal offences and special categories need an explicit legal basis")
-        if answers.get("gdpr_special_categories") == "yes" and _blank(answers.get("gdpr_art9_condition")):
+            reasons.append(
+                "CPR numbers, criminal offences and special categories need an explicit legal basis"
+            )
+        if answers.get("gdpr_special_categories") == "yes" and _blank(
+            answers.get("gdpr_art9_condition")
+        ):
             reasons.append("Special categories of data (Art. 9) need an Art. 9(2) condition")
     if personal == "personal" and tier != "on_request":
-        reasons.append("Personal data cannot be open or sold off the shelf: offer it through a deal room "
-                       "(access 'on request') with a data processing agreement")
+        reasons.append(
+            "Personal data cannot be open or sold off the shelf: offer it through a deal room "
+            "(access 'on request') with a data processing agreement"
+        )
     found = sorted(set(scan_findings))
     if contradicted(answers, found):
-        reasons.append("The personal-data scan found " + ", ".join(found) +
-                       " in the files: check them, or change the answer about personal data")
+        reasons.append(
+            "The personal-data scan found "
+            + ", ".join(found)
+            + " in the files: check them, or change the answer about personal data"
+        )
     if errors:
         reasons.append("Some answers contradict each other")
     if reasons:
-        return Status(BLOCKED, tuple(missing), tuple(reasons), {k: tuple(v) for k, v in errors.items()})
+        return Status(
+            BLOCKED, tuple(missing), tuple(reasons), {k: tuple(v) for k, v in errors.items()}
+        )
     if missing:
         return Status(INCOMPLETE, tuple(missing))
     return Status(COMPLETE)
@@ -157,25 +232,35 @@ def gate_errors(status: Status, *, public: bool, access_tier: str | None) -> dic
         errors.setdefault(name, []).append(MISSING_TEXT.get(name, "Required before publishing"))
     if status.reasons:
         errors.setdefault("gdpr_personal_data", []).extend(
-            r for r in status.reasons if r != "Some answers contradict each other")
+            r for r in status.reasons if r != "Some answers contradict each other"
+        )
     errors.setdefault("private", []).append(
         "The GDPR checklist must be complete before the dataset is public or for sale: "
-        "keep it private until then")
+        "keep it private until then"
+    )
     return errors
 
 
 def source_default() -> dict[str, str]:
     """The checklist of an open dataset harvested from another portal: declared by the
     source as holding no personal data."""
-    return {"gdpr_personal_data": "none", "gdpr_category": "NonPersonal", "gdpr_declared_by": "source"}
+    return {
+        "gdpr_personal_data": "none",
+        "gdpr_category": "NonPersonal",
+        "gdpr_declared_by": "source",
+    }
 
 
 # The reason a file is held (shown to everyone it is withheld from; names no finding).
-HOLD_REASON = ("Held for review: the personal-data scan found personal data that the dataset's "
-               "GDPR checklist does not declare. The publisher has been told.")
+HOLD_REASON = (
+    "Held for review: the personal-data scan found personal data that the dataset's "
+    "GDPR checklist does not declare. The publisher has been told."
+)
 SALES_PAUSED = "Sales are paused while a file of this dataset is held for review"
-SCANNING = ("Being scanned for personal data: the file is available as soon as the scan has finished "
-            "(larger files are scanned in the background, usually within minutes).")
+SCANNING = (
+    "Being scanned for personal data: the file is available as soon as the scan has finished "
+    "(larger files are scanned in the background, usually within minutes)."
+)
 # How a hold ends (gdprcheck_hold.release_kind).
 RELEASE_KINDS = ("corrected", "replaced", "sysadmin", "removed")
 
@@ -183,11 +268,21 @@ RELEASE_KINDS = ("corrected", "replaced", "sysadmin", "removed")
 def contradicted(answers: Mapping[str, Any], scan_findings: Iterable[str]) -> bool:
     """The scanner found personal data (high-confidence detectors) in a file whose
     checklist says there is none, or says nothing, or says it is anonymised."""
-    return bool(set(scan_findings)) and answers.get("gdpr_personal_data") in (None, "", "none", "anonymised")
+    return bool(set(scan_findings)) and answers.get("gdpr_personal_data") in (
+        None,
+        "",
+        "none",
+        "anonymised",
+    )
 
 
-def hold_reason(answers: Mapping[str, Any], *, public: bool, access_tier: str | None,
-                scan_findings: Iterable[str]) -> str | None:
+def hold_reason(
+    answers: Mapping[str, Any],
+    *,
+    public: bool,
+    access_tier: str | None,
+    scan_findings: Iterable[str],
+) -> str | None:
     """Why a file must be withheld at once, or None: what the scan found contradicts the
     checklist of a dataset that is public or for sale."""
     if not (public or (access_tier or "open") == "priced"):

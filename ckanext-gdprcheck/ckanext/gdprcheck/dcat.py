@@ -7,6 +7,7 @@ EU DCAT-AP profile (``ckanext.dcat.rdf.profiles = euro_dcat_ap_3 gdprcheck``).
   and whether a DPIA was done.
 Only the checklist's answers go out; the scanner's findings never do.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,7 +35,13 @@ class GdprcheckProfile(RDFProfile):
             g.add((dataset_ref, DCATAP_DK.personalDataCategory, DK_CATEGORY[category]))
         personal = dataset_dict.get("gdpr_personal_data")
         if personal:
-            g.add((dataset_ref, DPV.hasPersonalData, Literal(personal in ("personal", "pseudonymised"))))
+            g.add(
+                (
+                    dataset_ref,
+                    DPV.hasPersonalData,
+                    Literal(personal in ("personal", "pseudonymised")),
+                )
+            )
         basis = dataset_dict.get("gdpr_legal_basis")
         if basis:
             article = "A" + basis.replace(".", "-", 1).replace(".", "-")  # 6.1.e -> A6-1-e

@@ -6,22 +6,41 @@ mod-97 for an IBAN, ...) and, for numbers that are only personal data in context
 8-digit phone number, coordinates), by the column it stands in. Raw values never leave
 this module except to :func:`mask`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Optional
+from typing import Any
 
 import re2
 
-DETECTORS = ("cpr", "email", "phone", "iban", "card", "cvr", "ip", "coordinates",
-             "name_column", "address_column", "birthdate_column")
+DETECTORS = (
+    "cpr",
+    "email",
+    "phone",
+    "iban",
+    "card",
+    "cvr",
+    "ip",
+    "coordinates",
+    "name_column",
+    "address_column",
+    "birthdate_column",
+)
 # What each detector finds, as people read it (translated where it is shown).
 LABELS = {
-    "cpr": "CPR numbers", "email": "E-mail addresses", "phone": "Phone numbers",
-    "iban": "Bank account numbers (IBAN)", "card": "Payment card numbers", "cvr": "CVR numbers",
-    "ip": "IP addresses", "coordinates": "Coordinates", "name_column": "Names (by column header)",
-    "address_column": "Addresses (by column header)", "birthdate_column": "Birth dates (by column header)",
+    "cpr": "CPR numbers",
+    "email": "E-mail addresses",
+    "phone": "Phone numbers",
+    "iban": "Bank account numbers (IBAN)",
+    "card": "Payment card numbers",
+    "cvr": "CVR numbers",
+    "ip": "IP addresses",
+    "coordinates": "Coordinates",
+    "name_column": "Names (by column header)",
+    "address_column": "Addresses (by column header)",
+    "birthdate_column": "Birth dates (by column header)",
 }
 HIGH, MEDIUM = "high", "medium"
 # Found by value alone where many other values would pass the same check (an 8-digit
@@ -59,14 +78,24 @@ CANDIDATES_DECIMAL_COMMA = _compile_candidates(_PATTERNS[:6] + [_DECIMAL_COMMA] 
 HEADER_HINTS = {
     "phone": re.compile(r"(tlf|telefon|phone|mobil|mobile|tel\b)", re.I),
     "cvr": re.compile(r"cvr", re.I),
-    "coordinates": re.compile(r"(^|[^a-z])(lat|lon|lng|latitude|longitude|breddegrad|l[æa]ngdegrad|koordinat|coord)",
-                              re.I),
-    "name_column": re.compile(r"^\s*\"?(navn|name|fornavn|efternavn|first_?name|last_?name|full_?name|"
-                              r"surname|given_?name|person_?navn|borger_?navn)\"?\s*$", re.I),
-    "address_column": re.compile(r"^\s*\"?(adresse|address|vejnavn|street|street_?address|bopæl|"
-                                 r"husnummer|home_?address)\"?\s*$", re.I),
-    "birthdate_column": re.compile(r"^\s*\"?(fødselsdato|foedselsdato|birth_?date|date_?of_?birth|dob|"
-                                   r"birthday|født)\"?\s*$", re.I),
+    "coordinates": re.compile(
+        r"(^|[^a-z])(lat|lon|lng|latitude|longitude|breddegrad|l[æa]ngdegrad|koordinat|coord)", re.I
+    ),
+    "name_column": re.compile(
+        r"^\s*\"?(navn|name|fornavn|efternavn|first_?name|last_?name|full_?name|"
+        r"surname|given_?name|person_?navn|borger_?navn)\"?\s*$",
+        re.I,
+    ),
+    "address_column": re.compile(
+        r"^\s*\"?(adresse|address|vejnavn|street|street_?address|bopæl|"
+        r"husnummer|home_?address)\"?\s*$",
+        re.I,
+    ),
+    "birthdate_column": re.compile(
+        r"^\s*\"?(fødselsdato|foedselsdato|birth_?date|date_?of_?birth|dob|"
+        r"birthday|født)\"?\s*$",
+        re.I,
+    ),
 }
 HEADER_DETECTORS = ("name_column", "address_column", "birthdate_column")
 
@@ -74,7 +103,7 @@ _CPR_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
 _CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
 
-def cpr_century(yy: int, seventh: int) -> Optional[int]:
+def cpr_century(yy: int, seventh: int) -> int | None:
     """The birth year from the two-digit year and the first digit of the serial number,
     by the CPR office's rules."""
     if seventh <= 3:
@@ -84,7 +113,7 @@ def cpr_century(yy: int, seventh: int) -> Optional[int]:
     return (2000 if yy <= 57 else 1800) + yy
 
 
-def check_cpr(digits: str, today: Optional[dt.date] = None) -> Optional[str]:
+def check_cpr(digits: str, today: dt.date | None = None) -> str | None:
     """HIGH (date valid and modulus 11 holds), MEDIUM (date valid: numbers issued since
     2007 need not satisfy modulus 11) or None (no such birth date)."""
     d = [int(c) for c in digits if c.isdigit()]
@@ -145,13 +174,16 @@ def header_detectors(column: str) -> list[str]:
 
 def check_ip(value: str, before: str, after: str) -> bool:
     """Four octets of at most 255, not part of a longer dotted number (a version string)."""
-    if before in ".-" and before or (after[:1] == "." and after[1:2].isdigit()):
+    if (before in ".-" and before) or (after[:1] == "." and after[1:2].isdigit()):
         return False
-    return all(int(part) <= 255 and (part == "0" or not part.startswith("0")) for part in value.split("."))
+    return all(
+        int(part) <= 255 and (part == "0" or not part.startswith("0")) for part in value.split(".")
+    )
 
 
-def confirm(kind: str, value: str, column: str, *, pair: bool,
-            before: str = "", after: str = "") -> Optional[tuple[str, str]]:
+def confirm(
+    kind: str, value: str, column: str, *, pair: bool, before: str = "", after: str = ""
+) -> tuple[str, str] | None:
     """(detector, confidence) for a candidate, or None. ``pair``: a coordinate stands
     next to another one (``55.67610, 12.56834``); ``before``/``after``: the characters
     around the candidate."""

@@ -4,16 +4,17 @@ Whatever a file holds (binary, a wrong encoding, ragged rows, one endless line, 
 the job ends with a stored result or a stored error; it never raises. Raw values are
 never stored or logged: only detectors, columns, counts and masked examples.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import os
 import time
-from typing import IO, Any, Optional
+from typing import IO, Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import model
 
 from ckanext.cityexchange import outbound
 from ckanext.gdprcheck import holds, scanner
@@ -23,10 +24,12 @@ from ckanext.gdprcheck.model import Hold, Sample, Scan
 log = logging.getLogger(__name__)
 
 
-def format_of(resource: dict[str, Any]) -> Optional[str]:
+def format_of(resource: dict[str, Any]) -> str | None:
     """The scanner format of a resource, from its format field or its URL's extension."""
-    for candidate in ((resource.get("format") or "").lower(),
-                      os.path.splitext((resource.get("url") or "").split("?")[0])[1].lower().lstrip(".")):
+    for candidate in (
+        (resource.get("format") or "").lower(),
+        os.path.splitext((resource.get("url") or "").split("?")[0])[1].lower().lstrip("."),
+    ):
         if candidate in scanner.FORMATS:
             return candidate
     return None
@@ -37,7 +40,7 @@ def fingerprint(url: Any, last_modified: Any, size: Any, url_type: Any) -> str:
     return "|".join(str(v or "") for v in (url, last_modified, size, url_type))
 
 
-def source_of(resource_id: str) -> Optional[str]:
+def source_of(resource_id: str) -> str | None:
     """What a scan of the resource reads, from its stored row (the same whichever action
     or dictization touched it)."""
     row = model.Resource.get(resource_id)
@@ -56,22 +59,34 @@ def enqueue(resource_id: str, *, force: bool = False) -> bool:
         previous = model.Session.query(Scan.source).filter(Scan.resource_id == resource_id).scalar()
         if previous is not None and previous == source_of(resource_id):
             return False
-    tk.enqueue_job(scan_resource, [resource_id], {"force": force}, title=f"gdprcheck scan {resource_id}",
-                   rq_kwargs={"timeout": 3600})
+    tk.enqueue_job(
+        scan_resource,
+        [resource_id],
+        {"force": force},
+        title=f"gdprcheck scan {resource_id}",
+        rq_kwargs={"timeout": 3600},
+    )
     return True
 
 
-def scan_in_request(resource_id: str) -> Optional[dict[str, Any]]:
+def scan_in_request(resource_id: str) -> dict[str, Any] | None:
     """Scan a small upload now, in the request that stored it (after its commit), so that
     a small publication is available at once; None when it is left to the worker."""
     row = model.Resource.get(resource_id)
     limit = tk.config.get("ckanext.gdprcheck.scan_in_request_max_bytes")
-    if row is None or row.url_type != "upload" or not limit or \
-            format_of({"format": row.format, "url": row.url}) is None:
+    if (
+        row is None
+        or row.url_type != "upload"
+        or not limit
+        or format_of({"format": row.format, "url": row.url}) is None
+    ):
         return None
     from ckan.lib.uploader import get_resource_uploader
+
     try:
-        size = os.path.getsize(get_resource_uploader({"id": row.id, "url_type": "upload"}).get_path(row.id))
+        size = os.path.getsize(
+            get_resource_uploader({"id": row.id, "url_type": "upload"}).get_path(row.id)
+        )
     except OSError:
         return None
     if size > limit:
@@ -82,6 +97,7 @@ def scan_in_request(resource_id: str) -> Optional[dict[str, Any]]:
 def _open(resource: dict[str, Any], timeout: Any = 60) -> IO[bytes]:
     if resource.get("url_type") == "upload":
         from ckan.lib.uploader import get_resource_uploader
+
         return open(get_resource_uploader(resource).get_path(resource["id"]), "rb")
     # A publisher wrote the URL: only public addresses (or the allow-list), each redirect
     # hop checked; a refused one raises outbound.Refused.
@@ -106,8 +122,9 @@ class _Head:
         return data
 
 
-def _read(resource: dict[str, Any], fmt: str, limit: Optional[int] = None,
-          timeout: Any = 60) -> tuple[scanner.Result, str, Optional[str], bool]:
+def _read(
+    resource: dict[str, Any], fmt: str, limit: int | None = None, timeout: Any = 60
+) -> tuple[scanner.Result, str, str | None, bool]:
     """Scan a resource's file (its first ``limit`` bytes, if given): the result, the
     state (done, skipped or error), a message, and whether the file went on past the
     limit. A bad file or address is a state, never an exception."""
@@ -123,8 +140,10 @@ def _read(resource: dict[str, Any], fmt: str, limit: Optional[int] = None,
     except outbound.Refused as refused:
         log.warning("gdprcheck: reading resource %s refused: %s", resource["id"], refused)
         return result, "error", f"the file's address is not fetched from: {refused}", False
-    except Exception as error:  # noqa: BLE001 - a bad file must never kill the worker
-        log.warning("gdprcheck: reading resource %s failed: %s", resource["id"], type(error).__name__)
+    except Exception as error:
+        log.warning(
+            "gdprcheck: reading resource %s failed: %s", resource["id"], type(error).__name__
+        )
         return result, "error", f"could not read the file ({type(error).__name__})", False
     if result.skipped:
         return result, "skipped", result.skipped, truncated
@@ -139,10 +158,16 @@ def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
     site = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     if not force:
         current = model.Session.query(Scan).get(resource_id)
-        if current is not None and current.state != "error" and current.source == source_of(resource_id):
+        if (
+            current is not None
+            and current.state != "error"
+            and current.source == source_of(resource_id)
+        ):
             return dict(current.dictize(), held=[])
     try:
-        resource = tk.get_action("resource_show")({"user": site, "ignore_auth": True}, {"id": resource_id})
+        resource = tk.get_action("resource_show")(
+            {"user": site, "ignore_auth": True}, {"id": resource_id}
+        )
     except tk.ObjectNotFound:
         return {"resource_id": resource_id, "state": "gone"}
     fmt = format_of(resource)
@@ -165,8 +190,9 @@ def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
     result_dict = row.dictize()
     # Quarantine: a finding that contradicts the checklist of a public or for-sale
     # dataset withholds the file now (and a clean scan of a replaced file releases it).
-    pkg = tk.get_action("package_show")({"user": site, "ignore_auth": True, "use_cache": False},
-                                        {"id": resource["package_id"]})
+    pkg = tk.get_action("package_show")(
+        {"user": site, "ignore_auth": True, "use_cache": False}, {"id": resource["package_id"]}
+    )
     new, _released = holds.reconcile(pkg, cause="scan")
     model.repo.commit()
     holds.reindex(resource["package_id"])
@@ -177,8 +203,11 @@ def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
 def after_holding_job(package_id: str, hold_ids: list[str]) -> dict[str, Any]:
     """What follows holds made by a dataset update, once it has committed (see
     ``holds.after_commit_holding``): the holds still active among ``hold_ids``."""
-    active = (model.Session.query(Hold).filter(Hold.id.in_(hold_ids), Hold.released_at.is_(None)).all()
-              if hold_ids else [])
+    active = (
+        model.Session.query(Hold).filter(Hold.id.in_(hold_ids), Hold.released_at.is_(None)).all()
+        if hold_ids
+        else []
+    )
     holds.after_holding(package_id, active)
     model.repo.commit()
     return {"package_id": package_id, "holds": [h.id for h in active]}
@@ -197,14 +226,16 @@ def notify_hold(hold_id: str) -> dict[str, Any]:
     pkg = model.Package.get(hold.package_id)
     title = (pkg.title or pkg.name) if pkg is not None else hold.package_id
     # No request in the worker: the link is built from the site URL.
-    link = "{}/dataset/{}".format(tk.config.get("ckan.site_url").rstrip("/"),
-                                  pkg.name if pkg is not None else hold.package_id)
-    subject = tk._("A file of \"{title}\" is held for review").format(title=title)
+    link = "{}/dataset/{}".format(
+        tk.config.get("ckan.site_url").rstrip("/"), pkg.name if pkg is not None else hold.package_id
+    )
+    subject = tk._('A file of "{title}" is held for review').format(title=title)
     body = tk._(
-        "The personal-data scan found {found} in a file of the dataset \"{title}\", whose GDPR "
+        'The personal-data scan found {found} in a file of the dataset "{title}", whose GDPR '
         "checklist does not declare personal data. The file is withheld from everyone but your "
         "organisation's editors until you correct the checklist or replace the file; sales of the "
-        "dataset are paused.\n\n{link}").format(found=_found(hold.detected), title=title, link=link)
+        "dataset are paused.\n\n{link}"
+    ).format(found=_found(hold.detected), title=title, link=link)
     return dict(_mail(holds.editors_of(hold.package_id), subject, body), hold_id=hold_id)
 
 
@@ -248,12 +279,17 @@ def enqueue_sample(resource_id: str) -> bool:
     previous = model.Session.query(Sample.source).filter(Sample.resource_id == resource_id).scalar()
     if previous is not None and previous == source_of(resource_id):
         return False
-    tk.enqueue_job(sample_resource, [resource_id], {"limit": limit}, title=f"gdprcheck sample {resource_id}",
-                   rq_kwargs={"timeout": 600})
+    tk.enqueue_job(
+        sample_resource,
+        [resource_id],
+        {"limit": limit},
+        title=f"gdprcheck sample {resource_id}",
+        rq_kwargs={"timeout": 600},
+    )
     return True
 
 
-def sample_resource(resource_id: str, limit: Optional[int] = None) -> dict[str, Any]:
+def sample_resource(resource_id: str, limit: int | None = None) -> dict[str, Any]:
     """Scan the first ``limit`` bytes (``ckanext.gdprcheck.harvest_sample_bytes`` when the
     job was queued) of a harvested file and store what was found; tell the sysadmins
     when personal data is found for the first time in this file. Never raises for a bad
@@ -266,7 +302,12 @@ def sample_resource(resource_id: str, limit: Optional[int] = None) -> dict[str, 
         limit = int(tk.config.get("ckanext.gdprcheck.harvest_sample_bytes") or 0)
     fmt = format_of(resource)
     if fmt not in SAMPLED_FORMATS:
-        result, state, message, truncated = scanner.Result(), "skipped", "not a CSV, TSV or JSON file", False
+        result, state, message, truncated = (
+            scanner.Result(),
+            "skipped",
+            "not a CSV, TSV or JSON file",
+            False,
+        )
     else:
         result, state, message, truncated = _read(resource, fmt, limit, timeout=(10, 30))
     sample = model.Session.query(Sample).get(resource_id) or Sample(resource_id=resource_id)
@@ -291,11 +332,16 @@ def notify_sample(sample: dict[str, Any]) -> dict[str, list[str]]:
     pkg = model.Package.get(sample["package_id"])
     title = (pkg.title or pkg.name) if pkg is not None else sample["package_id"]
     site = tk.config.get("ckan.site_url").rstrip("/")
-    subject = tk._("Personal data in a harvested file of \"{title}\"").format(title=title)
+    subject = tk._('Personal data in a harvested file of "{title}"').format(title=title)
     body = tk._(
-        "The personal-data scan of a sample of a harvested file of the dataset \"{title}\" found "
+        'The personal-data scan of a sample of a harvested file of the dataset "{title}" found '
         "{found}. The file is published by the source portal; nothing is withheld here. Consider "
-        "telling the source's publisher.\n\n{link}").format(
-            title=title, found=_found(sample["detected"]), link=f"{site}/harvest-status")
-    return _mail(model.Session.query(model.User).filter(model.User.sysadmin.is_(True),
-                                                        model.User.state == "active"), subject, body)
+        "telling the source's publisher.\n\n{link}"
+    ).format(title=title, found=_found(sample["detected"]), link=f"{site}/harvest-status")
+    return _mail(
+        model.Session.query(model.User).filter(
+            model.User.sysadmin.is_(True), model.User.state == "active"
+        ),
+        subject,
+        body,
+    )

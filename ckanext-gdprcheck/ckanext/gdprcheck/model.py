@@ -3,16 +3,16 @@
 Only detector names, columns, counts and masked examples are stored: never a raw value.
 Models never commit: the logic layer and the scan job own the transaction.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
+import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped
-
-import ckan.plugins.toolkit as tk
 
 
 class Scan(tk.BaseModel):  # type: ignore[misc, valid-type]
@@ -20,22 +20,33 @@ class Scan(tk.BaseModel):  # type: ignore[misc, valid-type]
 
     resource_id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, index=True)
-    state: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)  # queued | done | skipped | error
+    state: Mapped[str] = sa.Column(
+        sa.UnicodeText, nullable=False
+    )  # queued | done | skipped | error
     findings: Mapped[list[dict[str, Any]]] = sa.Column(JSONB, nullable=False, default=list)
     detected: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)
     bytes_scanned: Mapped[int] = sa.Column(sa.BigInteger, nullable=False, default=0)
     rows: Mapped[int] = sa.Column(sa.BigInteger, nullable=False, default=0)
-    encoding: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
-    message: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
-    seconds: Mapped[Optional[float]] = sa.Column(sa.Float)
-    source: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # what was scanned: URL, modified, size
+    encoding: Mapped[str | None] = sa.Column(sa.UnicodeText)
+    message: Mapped[str | None] = sa.Column(sa.UnicodeText)
+    seconds: Mapped[float | None] = sa.Column(sa.Float)
+    source: Mapped[str | None] = sa.Column(sa.UnicodeText)  # what was scanned: URL, modified, size
     updated: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
 
     def dictize(self) -> dict[str, Any]:
-        return {"resource_id": self.resource_id, "package_id": self.package_id, "state": self.state,
-                "findings": list(self.findings or []), "detected": list(self.detected or []),
-                "bytes_scanned": self.bytes_scanned, "rows": self.rows, "encoding": self.encoding,
-                "message": self.message, "seconds": self.seconds, "updated": self.updated.isoformat()}
+        return {
+            "resource_id": self.resource_id,
+            "package_id": self.package_id,
+            "state": self.state,
+            "findings": list(self.findings or []),
+            "detected": list(self.detected or []),
+            "bytes_scanned": self.bytes_scanned,
+            "rows": self.rows,
+            "encoding": self.encoding,
+            "message": self.message,
+            "seconds": self.seconds,
+            "updated": self.updated.isoformat(),
+        }
 
 
 class Sample(tk.BaseModel):  # type: ignore[misc, valid-type]
@@ -52,16 +63,26 @@ class Sample(tk.BaseModel):  # type: ignore[misc, valid-type]
     detected: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)
     bytes_scanned: Mapped[int] = sa.Column(sa.BigInteger, nullable=False, default=0)
     rows: Mapped[int] = sa.Column(sa.BigInteger, nullable=False, default=0)
-    truncated: Mapped[bool] = sa.Column(sa.Boolean, nullable=False, default=False)  # the file is longer
-    message: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
-    source: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # what was sampled: URL, modified, size
+    truncated: Mapped[bool] = sa.Column(
+        sa.Boolean, nullable=False, default=False
+    )  # the file is longer
+    message: Mapped[str | None] = sa.Column(sa.UnicodeText)
+    source: Mapped[str | None] = sa.Column(sa.UnicodeText)  # what was sampled: URL, modified, size
     updated: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
 
     def dictize(self) -> dict[str, Any]:
-        return {"resource_id": self.resource_id, "package_id": self.package_id, "state": self.state,
-                "findings": list(self.findings or []), "detected": list(self.detected or []),
-                "bytes_scanned": self.bytes_scanned, "rows": self.rows, "truncated": self.truncated,
-                "message": self.message, "updated": self.updated.isoformat()}
+        return {
+            "resource_id": self.resource_id,
+            "package_id": self.package_id,
+            "state": self.state,
+            "findings": list(self.findings or []),
+            "detected": list(self.detected or []),
+            "bytes_scanned": self.bytes_scanned,
+            "rows": self.rows,
+            "truncated": self.truncated,
+            "message": self.message,
+            "updated": self.updated.isoformat(),
+        }
 
 
 class Hold(tk.BaseModel):  # type: ignore[misc, valid-type]
@@ -73,21 +94,32 @@ class Hold(tk.BaseModel):  # type: ignore[misc, valid-type]
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, index=True)
     resource_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, index=True)
-    detected: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)  # detector names only
+    detected: Mapped[list[str]] = sa.Column(
+        JSONB, nullable=False, default=list
+    )  # detector names only
     reason: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    scan_source: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # the file the scan read
+    scan_source: Mapped[str | None] = sa.Column(sa.UnicodeText)  # the file the scan read
     held_at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
-    released_at: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)
-    released_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # user id; empty: automatic
-    release_kind: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # corrected | replaced | sysadmin | removed
-    release_reason: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    released_at: Mapped[dt.datetime | None] = sa.Column(sa.DateTime)
+    released_by: Mapped[str | None] = sa.Column(sa.UnicodeText)  # user id; empty: automatic
+    release_kind: Mapped[str | None] = sa.Column(
+        sa.UnicodeText
+    )  # corrected | replaced | sysadmin | removed
+    release_reason: Mapped[str | None] = sa.Column(sa.UnicodeText)
     entitlements_extended: Mapped[int] = sa.Column(sa.Integer, nullable=False, default=0)
 
     def dictize(self) -> dict[str, Any]:
-        return {"id": self.id, "package_id": self.package_id, "resource_id": self.resource_id,
-                "detected": list(self.detected or []), "reason": self.reason,
-                "held_at": self.held_at.isoformat(), "active": self.released_at is None,
-                "released_at": self.released_at.isoformat() if self.released_at else None,
-                "released_by": self.released_by, "release_kind": self.release_kind,
-                "release_reason": self.release_reason,
-                "entitlements_extended": self.entitlements_extended}
+        return {
+            "id": self.id,
+            "package_id": self.package_id,
+            "resource_id": self.resource_id,
+            "detected": list(self.detected or []),
+            "reason": self.reason,
+            "held_at": self.held_at.isoformat(),
+            "active": self.released_at is None,
+            "released_at": self.released_at.isoformat() if self.released_at else None,
+            "released_by": self.released_by,
+            "release_kind": self.release_kind,
+            "release_reason": self.release_reason,
+            "entitlements_extended": self.entitlements_extended,
+        }

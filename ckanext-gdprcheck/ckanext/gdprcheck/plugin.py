@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Optional
+from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
@@ -15,8 +15,11 @@ from ckanext.gdprcheck.logic import action
 from ckanext.pricing.interfaces import IPricingHolds
 
 log = logging.getLogger(__name__)
-_LABELS = {"complete": "GDPR checklist complete", "incomplete": "GDPR checklist incomplete",
-           "blocked": "GDPR checklist blocked"}
+_LABELS = {
+    "complete": "GDPR checklist complete",
+    "incomplete": "GDPR checklist incomplete",
+    "blocked": "GDPR checklist blocked",
+}
 
 
 @tk.blanket.actions(lambda: guard_all(public_functions(action)))
@@ -57,13 +60,17 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
             pkg_dict["validated_data_dict"] = json.dumps(validated)
         return pkg_dict
 
-    def after_dataset_search(self, search_results: dict[str, Any], search_params: dict[str, Any]) -> dict[str, Any]:
+    def after_dataset_search(
+        self, search_results: dict[str, Any], search_params: dict[str, Any]
+    ) -> dict[str, Any]:
         facet = (search_results.get("search_facets") or {}).get("gdprcheck_status")
         for item in (facet or {}).get("items", []):
             item["display_name"] = tk._(_LABELS.get(item["name"], item["name"]))
         review = (search_results.get("search_facets") or {}).get("gdprcheck_review")
         for item in (review or {}).get("items", []):
-            item["display_name"] = tk._("Held for review") if item["name"] == "held" else item["name"]
+            item["display_name"] = (
+                tk._("Held for review") if item["name"] == "held" else item["name"]
+            )
         return search_results
 
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
@@ -71,8 +78,9 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
         facets_dict["gdprcheck_review"] = tk._("GDPR review")
         return facets_dict
 
-    def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
-                            package_type: str | None) -> dict[str, Any]:
+    def organization_facets(
+        self, facets_dict: dict[str, Any], organization_type: str, package_type: str | None
+    ) -> dict[str, Any]:
         return self.dataset_facets(facets_dict, package_type or "dataset")
 
     # Every new or changed CSV, TSV, XLSX or JSON file is scanned in the background.
@@ -103,7 +111,7 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
             return
         try:
             jobs.scan_in_request(resource["id"])
-        except Exception:  # noqa: BLE001 - the worker's scan follows; the file stays "scanning"
+        except Exception:
             log.exception("gdprcheck: in-request scan of resource %s failed", resource["id"])
 
     # IPricingHolds: the paywall withholds held files (and files not yet scanned) from
@@ -111,7 +119,7 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
     def pricing_resource_holds(self, pkg_dict: dict[str, Any]) -> dict[str, str]:
         return {**holds.scanning(pkg_dict), **holds.held_resources(pkg_dict.get("id"))}
 
-    def pricing_sales_paused(self, pkg_dict: dict[str, Any]) -> Optional[str]:
+    def pricing_sales_paused(self, pkg_dict: dict[str, Any]) -> str | None:
         return checklist.SALES_PAUSED if holds.held_resources(pkg_dict.get("id")) else None
 
     @staticmethod

@@ -9,13 +9,15 @@ detectors found per column. Pure: bytes in, findings out; no CKAN import.
   NUL bytes near its start is binary and reported as not scanned.
 - Findings carry counts and masked examples only, never raw values.
 """
+
 from __future__ import annotations
 
 import codecs
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterator, Optional
+from typing import IO, Any
 from xml.etree import ElementTree
 
 from ckanext.gdprcheck import detectors
@@ -42,8 +44,13 @@ class Finding:
     examples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"detector": self.detector, "column": self.column, "count": self.count,
-                "confidence": self.confidence, "examples": list(self.examples)}
+        return {
+            "detector": self.detector,
+            "column": self.column,
+            "count": self.count,
+            "confidence": self.confidence,
+            "examples": list(self.examples),
+        }
 
 
 @dataclass
@@ -52,30 +59,40 @@ class Result:
     bytes_scanned: int = 0
     rows: int = 0
     encoding: str = "utf-8"
-    skipped: Optional[str] = None  # why the file was not scanned
+    skipped: str | None = None  # why the file was not scanned
     # 8-digit values per column and how many pass modulus 11: a column where few do is
     # not a column of CVR numbers (see scan()).
     digits8: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"findings": [f.as_dict() for f in self.findings], "bytes_scanned": self.bytes_scanned,
-                "rows": self.rows, "encoding": self.encoding, "skipped": self.skipped}
+        return {
+            "findings": [f.as_dict() for f in self.findings],
+            "bytes_scanned": self.bytes_scanned,
+            "rows": self.rows,
+            "encoding": self.encoding,
+            "skipped": self.skipped,
+        }
 
     @property
     def detected(self) -> set[str]:
         """Detectors sure enough to block a "no personal data" answer. A CPR number counts
         at any confidence: modulus 11 is a hint, not a filter."""
-        return {f.detector for f in self.findings if f.confidence == detectors.HIGH
-                or f.detector in detectors.HEADER_DETECTORS or f.detector == "cpr"}
+        return {
+            f.detector
+            for f in self.findings
+            if f.confidence == detectors.HIGH
+            or f.detector in detectors.HEADER_DETECTORS
+            or f.detector == "cpr"
+        }
 
 
 @dataclass(frozen=True)
 class Match:
     detector: str
     confidence: str
-    row: int          # 0 is the header line of a table
+    row: int  # 0 is the header line of a table
     column: str
-    value: str        # raw: for the aggregation and the test corpus's scoring only
+    value: str  # raw: for the aggregation and the test corpus's scoring only
 
 
 class _Decoder:
@@ -83,7 +100,9 @@ class _Decoder:
 
     def __init__(self, encoding: str = "utf-8") -> None:
         self.encoding = encoding
-        self._utf8 = codecs.getincrementaldecoder(encoding)(errors="replace" if encoding == "utf-16" else "strict")
+        self._utf8 = codecs.getincrementaldecoder(encoding)(
+            errors="replace" if encoding == "utf-16" else "strict"
+        )
 
     def decode(self, data: bytes, final: bool = False) -> str:
         if self.encoding == "utf-16":  # Excel's "Unicode text": UTF-16 with a BOM
@@ -156,10 +175,10 @@ class _Table:
                 self.fields += segment.count(delimiter)
             return
         if self.in_quote:  # the rest of an open quoted field ("" inside it reopens it below)
-            segment = segment[segment.find('"') + 1:]
+            segment = segment[segment.find('"') + 1 :]
         open_at_end = segment.count('"') % 2 == 1
         if open_at_end:  # a quoted field runs on past this segment
-            segment = segment[:segment.rfind('"')]
+            segment = segment[: segment.rfind('"')]
         bare = _QUOTED.sub("", segment)  # quoted fields out; what is left has no quote
         self.in_quote = open_at_end
         breaks = bare.count("\n")
@@ -196,14 +215,23 @@ class _Table:
             pair = False
             if kind == "coord":
                 line_start = text.rfind("\n", 0, pos) + 1
-                pair = bool(_PAIR.match(text, m.end())) or bool(_PAIR_BEFORE.search(text, max(line_start, pos - 40), pos))
+                pair = bool(_PAIR.match(text, m.end())) or bool(
+                    _PAIR_BEFORE.search(text, max(line_start, pos - 40), pos)
+                )
             elif kind == "coord_comma":
                 kind = "coord"
                 line_start = text.rfind("\n", 0, pos) + 1
                 pair = bool(_PAIR_COMMA.match(text, m.end())) or bool(
-                    _PAIR_COMMA_BEFORE.search(text, max(line_start, pos - 40), pos))
-            confirmed = detectors.confirm(kind, value, column, pair=pair, before=text[pos - 1:pos],
-                                          after=text[m.end():m.end() + 2])
+                    _PAIR_COMMA_BEFORE.search(text, max(line_start, pos - 40), pos)
+                )
+            confirmed = detectors.confirm(
+                kind,
+                value,
+                column,
+                pair=pair,
+                before=text[pos - 1 : pos],
+                after=text[m.end() : m.end() + 2],
+            )
             if kind == "digits8":
                 stats = self.digits8.setdefault(column, [0, 0])
                 stats[0] += 1
@@ -224,9 +252,17 @@ class _Table:
             column = self._json_column(text, line_start, pos)
             pair = False
             if kind == "coord":
-                pair = bool(_PAIR.match(text, m.end())) or bool(_PAIR_BEFORE.search(text, max(line_start, pos - 40), pos))
-            confirmed = detectors.confirm(kind, value, column, pair=pair, before=text[pos - 1:pos],
-                                          after=text[m.end():m.end() + 2])
+                pair = bool(_PAIR.match(text, m.end())) or bool(
+                    _PAIR_BEFORE.search(text, max(line_start, pos - 40), pos)
+                )
+            confirmed = detectors.confirm(
+                kind,
+                value,
+                column,
+                pair=pair,
+                before=text[pos - 1 : pos],
+                after=text[m.end() : m.end() + 2],
+            )
             if confirmed:
                 yield Match(confirmed[0], confirmed[1], row, column, value)
 
@@ -234,10 +270,13 @@ class _Table:
         key = (match.detector, match.column)
         finding = self.found.get(key)
         if finding is None:
-            finding = self.found[key] = Finding(match.detector, match.column, confidence=match.confidence)
+            finding = self.found[key] = Finding(
+                match.detector, match.column, confidence=match.confidence
+            )
         finding.count += 1
         if match.confidence == detectors.HIGH or (
-                match.confidence == detectors.MEDIUM and finding.confidence == detectors.LOW):
+            match.confidence == detectors.MEDIUM and finding.confidence == detectors.LOW
+        ):
             finding.confidence = match.confidence
         if len(finding.examples) < MAX_EXAMPLES:
             masked = detectors.mask(match.value)
@@ -267,20 +306,22 @@ def _lines_of(chunks: Iterator[str], max_line: int) -> Iterator[str]:
         buffer = tail + chunk
         cut = buffer.rfind("\n")
         if cut >= 0:
-            yield buffer[:cut + 1]
-            tail = buffer[cut + 1:]
+            yield buffer[: cut + 1]
+            tail = buffer[cut + 1 :]
         else:
             tail = buffer
         while len(tail) > max_line:
             # An overlong line: scan it in pieces that overlap a little, so that a value
             # cut in two is still seen whole in one of them.
             yield tail[:max_line]
-            tail = tail[max_line - 64:]
+            tail = tail[max_line - 64 :]
     if tail:
         yield tail
 
 
-def _text_matches(chunks: Iterator[str], result: Result, *, json_mode: bool, max_line: int) -> Iterator[Match]:
+def _text_matches(
+    chunks: Iterator[str], result: Result, *, json_mode: bool, max_line: int
+) -> Iterator[Match]:
     """Every confirmed match in text that arrives in chunks; the first line of a table
     is its header."""
     table = _Table(result, json_mode=json_mode)
@@ -291,7 +332,9 @@ def _text_matches(chunks: Iterator[str], result: Result, *, json_mode: bool, max
             header = text if first_break < 0 else text[:first_break]
             table.set_header(header.rstrip("\r"))
             header_done = True
-            for detector in {d for column in table.header for d in detectors.header_detectors(column)}:
+            for detector in {
+                d for column in table.header for d in detectors.header_detectors(column)
+            }:
                 column = next(c for c in table.header if detector in detectors.header_detectors(c))
                 yield Match(detector, detectors.HIGH, 0, column, column)
         yield from table.matches(text, table.row)
@@ -301,8 +344,14 @@ def _text_matches(chunks: Iterator[str], result: Result, *, json_mode: bool, max
     result.digits8 = table.digits8
 
 
-def iter_matches(stream: IO[bytes], fmt: str, *, chunk_size: int = CHUNK, max_line: int = MAX_LINE,
-                 result: Optional[Result] = None) -> Iterator[Match]:
+def iter_matches(
+    stream: IO[bytes],
+    fmt: str,
+    *,
+    chunk_size: int = CHUNK,
+    max_line: int = MAX_LINE,
+    result: Result | None = None,
+) -> Iterator[Match]:
     """Every confirmed match in a file, with its row and column."""
     result = result if result is not None else Result()
     fmt = fmt.lower().lstrip(".")
@@ -321,7 +370,9 @@ def iter_matches(stream: IO[bytes], fmt: str, *, chunk_size: int = CHUNK, max_li
         yield decoder.decode(head)
         yield from _chunks(stream, result, decoder, chunk_size)
 
-    yield from _text_matches(with_head(), result, json_mode=fmt in ("json", "geojson"), max_line=max_line)
+    yield from _text_matches(
+        with_head(), result, json_mode=fmt in ("json", "geojson"), max_line=max_line
+    )
     result.encoding = decoder.encoding
 
 
@@ -332,9 +383,13 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
             with book.open("xl/sharedStrings.xml") as f:
                 for _event, element in ElementTree.iterparse(f):
                     if element.tag.endswith("}si"):
-                        shared.append("".join(t.text or "" for t in element.iter() if t.tag.endswith("}t")))
+                        shared.append(
+                            "".join(t.text or "" for t in element.iter() if t.tag.endswith("}t"))
+                        )
                         element.clear()
-        sheets = sorted(n for n in book.namelist() if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
+        sheets = sorted(
+            n for n in book.namelist() if n.startswith("xl/worksheets/sheet") and n.endswith(".xml")
+        )
         for sheet in sheets:
             with book.open(sheet) as f:
                 for _event, element in ElementTree.iterparse(f):
@@ -342,7 +397,14 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
                         continue
                     cells = []
                     for cell in element:
-                        value = next((v.text or "" for v in cell.iter() if v.tag.endswith("}v") or v.tag.endswith("}t")), "")
+                        value = next(
+                            (
+                                v.text or ""
+                                for v in cell.iter()
+                                if v.tag.endswith("}v") or v.tag.endswith("}t")
+                            ),
+                            "",
+                        )
                         if cell.get("t") == "s" and value.isdigit() and int(value) < len(shared):
                             value = shared[int(value)]
                         cells.append(value.replace("\t", " ").replace("\n", " "))
@@ -380,8 +442,10 @@ def scan(stream: IO[bytes], fmt: str, **kwargs: Any) -> Result:
     table = _Table(result, json_mode=False)
     for match in iter_matches(stream, fmt, result=result, **kwargs):
         table.add(match)
-    result.findings = sorted((f for f in table.found.values() if _keep(f, result.digits8)),
-                             key=lambda f: (f.detector, f.column))
+    result.findings = sorted(
+        (f for f in table.found.values() if _keep(f, result.digits8)),
+        key=lambda f: (f.detector, f.column),
+    )
     return result
 
 

@@ -1,10 +1,12 @@
 """The checklist status of a dataset dict, with the scanner's findings, wired to CKAN."""
+
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Optional
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import model
 
 from ckanext.gdprcheck import checklist
 from ckanext.gdprcheck.model import Scan
@@ -14,7 +16,7 @@ def min_cell_count() -> int:
     return tk.config.get("ckanext.gdprcheck.min_cell_count")
 
 
-def detected(package_id: Optional[str]) -> list[str]:
+def detected(package_id: str | None) -> list[str]:
     """High-confidence detectors the scanner found in any of the dataset's files."""
     if not package_id:
         return []
@@ -28,24 +30,33 @@ def answers_of(pkg: Mapping[str, Any]) -> dict[str, Any]:
     return {name: pkg.get(name) for name in checklist.FIELDS}
 
 
-def evaluate(pkg: Mapping[str, Any], scan_findings: Optional[Iterable[str]] = None) -> checklist.Status:
+def evaluate(
+    pkg: Mapping[str, Any], scan_findings: Iterable[str] | None = None
+) -> checklist.Status:
     return checklist.evaluate(
-        answers_of(pkg), access_tier=pkg.get("access_tier"), min_cell_count=min_cell_count(),
-        scan_findings=detected(pkg.get("id")) if scan_findings is None else scan_findings)
+        answers_of(pkg),
+        access_tier=pkg.get("access_tier"),
+        min_cell_count=min_cell_count(),
+        scan_findings=detected(pkg.get("id")) if scan_findings is None else scan_findings,
+    )
 
 
 _SCAN_REASON = "The personal-data scan found"
 
 
-def for_viewer(pkg: Mapping[str, Any], user_name: Optional[str]) -> dict[str, Any]:
+def for_viewer(pkg: Mapping[str, Any], user_name: str | None) -> dict[str, Any]:
     """The status as a dict for one viewer: what the scanner found is named only to the
     dataset's editors; others read that something must be checked."""
     result = evaluate(pkg).as_dict()
     try:
         tk.check_access("package_update", {"user": user_name or ""}, {"id": pkg["id"]})
     except tk.NotAuthorized:
-        result["reasons"] = [tk._("The personal-data scan found something the publisher must check")
-                             if r.startswith(_SCAN_REASON) else r for r in result["reasons"]]
+        result["reasons"] = [
+            tk._("The personal-data scan found something the publisher must check")
+            if r.startswith(_SCAN_REASON)
+            else r
+            for r in result["reasons"]
+        ]
     result["package_id"] = pkg["id"]
     result["declared_by"] = pkg.get("gdpr_declared_by") or "publisher"
     return result

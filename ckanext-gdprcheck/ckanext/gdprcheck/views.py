@@ -2,13 +2,13 @@
 
 - ``/dataset/<id>/gdprcheck/release``: a sysadmin releases a hold, with a reason.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
-
 import ckan.plugins.toolkit as tk
+from flask import Blueprint, request
 
 gdprcheck = Blueprint("gdprcheck", __name__)
 
@@ -18,7 +18,9 @@ def release(id: str) -> Any:
     user = tk.current_user.name if tk.current_user.is_authenticated else ""
     try:
         tk.get_action("gdprcheck_hold_release")(
-            {"user": user}, {"id": request.form.get("hold_id", ""), "reason": request.form.get("reason", "")})
+            {"user": user},
+            {"id": request.form.get("hold_id", ""), "reason": request.form.get("reason", "")},
+        )
         tk.h.flash_success(tk._("The hold is released: the file is available again."))
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only sysadmins can release a hold with a reason"))

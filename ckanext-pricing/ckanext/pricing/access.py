@@ -3,6 +3,7 @@
 Every surface calls :func:`levels_for` or :func:`resource_level`; the rules
 themselves are in :mod:`ckanext.pricing.rules`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,15 +11,14 @@ import hashlib
 import hmac
 import logging
 import time
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
-
-import ckan.authz as authz
-import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan import authz, model
 from ckan.lib.dictization import model_dictize
 from ckan.types import Context
 
@@ -30,7 +30,9 @@ from ckanext.pricing.rules import Access, Grant, Viewer
 log = logging.getLogger(__name__)
 
 # Shown when a plugin that holds resources could not answer: the decision fails closed.
-UNCHECKED_HOLD = "This file is withheld for now: the portal could not check whether it is held for review"
+UNCHECKED_HOLD = (
+    "This file is withheld for now: the portal could not check whether it is held for review"
+)
 
 
 def _now() -> dt.datetime:
@@ -41,7 +43,7 @@ def _site_url() -> str:
     return tk.config.get("ckan.site_url").rstrip("/")
 
 
-def viewer_for(user_name: Optional[str], package_id: Optional[str] = None) -> Viewer:
+def viewer_for(user_name: str | None, package_id: str | None = None) -> Viewer:
     """The facts about a user that the decision needs. ``ignore_auth`` plays no part:
     being allowed to call an action is not an entitlement."""
     return viewer_and_grants(user_name, package_id, with_grants=False)[0]
@@ -53,28 +55,57 @@ def _viewer_statement(with_grants: bool) -> Any:
     user, member, group = model.User.__table__, model.Member.__table__, model.Group.__table__
     grant = Entitlement.__table__
     columns = [user.c.id, user.c.sysadmin, group.c.id.label("org_id")]
-    joined = user.outerjoin(member, sa.and_(
-        member.c.table_id == user.c.id, member.c.table_name == "user",
-        member.c.state == "active")).outerjoin(group, sa.and_(
-            group.c.id == member.c.group_id, group.c.state == "active",
-            group.c.is_organization.is_(True)))
+    joined = user.outerjoin(
+        member,
+        sa.and_(
+            member.c.table_id == user.c.id,
+            member.c.table_name == "user",
+            member.c.state == "active",
+        ),
+    ).outerjoin(
+        group,
+        sa.and_(
+            group.c.id == member.c.group_id,
+            group.c.state == "active",
+            group.c.is_organization.is_(True),
+        ),
+    )
     if with_grants:
-        columns += [grant.c.id.label("grant_id"), grant.c.holder_type, grant.c.holder_id,
-                    grant.c.resource_ids, grant.c.valid_from, grant.c.valid_until, grant.c.revoked_at]
-        joined = joined.outerjoin(grant, sa.and_(
-            grant.c.package_id == sa.bindparam("package_id"),
-            sa.or_(sa.and_(grant.c.holder_type == "user", grant.c.holder_id == user.c.id),
-                   sa.and_(grant.c.holder_type == "organization", grant.c.holder_id == group.c.id))))
-    return (sa.select(*columns).select_from(joined)
-            .where(sa.or_(user.c.name == sa.bindparam("user"), user.c.id == sa.bindparam("user")),
-                   user.c.state == "active"))
+        columns += [
+            grant.c.id.label("grant_id"),
+            grant.c.holder_type,
+            grant.c.holder_id,
+            grant.c.resource_ids,
+            grant.c.valid_from,
+            grant.c.valid_until,
+            grant.c.revoked_at,
+        ]
+        joined = joined.outerjoin(
+            grant,
+            sa.and_(
+                grant.c.package_id == sa.bindparam("package_id"),
+                sa.or_(
+                    sa.and_(grant.c.holder_type == "user", grant.c.holder_id == user.c.id),
+                    sa.and_(grant.c.holder_type == "organization", grant.c.holder_id == group.c.id),
+                ),
+            ),
+        )
+    return (
+        sa.select(*columns)
+        .select_from(joined)
+        .where(
+            sa.or_(user.c.name == sa.bindparam("user"), user.c.id == sa.bindparam("user")),
+            user.c.state == "active",
+        )
+    )
 
 
 _STATEMENTS: dict[bool, Any] = {}
 
 
-def viewer_and_grants(user_name: Optional[str], package_id: Optional[str],
-                      with_grants: bool = True) -> tuple[Viewer, Optional[list[Grant]]]:
+def viewer_and_grants(
+    user_name: str | None, package_id: str | None, with_grants: bool = True
+) -> tuple[Viewer, list[Grant] | None]:
     """The viewer, and their entitlements to one dataset, in one database round trip."""
     if not user_name:
         return Viewer(user_id=None), []
@@ -87,19 +118,20 @@ def viewer_and_grants(user_name: Optional[str], package_id: Optional[str],
         return Viewer(user_id=None), []
     user_id, sysadmin = rows[0].id, bool(rows[0].sysadmin)
     org_ids = frozenset(row.org_id for row in rows if row.org_id)
-    grants: Optional[list[Grant]] = None
+    grants: list[Grant] | None = None
     if with_grants:
         seen = {row.grant_id: row for row in rows if row.grant_id}
         grants = [to_grant(row) for row in seen.values()]
     can_edit = False
     if package_id and not sysadmin and authz.check_config_permission("allow_dataset_collaborators"):
         can_edit = authz.is_authorized_boolean(
-            "package_update", {"user": user_name, "model": model}, {"id": package_id})
+            "package_update", {"user": user_name, "model": model}, {"id": package_id}
+        )
     viewer = Viewer(user_id=user_id, sysadmin=sysadmin, organization_ids=org_ids, can_edit=can_edit)
     return viewer, grants
 
 
-def _context_user(context: Optional[Context]) -> Optional[str]:
+def _context_user(context: Context | None) -> str | None:
     if context and "user" in context:
         return context.get("user") or None
     try:
@@ -112,14 +144,20 @@ def _context_user(context: Optional[Context]) -> Optional[str]:
 def to_grant(row: Any) -> Grant:
     """An entitlement (model object or result row) as the decision sees it."""
     return Grant(
-        holder_type=row.holder_type, holder_id=row.holder_id,
+        holder_type=row.holder_type,
+        holder_id=row.holder_id,
         resource_ids=tuple(row.resource_ids) if row.resource_ids else None,
-        valid_from=row.valid_from, valid_until=row.valid_until, revoked_at=row.revoked_at)
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        revoked_at=row.revoked_at,
+    )
 
 
 def blocked_organization_ids(package_id: str) -> set[str]:
-    return {row[0] for row in model.Session.query(Block.organization_id)
-            .filter(Block.package_id == package_id)}
+    return {
+        row[0]
+        for row in model.Session.query(Block.organization_id).filter(Block.package_id == package_id)
+    }
 
 
 def holds_for(pkg_dict: dict[str, Any]) -> dict[str, str]:
@@ -132,21 +170,21 @@ def holds_for(pkg_dict: dict[str, Any]) -> dict[str, str]:
     for plugin in p.PluginImplementations(IPricingHolds):
         try:
             found = plugin.pricing_resource_holds(pkg_dict) or {}
-        except Exception:  # noqa: BLE001 - fail closed, whatever went wrong
+        except Exception:
             log.exception("pricing: %s could not say which resources are held", plugin.name)
-            return {rid: UNCHECKED_HOLD for rid in ids}
+            return dict.fromkeys(ids, UNCHECKED_HOLD)
         for rid, reason in found.items():
             if rid in ids:
                 out.setdefault(rid, reason)
     return out
 
 
-def sales_paused(pkg_dict: dict[str, Any]) -> Optional[str]:
+def sales_paused(pkg_dict: dict[str, Any]) -> str | None:
     """Why the dataset may not be sold now (``IPricingHolds``), or None. Fails closed."""
     for plugin in p.PluginImplementations(IPricingHolds):
         try:
             reason = plugin.pricing_sales_paused(pkg_dict)
-        except Exception:  # noqa: BLE001 - fail closed, whatever went wrong
+        except Exception:
             log.exception("pricing: %s could not say whether sales are paused", plugin.name)
             return UNCHECKED_HOLD
         if reason:
@@ -154,8 +192,9 @@ def sales_paused(pkg_dict: dict[str, Any]) -> Optional[str]:
     return None
 
 
-def levels_for(user_name: Optional[str], pkg_dict: dict[str, Any],
-               held: Optional[dict[str, str]] = None) -> tuple[Viewer, dict[str, Access]]:
+def levels_for(
+    user_name: str | None, pkg_dict: dict[str, Any], held: dict[str, str] | None = None
+) -> tuple[Viewer, dict[str, Access]]:
     """Who is asking, and their access to each locked or held resource of a dataset dict
     (``held``: :func:`holds_for`, when the caller has it already)."""
     held = holds_for(pkg_dict) if held is None else held
@@ -165,14 +204,21 @@ def levels_for(user_name: Optional[str], pkg_dict: dict[str, Any],
     return viewer, package_levels(viewer, pkg_dict, grants or [], held)
 
 
-def package_levels(viewer: Viewer, pkg_dict: dict[str, Any], grants: list[Grant],
-                   held: Optional[dict[str, str]] = None) -> dict[str, Access]:
+def package_levels(
+    viewer: Viewer,
+    pkg_dict: dict[str, Any],
+    grants: list[Grant],
+    held: dict[str, str] | None = None,
+) -> dict[str, Access]:
     """The viewer's access to each locked or held resource of a dataset dict, given the
     viewer's entitlements to it and the dataset's holds (resource id -> reason)."""
     tier = pkg_dict.get("access_tier")
     held = held or {}
-    locked = [r for r in pkg_dict.get("resources") or []
-              if rules.is_locked(tier, r) or r.get("id") in held]
+    locked = [
+        r
+        for r in pkg_dict.get("resources") or []
+        if rules.is_locked(tier, r) or r.get("id") in held
+    ]
     if not locked:
         return {}
     owner_org = pkg_dict.get("owner_org")
@@ -183,9 +229,16 @@ def package_levels(viewer: Viewer, pkg_dict: dict[str, Any], grants: list[Grant]
         blocked = blocked_organization_ids(pkg_dict["id"])
     now = _now()
     return {
-        r["id"]: rules.decide(viewer, access_tier=tier, owner_org=owner_org, resource=r,
-                              grants=grants, blocked_organization_ids=blocked, now=now,
-                              held=r["id"] in held)
+        r["id"]: rules.decide(
+            viewer,
+            access_tier=tier,
+            owner_org=owner_org,
+            resource=r,
+            grants=grants,
+            blocked_organization_ids=blocked,
+            now=now,
+            held=r["id"] in held,
+        )
         for r in locked
     }
 
@@ -202,13 +255,13 @@ def _real_urls(package_id: str, resource_ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def real_url(resource_id: str) -> Optional[str]:
+def real_url(resource_id: str) -> str | None:
     """The stored URL of a linked resource (never sent to a browser; used by the proxy)."""
     res = model.Resource.get(resource_id)
     return res.url if res is not None and res.url_type != "upload" else None
 
 
-def signed_link(user_id: str, resource_id: str, expires: Optional[int] = None) -> str:
+def signed_link(user_id: str, resource_id: str, expires: int | None = None) -> str:
     ttl = tk.config.get("ckanext.pricing.signed_link_ttl")
     expires = expires or int(time.time()) + ttl
     sig = _signature(user_id, resource_id, expires)
@@ -232,7 +285,7 @@ def verify_signed_link(user_id: str, resource_id: str, expires: str, sig: str) -
     return hmac.compare_digest(_signature(user_id, resource_id, expires_at), sig or "")
 
 
-def apply_to_package(context: Optional[Context], pkg_dict: dict[str, Any]) -> None:
+def apply_to_package(context: Context | None, pkg_dict: dict[str, Any]) -> None:
     """Give the viewer what they may see of a dataset dict, in place.
 
     Managers get the real URLs (restored from the database when the dict came from the
@@ -252,10 +305,16 @@ def apply_to_package(context: Optional[Context], pkg_dict: dict[str, Any]) -> No
     if not levels:
         return
     resources = pkg_dict["resources"]
-    restore = [r["id"] for r in resources
-               if r["id"] in levels and redact.is_substitute(r.get("url"), r["id"])
-               and (levels[r["id"]] is Access.MANAGE
-                    or (levels[r["id"]] is Access.ENTITLED and r.get("url_type") == "upload"))]
+    restore = [
+        r["id"]
+        for r in resources
+        if r["id"] in levels
+        and redact.is_substitute(r.get("url"), r["id"])
+        and (
+            levels[r["id"]] is Access.MANAGE
+            or (levels[r["id"]] is Access.ENTITLED and r.get("url_type") == "upload")
+        )
+    ]
     for rid, url in _real_urls(pkg_dict["id"], restore).items():
         for r in resources:
             if r["id"] == rid:
@@ -271,32 +330,41 @@ def apply_to_package(context: Optional[Context], pkg_dict: dict[str, Any]) -> No
                     res[key] = redact.scrub(res[key], replacements)
 
 
-def redact_resource_list(user_id: Optional[str], resources: list[dict[str, Any]],
-                         levels: dict[str, Access]) -> dict[str, str]:
+def redact_resource_list(
+    user_id: str | None, resources: list[dict[str, Any]], levels: dict[str, Access]
+) -> dict[str, str]:
     """Apply the viewer's levels to resource dicts, in place (see redact.redact_resources)."""
     return redact.redact_resources(
-        resources, levels,
+        resources,
+        levels,
         placeholder=lambda rid: redact.placeholder_url(_site_url(), rid),
         signed=lambda res: signed_link(user_id or "", res["id"]),
     )
 
 
-def resource_level(user_name: Optional[str], resource_id: str) -> tuple[Access, Optional[dict[str, Any]]]:
+def resource_level(user_name: str | None, resource_id: str) -> tuple[Access, dict[str, Any] | None]:
     """The viewer's access to one resource, and its dataset dict (read as the site user)."""
     res = model.Resource.get(resource_id)
     if res is None or res.package is None:
         return Access.PUBLIC, None
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     pkg_dict = tk.get_action("package_show")(
-        {"user": site_user, "ignore_auth": True, "use_cache": False}, {"id": res.package_id})
+        {"user": site_user, "ignore_auth": True, "use_cache": False}, {"id": res.package_id}
+    )
     _viewer, levels = levels_for(user_name, pkg_dict)
     return levels.get(resource_id, Access.PUBLIC), pkg_dict
 
 
-def log_download(package_id: str, resource_id: str, user_name: Optional[str], via: str) -> None:
+def log_download(package_id: str, resource_id: str, user_name: str | None, via: str) -> None:
     user = model.User.get(user_name) if user_name else None
-    model.Session.add(Download(package_id=package_id, resource_id=resource_id,
-                               user_id=user.id if user else None, via=via))
+    model.Session.add(
+        Download(
+            package_id=package_id,
+            resource_id=resource_id,
+            user_id=user.id if user else None,
+            via=via,
+        )
+    )
     model.Session.commit()
 
 
@@ -304,7 +372,11 @@ def index_secrets(pkg_dict: dict[str, Any]) -> dict[str, str]:
     """For the search index: every locked or held resource's real URL, and its placeholder."""
     tier = pkg_dict.get("access_tier")
     held = holds_for(pkg_dict)
-    locked = [r for r in pkg_dict.get("resources") or [] if rules.is_locked(tier, r) or r.get("id") in held]
+    locked = [
+        r
+        for r in pkg_dict.get("resources") or []
+        if rules.is_locked(tier, r) or r.get("id") in held
+    ]
     real = _real_urls(pkg_dict["id"], [r["id"] for r in locked])
     out: dict[str, str] = {}
     for res in locked:
@@ -317,6 +389,7 @@ def index_secrets(pkg_dict: dict[str, Any]) -> dict[str, str]:
 
 # --- stored copies: what the activity stream keeps of a priced dataset -------------------
 
+
 def _placeholder(resource_id: str) -> str:
     return redact.placeholder_url(_site_url(), resource_id)
 
@@ -326,11 +399,13 @@ def locked_state(pkg_dict: dict[str, Any]) -> tuple[set[str], dict[str, str]]:
     dict and the database) with its placeholder. (A file held for review is withheld from
     stored copies as from everything else.)"""
     tier = pkg_dict.get("access_tier")
-    locked = set(rules.locked_resources(tier, pkg_dict.get("resources") or [])) | set(holds_for(pkg_dict))
+    locked = set(rules.locked_resources(tier, pkg_dict.get("resources") or [])) | set(
+        holds_for(pkg_dict)
+    )
     return locked, (index_secrets(pkg_dict) if locked else {})
 
 
-def _dataset_of_activity(data: dict[str, Any], object_id: Optional[str]) -> Optional[dict[str, Any]]:
+def _dataset_of_activity(data: dict[str, Any], object_id: str | None) -> dict[str, Any] | None:
     """The dataset an activity is about, as it is now: the snapshot it carries (taken a
     moment ago by the activity plugin) or, for resource view activities, the stored
     dataset. None when the object is not a dataset."""
@@ -342,10 +417,11 @@ def _dataset_of_activity(data: dict[str, Any], object_id: Optional[str]) -> Opti
         return None
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     return tk.get_action("package_show")(
-        {"user": site_user, "ignore_auth": True, "use_cache": False}, {"id": pkg.id})
+        {"user": site_user, "ignore_auth": True, "use_cache": False}, {"id": pkg.id}
+    )
 
 
-def redact_new_activity(data: Any, object_id: Optional[str]) -> Any:
+def redact_new_activity(data: Any, object_id: str | None) -> Any:
     """The data of an activity about to be stored, with no locked URL in it. When the
     dataset's locked URLs are still held by earlier activities (it was open then, or
     stored before this rule), those are scrubbed too, in the same transaction."""
@@ -363,11 +439,13 @@ def redact_new_activity(data: Any, object_id: Optional[str]) -> Any:
 
 def _activity_model() -> Any:
     from ckanext.activity.model import Activity  # core's activity plugin; loaded with it
+
     return Activity
 
 
-def scrub_activities(package_id: str, locked: set[str], secrets: dict[str, str],
-                     only_if_held: bool = False) -> int:
+def scrub_activities(
+    package_id: str, locked: set[str], secrets: dict[str, str], only_if_held: bool = False
+) -> int:
     """Redact every stored activity of a dataset. Returns how many were rewritten.
 
     With ``only_if_held``, nothing is read unless an activity still holds one of the real
@@ -379,12 +457,24 @@ def scrub_activities(package_id: str, locked: set[str], secrets: dict[str, str],
     query = model.Session.query(activity).filter(activity.object_id == package_id)
     if only_if_held:
         patterns = [f"%{s}%" for s in secrets if len(s) >= redact.MIN_SECRET_LENGTH]
-        holds_url = patterns and model.Session.query(query.filter(
-            sa.or_(*[activity.data.cast(sa.Text).like(p) for p in patterns])).exists()).scalar()
-        latest = (query.filter(activity.activity_type.like("% package"))
-                  .order_by(activity.timestamp.desc()).first())
-        stale = latest is not None and isinstance(latest.data, dict) and \
-            redact.redact_stored(latest.data, locked, secrets, _placeholder) != latest.data
+        holds_url = (
+            patterns
+            and model.Session.query(
+                query.filter(
+                    sa.or_(*[activity.data.cast(sa.Text).like(p) for p in patterns])
+                ).exists()
+            ).scalar()
+        )
+        latest = (
+            query.filter(activity.activity_type.like("% package"))
+            .order_by(activity.timestamp.desc())
+            .first()
+        )
+        stale = (
+            latest is not None
+            and isinstance(latest.data, dict)
+            and redact.redact_stored(latest.data, locked, secrets, _placeholder) != latest.data
+        )
         if not holds_url and not stale:
             return 0
     rewritten = 0

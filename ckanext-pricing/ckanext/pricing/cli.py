@@ -1,16 +1,15 @@
 """``ckan pricing ...``: commands for the portal operator. They only call actions."""
+
 from __future__ import annotations
 
 import json
 import time
 import uuid
-from typing import Optional
 
+import ckan.plugins.toolkit as tk
 import click
 import requests
 import stripe
-
-import ckan.plugins.toolkit as tk
 
 from ckanext.pricing.logic.util import site_context as _site_context
 
@@ -23,10 +22,15 @@ def pricing() -> None:
 
 
 @pricing.command()
-@click.option("--since-hours", default=72, show_default=True, type=click.IntRange(min=1),
-              help="Look at pending orders created this many hours back.")
+@click.option(
+    "--since-hours",
+    default=72,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Look at pending orders created this many hours back.",
+)
 @click.option("--order", "order_id", default=None, help="Reconcile only this order.")
-def reconcile(since_hours: int, order_id: Optional[str]) -> None:
+def reconcile(since_hours: int, order_id: str | None) -> None:
     """Fulfil paid orders whose payment webhook never arrived.
 
     Asks Stripe about each pending order's checkout and applies a completed payment
@@ -37,11 +41,17 @@ def reconcile(since_hours: int, order_id: Optional[str]) -> None:
         pending = [{"id": order_id}]
     else:
         pending = tk.get_action("pricing_order_list")(
-            dict(context), {"all": True, "state": "pending", "since_hours": since_hours, "limit": 1000})
+            dict(context),
+            {"all": True, "state": "pending", "since_hours": since_hours, "limit": 1000},
+        )
     counts = {"fulfilled": 0, "unchanged": 0, "errors": 0}
     lines = []
-    with click.progressbar(pending, label=f"Reconciling {len(pending)} pending orders",
-                           show_pos=True, file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(
+        pending,
+        label=f"Reconciling {len(pending)} pending orders",
+        show_pos=True,
+        file=click.get_text_stream("stderr"),
+    ) as bar:
         for item in bar:
             try:
                 result = tk.get_action("pricing_order_reconcile")(dict(context), {"id": item["id"]})
@@ -58,26 +68,37 @@ def reconcile(since_hours: int, order_id: Optional[str]) -> None:
             lines.append(f"{result['order_id']}: {result['state']} ({result['outcome']})")
     for line in lines:
         click.echo(line)
-    click.secho(f"{counts['fulfilled']} fulfilled, {counts['unchanged']} unchanged, "
-                f"{counts['errors']} errors", fg="red" if counts["errors"] else "green")
+    click.secho(
+        f"{counts['fulfilled']} fulfilled, {counts['unchanged']} unchanged, "
+        f"{counts['errors']} errors",
+        fg="red" if counts["errors"] else "green",
+    )
     if counts["errors"]:
         raise SystemExit(1)
 
 
 @pricing.command()
-@click.option("--expire", is_flag=True, help="Mark those parked longer than ckanext.pricing.parked_event_days expired.")
+@click.option(
+    "--expire",
+    is_flag=True,
+    help="Mark those parked longer than ckanext.pricing.parked_event_days expired.",
+)
 def parked(expire: bool) -> None:
     """List payment events parked because no order was known for them."""
     result = tk.get_action("pricing_parked_list")(_site_context(), {"expire": expire})
     for event in result["parked"]:
-        click.echo(f"{event['received'][:19]}  {event['age_days']:>4} d  {event['type']:<32} "
-                   f"{event['id']}  {' '.join(event['refs'])}")
-    click.echo(f"{len(result['parked'])} parked" + (f", {result['expired']} expired" if expire else ""))
+        click.echo(
+            f"{event['received'][:19]}  {event['age_days']:>4} d  {event['type']:<32} "
+            f"{event['id']}  {' '.join(event['refs'])}"
+        )
+    click.echo(
+        f"{len(result['parked'])} parked" + (f", {result['expired']} expired" if expire else "")
+    )
 
 
 @pricing.command("scrub-activities")
 @click.option("--dataset", "package_id", default=None, help="Only this dataset (id or name).")
-def scrub_activities(package_id: Optional[str]) -> None:
+def scrub_activities(package_id: str | None) -> None:
     """Redact locked URLs from activities stored before they were kept out.
 
     New activities never hold a locked resource's URL; this rewrites the older ones of
@@ -89,15 +110,23 @@ def scrub_activities(package_id: Optional[str]) -> None:
         result = tk.get_action("pricing_activity_scrub")(_site_context(), data)
     except tk.ValidationError as error:
         raise click.ClickException(str(error.error_summary)) from None
-    click.echo(f"{result['activities']} stored activities redacted in {result['datasets']} datasets")
+    click.echo(
+        f"{result['activities']} stored activities redacted in {result['datasets']} datasets"
+    )
 
 
 @pricing.command("test-webhook")
 @click.argument("order_id")
-@click.option("--event", "kind", type=click.Choice(["completed", "refunded"]), default="completed",
-              show_default=True, help="Which payment event to send.")
+@click.option(
+    "--event",
+    "kind",
+    type=click.Choice(["completed", "refunded"]),
+    default="completed",
+    show_default=True,
+    help="Which payment event to send.",
+)
 @click.option("--url", default=None, help="Webhook address (default: this portal's).")
-def test_webhook(order_id: str, kind: str, url: Optional[str]) -> None:
+def test_webhook(order_id: str, kind: str, url: str | None) -> None:
     """Send a signed test event for an order to the webhook, as Stripe would.
 
     For development and for checking a deployment's webhook set-up with Stripe test
@@ -114,21 +143,44 @@ def test_webhook(order_id: str, kind: str, url: Optional[str]) -> None:
         raise click.ClickException(f"no order {order_id}") from None
     intent = f"pi_test_{order['id'][:8]}"
     if kind == "completed":
-        obj = {"object": "checkout.session", "client_reference_id": order["id"],
-               "metadata": {"order_id": order["id"]}, "amount_subtotal": order["charged"],
-               "amount_total": order["charged"], "currency": order["currency"].lower(),
-               "status": "complete", "payment_status": "paid", "payment_intent": intent}
+        obj = {
+            "object": "checkout.session",
+            "client_reference_id": order["id"],
+            "metadata": {"order_id": order["id"]},
+            "amount_subtotal": order["charged"],
+            "amount_total": order["charged"],
+            "currency": order["currency"].lower(),
+            "status": "complete",
+            "payment_status": "paid",
+            "payment_intent": intent,
+        }
         event_type = "checkout.session.completed"
     else:
-        obj = {"object": "charge", "payment_intent": intent, "metadata": {"order_id": order["id"]},
-               "amount_refunded": order["charged"], "currency": order["currency"].lower()}
+        obj = {
+            "object": "charge",
+            "payment_intent": intent,
+            "metadata": {"order_id": order["id"]},
+            "amount_refunded": order["charged"],
+            "currency": order["currency"].lower(),
+        }
         event_type = "charge.refunded"
-    body = json.dumps({"id": f"evt_test_{uuid.uuid4().hex[:20]}", "object": "event",
-                       "type": event_type, "created": int(time.time()), "data": {"object": obj}})
+    body = json.dumps(
+        {
+            "id": f"evt_test_{uuid.uuid4().hex[:20]}",
+            "object": "event",
+            "type": event_type,
+            "created": int(time.time()),
+            "data": {"object": obj},
+        }
+    )
     header = stripe.WebhookSignature.generate_signature_header(body, secret)
     target = url or tk.config.get("ckan.site_url").rstrip("/") + "/pricing/stripe/webhook"
-    response = requests.post(target, data=body.encode(), timeout=30,
-                             headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+    response = requests.post(
+        target,
+        data=body.encode(),
+        timeout=30,
+        headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+    )
     click.echo(f"{response.status_code} {response.text.strip()}")
     if response.status_code != 200:
         raise SystemExit(1)

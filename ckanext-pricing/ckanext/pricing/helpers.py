@@ -1,28 +1,28 @@
 """Template helpers of the pricing plugin (all prefixed ``pricing_``)."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
-
-from babel.numbers import format_currency, get_currency_precision
+from typing import Any
 
 import ckan.plugins.toolkit as tk
+from babel.numbers import format_currency, get_currency_precision
 
 from ckanext.pricing import access, licences, payments, rules
 from ckanext.pricing.indexing import facet_label
 
 __all__ = [
+    "pricing_buyer_organizations",
     "pricing_format_amount",
-    "pricing_tier_label",
+    "pricing_from_price",
     "pricing_licence",
+    "pricing_order_state_label",
+    "pricing_payments_enabled",
     "pricing_resource_is_locked",
     "pricing_resource_is_sample",
-    "pricing_from_price",
-    "pricing_sort_options",
-    "pricing_payments_enabled",
-    "pricing_sales_paused",
-    "pricing_order_state_label",
-    "pricing_buyer_organizations",
     "pricing_revenue_bars",
+    "pricing_sales_paused",
+    "pricing_sort_options",
+    "pricing_tier_label",
 ]
 
 
@@ -41,7 +41,7 @@ def pricing_format_amount(amount: Any, currency: str) -> str:
     return format_currency(minor / (10**precision), currency, locale=_locale())
 
 
-def pricing_tier_label(tier: Optional[str]) -> str:
+def pricing_tier_label(tier: str | None) -> str:
     return facet_label("access_tier", tier or rules.OPEN)
 
 
@@ -55,7 +55,9 @@ def pricing_resource_is_locked(pkg: dict[str, Any], res: dict[str, Any]) -> bool
 
 
 def pricing_resource_is_sample(pkg: dict[str, Any], res: dict[str, Any]) -> bool:
-    return (pkg.get("access_tier") or rules.OPEN) != rules.OPEN and res.get("access") == rules.SAMPLE
+    return (pkg.get("access_tier") or rules.OPEN) != rules.OPEN and res.get(
+        "access"
+    ) == rules.SAMPLE
 
 
 def pricing_from_price(pkg: dict[str, Any]) -> str:
@@ -68,8 +70,10 @@ def pricing_from_price(pkg: dict[str, Any]) -> str:
 
 
 def pricing_sort_options() -> list[tuple[str, str]]:
-    return [(tk._("Price: low to high"), "pricing_sort_amount asc"),
-            (tk._("Price: high to low"), "pricing_sort_amount desc")]
+    return [
+        (tk._("Price: low to high"), "pricing_sort_amount asc"),
+        (tk._("Price: high to low"), "pricing_sort_amount desc"),
+    ]
 
 
 def pricing_payments_enabled() -> bool:
@@ -77,16 +81,19 @@ def pricing_payments_enabled() -> bool:
     return payments.enabled()
 
 
-def pricing_sales_paused(pkg: dict[str, Any]) -> Optional[str]:
+def pricing_sales_paused(pkg: dict[str, Any]) -> str | None:
     """Why the dataset cannot be bought now (``IPricingHolds``), or None."""
     return access.sales_paused(pkg) if pkg.get("id") else None
 
 
 def pricing_order_state_label(state: str) -> str:
     labels = {
-        "pending": tk._("Awaiting payment"), "paid": tk._("Paid, not delivered"),
-        "fulfilled": tk._("Paid"), "failed": tk._("Failed"),
-        "refunded": tk._("Refunded"), "disputed": tk._("Disputed"),
+        "pending": tk._("Awaiting payment"),
+        "paid": tk._("Paid, not delivered"),
+        "fulfilled": tk._("Paid"),
+        "failed": tk._("Failed"),
+        "refunded": tk._("Refunded"),
+        "disputed": tk._("Disputed"),
     }
     return labels.get(state, state)
 
@@ -96,7 +103,8 @@ def pricing_buyer_organizations() -> list[dict[str, Any]]:
     if not tk.current_user or not tk.current_user.is_authenticated:
         return []
     return tk.get_action("organization_list_for_user")(
-        {"user": tk.current_user.name}, {"permission": "create_dataset"})
+        {"user": tk.current_user.name}, {"permission": "create_dataset"}
+    )
 
 
 def pricing_revenue_bars(months: list[dict[str, Any]], height: int = 120) -> list[dict[str, Any]]:
@@ -104,5 +112,11 @@ def pricing_revenue_bars(months: list[dict[str, Any]], height: int = 120) -> lis
     if not months:
         return []
     top = max(m["amount"] for m in months) or 1
-    return [dict(m, height=max(2, round(height * m["amount"] / top)),
-                 label=pricing_format_amount(m["amount"], m["currency"])) for m in months]
+    return [
+        dict(
+            m,
+            height=max(2, round(height * m["amount"] / top)),
+            label=pricing_format_amount(m["amount"], m["currency"]),
+        )
+        for m in months
+    ]

@@ -5,14 +5,14 @@ fields (``res_url``, ``urls``) and in the stored JSON (``data_dict``,
 ``validated_data_dict``), by the resource's purchase placeholder, before the document
 is sent. Search results, ``fl`` and ``facet.field`` then have nothing to reveal.
 """
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from babel.numbers import get_currency_precision
-
 import ckan.plugins.toolkit as tk
+from babel.numbers import get_currency_precision
 
 from ckanext.pricing import access, offers, redact, rules
 
@@ -44,7 +44,9 @@ def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     return pkg_dict
 
 
-def _add_price_fields(pkg_dict: dict[str, Any], tier: str, offer_list: list[dict[str, Any]]) -> None:
+def _add_price_fields(
+    pkg_dict: dict[str, Any], tier: str, offer_list: list[dict[str, Any]]
+) -> None:
     for key in ("pricing_price_band", "pricing_currency", "pricing_sort_amount"):
         pkg_dict.pop(key, None)
     sort_key = offers.sort_key(tier, offer_list)
@@ -54,7 +56,8 @@ def _add_price_fields(pkg_dict: dict[str, Any], tier: str, offer_list: list[dict
     if best:
         pkg_dict["pricing_currency"] = best["currency"]
         pkg_dict["pricing_price_band"] = offers.price_band(
-            best["amount"], get_currency_precision(best["currency"]))
+            best["amount"], get_currency_precision(best["currency"])
+        )
 
 
 def add_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
@@ -66,11 +69,17 @@ def add_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
 
 def facet_label(field: str, value: str) -> str:
     labels = {
-        "access_tier": {"open": tk._("Open data"), "priced": tk._("Priced"),
-                        "on_request": tk._("On request")},
-        "pricing_price_band": {"under-1000": tk._("Under 1,000"), "1000-10000": tk._("1,000 to 10,000"),
-                               "10000-100000": tk._("10,000 to 100,000"),
-                               "over-100000": tk._("Over 100,000")},
+        "access_tier": {
+            "open": tk._("Open data"),
+            "priced": tk._("Priced"),
+            "on_request": tk._("On request"),
+        },
+        "pricing_price_band": {
+            "under-1000": tk._("Under 1,000"),
+            "1000-10000": tk._("1,000 to 10,000"),
+            "10000-100000": tk._("10,000 to 100,000"),
+            "over-100000": tk._("Over 100,000"),
+        },
     }
     return labels.get(field, {}).get(value, value)
 

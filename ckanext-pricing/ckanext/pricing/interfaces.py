@@ -1,7 +1,8 @@
 """The pricing plugin's interface for other plugins."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import ckan.plugins as p
 
@@ -22,7 +23,7 @@ class IPricingOrders(p.Interface):
         checkouts closed): concurrent payments of one source are serialised and cannot
         deadlock with it."""
 
-    def pricing_order_undeliverable(self, order: dict[str, Any]) -> Optional[str]:
+    def pricing_order_undeliverable(self, order: dict[str, Any]) -> str | None:
         """Asked when a payment arrives for an order not yet delivered: why it can no
         longer be delivered (say, a deal that was revoked while its checkout was open),
         or None. A reason makes the payment be refunded automatically; nothing is
@@ -49,7 +50,7 @@ class IPricingHolds(p.Interface):
         who are refused (plain language, no personal data)."""
         return {}
 
-    def pricing_sales_paused(self, pkg_dict: dict[str, Any]) -> Optional[str]:
+    def pricing_sales_paused(self, pkg_dict: dict[str, Any]) -> str | None:
         """Why the dataset may not be sold now (``pricing_checkout_create`` refuses with
         this as a field error), or None."""
         return None

@@ -2,18 +2,18 @@
 
 Models never commit: the logic layer owns the transaction.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Optional
+from typing import Any
 
+import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
+from ckan import model
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped
-
-import ckan.model as model
-import ckan.plugins.toolkit as tk
 
 
 def _uuid() -> str:
@@ -24,7 +24,7 @@ def _now() -> dt.datetime:
     return dt.datetime.utcnow()
 
 
-def _iso(value: Optional[dt.datetime]) -> Optional[str]:
+def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
@@ -37,19 +37,19 @@ class Entitlement(tk.BaseModel):  # type: ignore[misc, valid-type]
     holder_type: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     holder_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    resource_ids: Mapped[Optional[list[str]]] = sa.Column(JSONB, nullable=True)
+    resource_ids: Mapped[list[str] | None] = sa.Column(JSONB, nullable=True)
     source: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    source_ref: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    source_ref: Mapped[str | None] = sa.Column(sa.UnicodeText)
     valid_from: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
-    valid_until: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)
-    revoked_at: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)
-    revoked_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
-    revoke_reason: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    valid_until: Mapped[dt.datetime | None] = sa.Column(sa.DateTime)
+    revoked_at: Mapped[dt.datetime | None] = sa.Column(sa.DateTime)
+    revoked_by: Mapped[str | None] = sa.Column(sa.UnicodeText)
+    revoke_reason: Mapped[str | None] = sa.Column(sa.UnicodeText)
     created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
-    created_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    created_by: Mapped[str | None] = sa.Column(sa.UnicodeText)
 
     @classmethod
-    def get(cls, entitlement_id: str) -> Optional["Entitlement"]:
+    def get(cls, entitlement_id: str) -> Entitlement | None:
         return model.Session.query(cls).get(entitlement_id)
 
     def dictize(self) -> dict[str, Any]:
@@ -77,7 +77,7 @@ class Block(tk.BaseModel):  # type: ignore[misc, valid-type]
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
     organization_id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
     created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
-    created_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    created_by: Mapped[str | None] = sa.Column(sa.UnicodeText)
 
 
 class Download(tk.BaseModel):  # type: ignore[misc, valid-type]
@@ -88,7 +88,7 @@ class Download(tk.BaseModel):  # type: ignore[misc, valid-type]
     id: Mapped[int] = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     resource_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    user_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    user_id: Mapped[str | None] = sa.Column(sa.UnicodeText)
     via: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
 
@@ -103,11 +103,11 @@ class Order(tk.BaseModel):  # type: ignore[misc, valid-type]
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=_uuid)
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    seller_org_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    seller_org_id: Mapped[str | None] = sa.Column(sa.UnicodeText)
     offer_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     offer: Mapped[dict[str, Any]] = sa.Column(JSONB, nullable=False)
     source: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, default="offer")  # offer | deal
-    source_ref: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # the deal room
+    source_ref: Mapped[str | None] = sa.Column(sa.UnicodeText)  # the deal room
     buyer_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     holder_type: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     holder_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
@@ -120,36 +120,51 @@ class Order(tk.BaseModel):  # type: ignore[misc, valid-type]
     vat_rate: Mapped[int] = sa.Column(sa.Integer, nullable=False)
     vat_mode: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     platform_fee: Mapped[int] = sa.Column(sa.BigInteger, nullable=False, default=0)
-    stripe_account: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
-    stripe_session_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText, unique=True)
-    checkout_url: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
-    stripe_payment_intent: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
-    stripe_subscription: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    stripe_account: Mapped[str | None] = sa.Column(sa.UnicodeText)
+    stripe_session_id: Mapped[str | None] = sa.Column(sa.UnicodeText, unique=True)
+    checkout_url: Mapped[str | None] = sa.Column(sa.UnicodeText)
+    stripe_payment_intent: Mapped[str | None] = sa.Column(sa.UnicodeText)
+    stripe_subscription: Mapped[str | None] = sa.Column(sa.UnicodeText)
     # every Stripe id seen for the order (sessions, payment intents, invoices, charges)
     stripe_refs: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)
     # partial refunds: charge id -> amount refunded of it so far
     refunds: Mapped[dict[str, int]] = sa.Column(JSONB, nullable=False, default=dict)
-    entitlement_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
-    note: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    entitlement_id: Mapped[str | None] = sa.Column(sa.UnicodeText)
+    note: Mapped[str | None] = sa.Column(sa.UnicodeText)
     created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
     updated: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
-    paid_at: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)
+    paid_at: Mapped[dt.datetime | None] = sa.Column(sa.DateTime)
 
     @classmethod
-    def get(cls, order_id: str) -> Optional["Order"]:
+    def get(cls, order_id: str) -> Order | None:
         return model.Session.query(cls).get(order_id)
 
     def dictize(self) -> dict[str, Any]:
         return {
-            "id": self.id, "package_id": self.package_id, "seller_org_id": self.seller_org_id,
-            "offer_id": self.offer_id, "offer": dict(self.offer), "source": self.source,
-            "source_ref": self.source_ref, "buyer_id": self.buyer_id,
-            "holder_type": self.holder_type, "holder_id": self.holder_id, "state": self.state,
-            "currency": self.currency, "net": self.net, "vat": self.vat, "gross": self.gross,
-            "charged": self.charged, "vat_rate": self.vat_rate, "vat_mode": self.vat_mode,
-            "platform_fee": self.platform_fee, "entitlement_id": self.entitlement_id,
+            "id": self.id,
+            "package_id": self.package_id,
+            "seller_org_id": self.seller_org_id,
+            "offer_id": self.offer_id,
+            "offer": dict(self.offer),
+            "source": self.source,
+            "source_ref": self.source_ref,
+            "buyer_id": self.buyer_id,
+            "holder_type": self.holder_type,
+            "holder_id": self.holder_id,
+            "state": self.state,
+            "currency": self.currency,
+            "net": self.net,
+            "vat": self.vat,
+            "gross": self.gross,
+            "charged": self.charged,
+            "vat_rate": self.vat_rate,
+            "vat_mode": self.vat_mode,
+            "platform_fee": self.platform_fee,
+            "entitlement_id": self.entitlement_id,
             "refunded": sum((self.refunds or {}).values()),
-            "note": self.note, "created": _iso(self.created), "updated": _iso(self.updated),
+            "note": self.note,
+            "created": _iso(self.created),
+            "updated": _iso(self.updated),
             "paid_at": _iso(self.paid_at),
         }
 
@@ -166,9 +181,9 @@ class StripeEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
     type: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    order_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    order_id: Mapped[str | None] = sa.Column(sa.UnicodeText)
     refs: Mapped[list[str]] = sa.Column(JSONB, nullable=False, default=list)
-    fact: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
+    fact: Mapped[dict[str, Any] | None] = sa.Column(JSONB)
     outcome: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     received: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
 

@@ -9,11 +9,13 @@ An offer is a dict::
 ``amount`` is an integer in the currency's minor unit (øre for DKK). ``resources`` lists
 the locked resources the offer covers; empty means all of them.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from ckanext.pricing.licences import LICENCES as _LICENCE_TEXTS
 
@@ -203,8 +205,11 @@ def validate_offers(
     per_offer: list[dict[str, list[str]]] = []
     for raw in raw_offers:
         offer, errors = normalise_offer(
-            raw, default_currency=default_currency, currencies=currencies,
-            locked_resource_ids=locked)
+            raw,
+            default_currency=default_currency,
+            currencies=currencies,
+            locked_resource_ids=locked,
+        )
         clean.append(offer)
         per_offer.append(errors)
 

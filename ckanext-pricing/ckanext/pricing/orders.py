@@ -16,13 +16,15 @@ event grants access again, which is what makes delivery in any order safe; a dis
 order returns to fulfilled only when its dispute is won. A partial refund is recorded and
 leaves access as it is.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any
 
 
 class State(str, enum.Enum):
@@ -42,13 +44,13 @@ FINAL = frozenset({State.REFUNDED})
 class Kind(str, enum.Enum):
     """What a payment event says happened, whatever Stripe called it."""
 
-    PAID = "paid"                    # the first payment arrived
-    AWAITING = "awaiting"            # checkout done, payment (e.g. bank debit) still on its way
-    FAILED = "failed"                # the payment failed or the session expired unpaid
-    RENEWED = "renewed"              # a subscription's next period was paid
-    RECORDED = "recorded"            # an invoice that moves nothing (a one-off payment's receipt)
-    CANCELLED = "cancelled"          # the subscription ended
-    REFUNDED = "refunded"            # a charge was refunded in full
+    PAID = "paid"  # the first payment arrived
+    AWAITING = "awaiting"  # checkout done, payment (e.g. bank debit) still on its way
+    FAILED = "failed"  # the payment failed or the session expired unpaid
+    RENEWED = "renewed"  # a subscription's next period was paid
+    RECORDED = "recorded"  # an invoice that moves nothing (a one-off payment's receipt)
+    CANCELLED = "cancelled"  # the subscription ended
+    REFUNDED = "refunded"  # a charge was refunded in full
     PARTLY_REFUNDED = "partly_refunded"
     DISPUTED = "disputed"
     DISPUTE_WON = "dispute_won"
@@ -58,13 +60,13 @@ class Kind(str, enum.Enum):
 
 class Effect(str, enum.Enum):
     NONE = "none"
-    GRANT = "grant"      # create the order's entitlement
-    EXTEND = "extend"    # move the entitlement's end to the paid period's end
-    END = "end"          # the entitlement ends at the subscription's end, not before
-    REVOKE = "revoke"    # revoke the entitlement now, with the reason
+    GRANT = "grant"  # create the order's entitlement
+    EXTEND = "extend"  # move the entitlement's end to the paid period's end
+    END = "end"  # the entitlement ends at the subscription's end, not before
+    REVOKE = "revoke"  # revoke the entitlement now, with the reason
     RESTORE = "restore"  # undo a dispute's revocation (the dispute was won)
-    RECORD = "record"    # record a partial refund; access stays unless the seller revokes
-    REFUND = "refund"    # give the money back: the order can no longer be delivered
+    RECORD = "record"  # record a partial refund; access stays unless the seller revokes
+    REFUND = "refund"  # give the money back: the order can no longer be delivered
 
 
 # Stripe event types and what they mean for an order (some refined by read_event).
@@ -73,9 +75,9 @@ EVENT_KINDS: dict[str, Kind] = {
     "checkout.session.async_payment_succeeded": Kind.PAID,
     "checkout.session.async_payment_failed": Kind.FAILED,
     "checkout.session.expired": Kind.FAILED,
-    "invoice.paid": Kind.RENEWED,             # by billing reason: PAID, RENEWED or RECORDED
+    "invoice.paid": Kind.RENEWED,  # by billing reason: PAID, RENEWED or RECORDED
     "customer.subscription.deleted": Kind.CANCELLED,
-    "charge.refunded": Kind.REFUNDED,         # or PARTLY_REFUNDED
+    "charge.refunded": Kind.REFUNDED,  # or PARTLY_REFUNDED
     "charge.dispute.created": Kind.DISPUTED,
     "charge.dispute.closed": Kind.DISPUTE_WON,  # or DISPUTE_LOST
 }
@@ -93,19 +95,19 @@ class Fact:
 
     kind: Kind
     event_type: str
-    order_id: Optional[str] = None
-    session_id: Optional[str] = None
-    payment_intent: Optional[str] = None
-    subscription: Optional[str] = None
-    invoice: Optional[str] = None
-    charge: Optional[str] = None
-    dispute: Optional[str] = None
-    amount: Optional[int] = None       # what was paid (or refunded), in minor units
-    tax: Optional[int] = None          # of which tax added by the provider
-    charge_amount: Optional[int] = None  # a refunded charge's own amount
-    currency: Optional[str] = None     # upper case
-    period_end: Optional[dt.datetime] = None
-    reason: Optional[str] = None
+    order_id: str | None = None
+    session_id: str | None = None
+    payment_intent: str | None = None
+    subscription: str | None = None
+    invoice: str | None = None
+    charge: str | None = None
+    dispute: str | None = None
+    amount: int | None = None  # what was paid (or refunded), in minor units
+    tax: int | None = None  # of which tax added by the provider
+    charge_amount: int | None = None  # a refunded charge's own amount
+    currency: str | None = None  # upper case
+    period_end: dt.datetime | None = None
+    reason: str | None = None
     refs: tuple[str, ...] = field(default=())  # every Stripe id that may name the order
 
     @property
@@ -121,7 +123,7 @@ def _get(obj: Any, *path: str) -> Any:
     return obj
 
 
-def _str(value: Any) -> Optional[str]:
+def _str(value: Any) -> str | None:
     """A Stripe id, whether the event carries it as a string or an expanded object."""
     if isinstance(value, str) and value:
         return value
@@ -130,24 +132,26 @@ def _str(value: Any) -> Optional[str]:
     return None
 
 
-def _int(value: Any) -> Optional[int]:
+def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _time(value: Any) -> Optional[dt.datetime]:
+def _time(value: Any) -> dt.datetime | None:
     if _int(value) is None:
         return None
     try:
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc).replace(tzinfo=None)
+        return dt.datetime.fromtimestamp(value, dt.UTC).replace(tzinfo=None)
     except (OverflowError, OSError, ValueError):
         return None  # out of any calendar: no period end rather than an error
 
 
-def _order_id(obj: Mapping[str, Any]) -> Optional[str]:
-    for path in (("metadata", "order_id"),
-                 ("subscription_details", "metadata", "order_id"),
-                 ("parent", "subscription_details", "metadata", "order_id"),
-                 ("client_reference_id",)):
+def _order_id(obj: Mapping[str, Any]) -> str | None:
+    for path in (
+        ("metadata", "order_id"),
+        ("subscription_details", "metadata", "order_id"),
+        ("parent", "subscription_details", "metadata", "order_id"),
+        ("client_reference_id",),
+    ):
         value = _get(obj, *path)
         if isinstance(value, str) and value:
             return value
@@ -158,12 +162,12 @@ class EventError(ValueError):
     """The event is not a well-formed Stripe event."""
 
 
-def _currency(obj: Mapping[str, Any]) -> Optional[str]:
+def _currency(obj: Mapping[str, Any]) -> str | None:
     value = obj.get("currency")
     return value.upper() if isinstance(value, str) and value else None
 
 
-def _invoice_payment_intent(obj: Mapping[str, Any]) -> Optional[str]:
+def _invoice_payment_intent(obj: Mapping[str, Any]) -> str | None:
     """An invoice's payment intent: on the invoice (older API versions) or on its first
     payment (``payments.data[].payment.payment_intent``)."""
     found = _str(obj.get("payment_intent"))
@@ -202,8 +206,11 @@ def read_event(event: Any) -> tuple[str, Fact]:
     if kind is Kind.IGNORED:
         return event_id, Fact(kind, event_type)
 
-    common: dict[str, Any] = {"event_type": event_type, "order_id": _order_id(obj),
-                              "currency": _currency(obj)}
+    common: dict[str, Any] = {
+        "event_type": event_type,
+        "order_id": _order_id(obj),
+        "currency": _currency(obj),
+    }
     if event_type.startswith("checkout.session."):
         if event_type == "checkout.session.completed" and obj.get("payment_status") == "unpaid":
             kind = Kind.AWAITING
@@ -211,14 +218,21 @@ def read_event(event: Any) -> tuple[str, Fact]:
         if kind is Kind.FAILED:
             reason = "Checkout expired" if event_type.endswith("expired") else "Payment failed"
         # What the buyer paid: the total after discounts, tax included.
-        fact = Fact(kind, **common, session_id=_str(obj.get("id")),
-                    payment_intent=_str(obj.get("payment_intent")),
-                    subscription=_str(obj.get("subscription")), invoice=_str(obj.get("invoice")),
-                    amount=_int(obj.get("amount_total")),
-                    tax=_int(_get(obj, "total_details", "amount_tax")), reason=reason)
+        fact = Fact(
+            kind,
+            **common,
+            session_id=_str(obj.get("id")),
+            payment_intent=_str(obj.get("payment_intent")),
+            subscription=_str(obj.get("subscription")),
+            invoice=_str(obj.get("invoice")),
+            amount=_int(obj.get("amount_total")),
+            tax=_int(_get(obj, "total_details", "amount_tax")),
+            reason=reason,
+        )
     elif event_type == "invoice.paid":
         subscription = _str(obj.get("subscription")) or _str(
-            _get(obj, "parent", "subscription_details", "subscription"))
+            _get(obj, "parent", "subscription_details", "subscription")
+        )
         reason = obj.get("billing_reason")
         if subscription and reason in NEXT_PERIODS:
             kind = Kind.RENEWED
@@ -236,17 +250,35 @@ def read_event(event: Any) -> tuple[str, Fact]:
         taxes = obj.get("total_taxes")
         if tax is None and isinstance(taxes, list):
             tax = sum(_int(_get(t, "amount")) or 0 for t in taxes)
-        fact = Fact(kind, **common, subscription=subscription, invoice=_str(obj.get("id")),
-                    payment_intent=_invoice_payment_intent(obj), charge=_str(obj.get("charge")),
-                    amount=_int(obj.get("amount_paid")), tax=tax, period_end=period_end)
+        fact = Fact(
+            kind,
+            **common,
+            subscription=subscription,
+            invoice=_str(obj.get("id")),
+            payment_intent=_invoice_payment_intent(obj),
+            charge=_str(obj.get("charge")),
+            amount=_int(obj.get("amount_paid")),
+            tax=tax,
+            period_end=period_end,
+        )
     elif event_type == "customer.subscription.deleted":
         items = _get(obj, "items", "data")
-        item_ends = [_time(_get(i, "current_period_end")) for i in items] if isinstance(items, list) else []
+        item_ends = (
+            [_time(_get(i, "current_period_end")) for i in items] if isinstance(items, list) else []
+        )
         # Access lasts until the end of the period already paid for.
-        ended = (_time(obj.get("current_period_end")) or max((e for e in item_ends if e), default=None)
-                 or _time(obj.get("ended_at")))
-        fact = Fact(kind, **common, subscription=_str(obj.get("id")), period_end=ended,
-                    reason="Subscription cancelled")
+        ended = (
+            _time(obj.get("current_period_end"))
+            or max((e for e in item_ends if e), default=None)
+            or _time(obj.get("ended_at"))
+        )
+        fact = Fact(
+            kind,
+            **common,
+            subscription=_str(obj.get("id")),
+            period_end=ended,
+            reason="Subscription cancelled",
+        )
     elif event_type == "charge.refunded":
         refunded, charged = _int(obj.get("amount_refunded")), _int(obj.get("amount"))
         if isinstance(obj.get("refunded"), bool):
@@ -255,21 +287,47 @@ def read_event(event: Any) -> tuple[str, Fact]:
             full = refunded >= charged
         else:
             full = True  # nothing says it was partial
-        fact = Fact(Kind.REFUNDED if full else Kind.PARTLY_REFUNDED, **common,
-                    payment_intent=_str(obj.get("payment_intent")), charge=_str(obj.get("id")),
-                    invoice=_str(obj.get("invoice")), amount=refunded, charge_amount=charged,
-                    reason="Payment refunded" if full else "Payment partly refunded")
+        fact = Fact(
+            Kind.REFUNDED if full else Kind.PARTLY_REFUNDED,
+            **common,
+            payment_intent=_str(obj.get("payment_intent")),
+            charge=_str(obj.get("id")),
+            invoice=_str(obj.get("invoice")),
+            amount=refunded,
+            charge_amount=charged,
+            reason="Payment refunded" if full else "Payment partly refunded",
+        )
     else:  # charge.dispute.created / .closed
         why = obj.get("reason")
         if event_type == "charge.dispute.closed":
-            kind = Kind.DISPUTE_WON if obj.get("status") in DISPUTE_WON_STATUSES else Kind.DISPUTE_LOST
+            kind = (
+                Kind.DISPUTE_WON if obj.get("status") in DISPUTE_WON_STATUSES else Kind.DISPUTE_LOST
+            )
             reason = "Dispute won: access restored" if kind is Kind.DISPUTE_WON else "Dispute lost"
         else:
             reason = "Payment disputed" + (f" ({why})" if isinstance(why, str) and why else "")
-        fact = Fact(kind, **common, payment_intent=_str(obj.get("payment_intent")),
-                    charge=_str(obj.get("charge")), dispute=_str(obj.get("id")), reason=reason)
-    refs = tuple(dict.fromkeys(r for r in (fact.session_id, fact.payment_intent, fact.subscription,
-                                           fact.invoice, fact.charge, fact.dispute) if r))
+        fact = Fact(
+            kind,
+            **common,
+            payment_intent=_str(obj.get("payment_intent")),
+            charge=_str(obj.get("charge")),
+            dispute=_str(obj.get("id")),
+            reason=reason,
+        )
+    refs = tuple(
+        dict.fromkeys(
+            r
+            for r in (
+                fact.session_id,
+                fact.payment_intent,
+                fact.subscription,
+                fact.invoice,
+                fact.charge,
+                fact.dispute,
+            )
+            if r
+        )
+    )
     return event_id, Fact(**{**fact.__dict__, "refs": refs})
 
 
@@ -278,12 +336,12 @@ class OrderView:
     """What the rules need to know of an order to apply a fact to it."""
 
     state: State
-    charged: int                  # what the checkout asked for (net when the provider adds tax)
+    charged: int  # what the checkout asked for (net when the provider adds tax)
     currency: str
-    session_id: Optional[str] = None
+    session_id: str | None = None
     provider_adds_tax: bool = False
     decided_disputes: frozenset[str] = frozenset()  # disputes already closed
-    undeliverable: Optional[str] = None  # why the order can no longer be granted, if so
+    undeliverable: str | None = None  # why the order can no longer be granted, if so
     granted: bool = False  # the order has produced its entitlement
 
 
@@ -291,7 +349,7 @@ class OrderView:
 class Outcome:
     state: State
     effect: Effect
-    note: Optional[str] = None
+    note: str | None = None
     rejected: bool = False
 
 
@@ -299,23 +357,33 @@ def _reject(order: OrderView, note: str) -> Outcome:
     return Outcome(order.state, Effect.NONE, note, rejected=True)
 
 
-def check_payment(order: OrderView, fact: Fact) -> Optional[str]:
+def check_payment(order: OrderView, fact: Fact) -> str | None:
     """Why a payment fact cannot be this order's payment, or None."""
     if fact.amount is None:
         return "Payment event without an amount"
     paid = fact.amount - ((fact.tax or 0) if order.provider_adds_tax else 0)
     if paid != order.charged or (fact.currency or "").upper() != order.currency.upper():
-        return (f"Amount mismatch: paid {fact.amount} {fact.currency}, "
-                f"order is {order.charged} {order.currency}")
-    if fact.kind is Kind.PAID and fact.session_id and order.session_id and fact.session_id != order.session_id:
+        return (
+            f"Amount mismatch: paid {fact.amount} {fact.currency}, "
+            f"order is {order.charged} {order.currency}"
+        )
+    if (
+        fact.kind is Kind.PAID
+        and fact.session_id
+        and order.session_id
+        and fact.session_id != order.session_id
+    ):
         return f"Checkout session {fact.session_id} is not this order's"
     return None
 
 
 def _paid(order: OrderView) -> Outcome:
     if order.undeliverable:
-        return Outcome(State.REFUNDED, Effect.REFUND,
-                       f"{order.undeliverable}: the payment is refunded automatically")
+        return Outcome(
+            State.REFUNDED,
+            Effect.REFUND,
+            f"{order.undeliverable}: the payment is refunded automatically",
+        )
     return Outcome(State.FULFILLED, Effect.GRANT)
 
 
@@ -329,14 +397,19 @@ def transition(order: OrderView, fact: Fact) -> Outcome:
     if state in FINAL:
         return Outcome(state, Effect.NONE)
     if fact.kind is Kind.REFUNDED:
-        return Outcome(State.REFUNDED, Effect.REVOKE if state in (State.FULFILLED, State.DISPUTED)
-                       else Effect.NONE, fact.reason)
+        return Outcome(
+            State.REFUNDED,
+            Effect.REVOKE if state in (State.FULFILLED, State.DISPUTED) else Effect.NONE,
+            fact.reason,
+        )
     if fact.kind is Kind.PARTLY_REFUNDED:
         return Outcome(state, Effect.RECORD, fact.reason)
     if fact.kind is Kind.DISPUTED:
         if fact.dispute and fact.dispute in order.decided_disputes:
             return Outcome(state, Effect.NONE)  # closed already: its opening changes nothing
-        return Outcome(State.DISPUTED, Effect.REVOKE if state is State.FULFILLED else Effect.NONE, fact.reason)
+        return Outcome(
+            State.DISPUTED, Effect.REVOKE if state is State.FULFILLED else Effect.NONE, fact.reason
+        )
     if fact.kind is Kind.DISPUTE_WON:
         if state is State.DISPUTED and not order.granted:
             # The dispute came before the payment's own event (which a disputed order
@@ -371,6 +444,7 @@ def refunded_total(refunds: Mapping[str, int]) -> int:
 
 # --- money -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Price:
     """What the buyer pays for an offer, in minor units."""
@@ -378,8 +452,8 @@ class Price:
     net: int
     vat: int
     gross: int
-    vat_rate: int   # percent
-    charged: int    # what the checkout line item says (gross, or net when the provider adds tax)
+    vat_rate: int  # percent
+    charged: int  # what the checkout line item says (gross, or net when the provider adds tax)
 
 
 def price(amount: int, *, vat_included: bool, vat_rate: int, provider_adds_tax: bool) -> Price:
@@ -392,8 +466,13 @@ def price(amount: int, *, vat_included: bool, vat_rate: int, provider_adds_tax: 
         vat = (amount * vat_rate + (100 + vat_rate) // 2) // (100 + vat_rate)
         return Price(net=amount - vat, vat=vat, gross=amount, vat_rate=vat_rate, charged=amount)
     vat = (amount * vat_rate + 50) // 100
-    return Price(net=amount, vat=vat, gross=amount + vat, vat_rate=vat_rate,
-                 charged=amount if provider_adds_tax else amount + vat)
+    return Price(
+        net=amount,
+        vat=vat,
+        gross=amount + vat,
+        vat_rate=vat_rate,
+        charged=amount if provider_adds_tax else amount + vat,
+    )
 
 
 def platform_fee(amount: int, fee_percent: float) -> int:
@@ -412,7 +491,7 @@ def payment_revoker(order_id: str) -> str:
     return f"order:{order_id}"
 
 
-def may_restore(revoked_by: Optional[str], order_id: str) -> bool:
+def may_restore(revoked_by: str | None, order_id: str) -> bool:
     """A won dispute undoes only the revocation its own order made: access that the seller
     or an operator revoked for another reason stays revoked."""
     return revoked_by == payment_revoker(order_id)
@@ -422,12 +501,24 @@ def add_months(start: dt.datetime, months: int) -> dt.datetime:
     """Calendar months later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
     month = start.month - 1 + months
     year, month = start.year + month // 12, month % 12 + 1
-    days = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
-            31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    days = [
+        31,
+        29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
     return start.replace(year=year, month=month, day=min(start.day, days))
 
 
-def access_until(offer: Mapping[str, Any], start: dt.datetime) -> Optional[dt.datetime]:
+def access_until(offer: Mapping[str, Any], start: dt.datetime) -> dt.datetime | None:
     """When access bought with an offer ends: a subscription's period, or never for a
     one-off purchase (the licence terms govern its use)."""
     if offer.get("kind") == "subscription" and _int(offer.get("period_months")):
@@ -443,14 +534,28 @@ def monthly_revenue(rows: list[tuple[dt.datetime, int, str]]) -> list[dict[str, 
     for when, amount, currency in rows:
         key = (when.strftime("%Y-%m"), currency)
         totals[key] = totals.get(key, 0) + amount
-    return [{"month": month, "currency": currency, "amount": total}
-            for (month, currency), total in sorted(totals.items())]
+    return [
+        {"month": month, "currency": currency, "amount": total}
+        for (month, currency), total in sorted(totals.items())
+    ]
 
 
-def checkout_params(*, order_id: str, offer: Mapping[str, Any], title: str, dataset_url: str,
-                    charged: int, currency: str, success_url: str, cancel_url: str,
-                    expires_at: int, buyer_email: Optional[str], vat_mode: str,
-                    destination: Optional[str], fee_percent: float) -> dict[str, Any]:
+def checkout_params(
+    *,
+    order_id: str,
+    offer: Mapping[str, Any],
+    title: str,
+    dataset_url: str,
+    charged: int,
+    currency: str,
+    success_url: str,
+    cancel_url: str,
+    expires_at: int,
+    buyer_email: str | None,
+    vat_mode: str,
+    destination: str | None,
+    fee_percent: float,
+) -> dict[str, Any]:
     """The parameters of a Stripe Checkout Session for an order (mode payment or
     subscription). The order id travels in every object Stripe makes from it, so that
     each later event can be matched to the order."""
@@ -462,8 +567,10 @@ def checkout_params(*, order_id: str, offer: Mapping[str, Any], title: str, data
         "product_data": {"name": title, "metadata": {"dataset_url": dataset_url}},
     }
     if subscription:
-        price_data["recurring"] = {"interval": "month",
-                                   "interval_count": int(offer.get("period_months") or 1)}
+        price_data["recurring"] = {
+            "interval": "month",
+            "interval_count": int(offer.get("period_months") or 1),
+        }
     params: dict[str, Any] = {
         "mode": "subscription" if subscription else "payment",
         "client_reference_id": order_id,
@@ -483,12 +590,14 @@ def checkout_params(*, order_id: str, offer: Mapping[str, Any], title: str, data
         params["subscription_data"] = {"metadata": metadata}
         if destination:
             params["subscription_data"].update(
-                application_fee_percent=fee_percent, transfer_data={"destination": destination})
+                application_fee_percent=fee_percent, transfer_data={"destination": destination}
+            )
     else:
         params["payment_intent_data"] = {"metadata": metadata}
         params["invoice_creation"] = {"enabled": True, "invoice_data": {"metadata": metadata}}
         if destination:
             params["payment_intent_data"].update(
                 application_fee_amount=platform_fee(charged, fee_percent),
-                transfer_data={"destination": destination})
+                transfer_data={"destination": destination},
+            )
     return params

@@ -3,17 +3,17 @@
 Keys come from configuration on every call (nothing is kept between requests but the
 library's connection pool). Secrets never appear in a message raised from here.
 """
+
 from __future__ import annotations
 
 import functools
 import json
 import logging
 import time
-from typing import Any, Optional
-
-import stripe
+from typing import Any
 
 import ckan.plugins.toolkit as tk
+import stripe
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +59,19 @@ def _safe(error: stripe.StripeError) -> PaymentsError:
     log.warning("pricing: Stripe error %s: %s", type(error).__name__, _redacted(str(error)))
     if isinstance(error, (stripe.APIConnectionError, stripe.RateLimitError)):
         return PaymentsError(tk._("The payment service did not answer. Try again in a moment."))
-    return PaymentsError(tk._("The payment service refused the request ({}). Try again later or contact the portal.").format(
-        getattr(error, "code", None) or type(error).__name__))
+    return PaymentsError(
+        tk._(
+            "The payment service refused the request ({}). Try again later or contact the portal."
+        ).format(getattr(error, "code", None) or type(error).__name__)
+    )
 
 
 def create_checkout_session(params: dict[str, Any], idempotency_key: str) -> tuple[str, str]:
     """(session id, checkout URL)."""
     try:
         session = _client().v1.checkout.sessions.create(
-            params=params, options={"idempotency_key": idempotency_key})  # type: ignore[arg-type]
+            params=params, options={"idempotency_key": idempotency_key}
+        )  # type: ignore[arg-type]
     except stripe.StripeError as error:
         raise _safe(error) from None
     return session.id, session.url or ""
@@ -80,20 +84,24 @@ def retrieve_checkout_session(session_id: str) -> dict[str, Any]:
         raise _safe(error) from None
 
 
-def refund(payment_intent: Optional[str], charge: Optional[str], idempotency_key: str) -> str:
+def refund(payment_intent: str | None, charge: str | None, idempotency_key: str) -> str:
     """Refund a payment in full; the refund's id."""
-    params: dict[str, Any] = {"payment_intent": payment_intent} if payment_intent else {"charge": charge}
+    params: dict[str, Any] = (
+        {"payment_intent": payment_intent} if payment_intent else {"charge": charge}
+    )
     try:
         made = _client().v1.refunds.create(
-            params=params, options={"idempotency_key": idempotency_key})  # type: ignore[arg-type]
+            params=params, options={"idempotency_key": idempotency_key}
+        )  # type: ignore[arg-type]
     except stripe.StripeError as error:
         raise _safe(error) from None
     return made.id
 
 
-def create_account(country: str, email: Optional[str], organization_id: str) -> str:
+def create_account(country: str, email: str | None, organization_id: str) -> str:
     params: dict[str, Any] = {
-        "type": "express", "country": country,
+        "type": "express",
+        "country": country,
         "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
         "metadata": {"organization_id": organization_id},
     }
@@ -102,7 +110,8 @@ def create_account(country: str, email: Optional[str], organization_id: str) -> 
     try:
         account = _client().v1.accounts.create(
             params=params,  # type: ignore[arg-type]
-            options={"idempotency_key": f"cdx-account-{organization_id}"})
+            options={"idempotency_key": f"cdx-account-{organization_id}"},
+        )
     except stripe.StripeError as error:
         raise _safe(error) from None
     return account.id
@@ -110,9 +119,14 @@ def create_account(country: str, email: Optional[str], organization_id: str) -> 
 
 def account_link(account: str, refresh_url: str, return_url: str) -> str:
     try:
-        link = _client().v1.account_links.create(params={
-            "account": account, "refresh_url": refresh_url, "return_url": return_url,
-            "type": "account_onboarding"})
+        link = _client().v1.account_links.create(
+            params={
+                "account": account,
+                "refresh_url": refresh_url,
+                "return_url": return_url,
+                "type": "account_onboarding",
+            }
+        )
     except stripe.StripeError as error:
         raise _safe(error) from None
     return link.url
@@ -125,7 +139,7 @@ def retrieve_account(account: str) -> dict[str, Any]:
         raise _safe(error) from None
 
 
-def verify_event(payload: bytes, signature: Optional[str]) -> dict[str, Any]:
+def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
     """The event in a webhook body, once its signature and timestamp check out."""
     secret = tk.config.get("ckanext.pricing.stripe.webhook_secret")
     if not secret:
@@ -147,8 +161,7 @@ def verify_event(payload: bytes, signature: Optional[str]) -> dict[str, Any]:
         # any calendar) is refused too, so that a leaked signature cannot be kept for later.
         raise SignatureError("Timestamp outside the tolerance zone")
     try:
-        stripe.WebhookSignature.verify_header(
-            text, signature, secret, tolerance)
+        stripe.WebhookSignature.verify_header(text, signature, secret, tolerance)
     except stripe.SignatureVerificationError as error:
         # The library's messages name the problem (no signature, stale timestamp) and
         # never the secret.

@@ -43,18 +43,21 @@ class PricingPlugin(p.SingletonPlugin, DefaultTranslation):
     def after_dataset_show(self, context: Context, pkg_dict: dict[str, Any]) -> None:
         access.apply_to_package(context, pkg_dict)
 
-    def after_dataset_search(self, search_results: dict[str, Any],
-                             search_params: dict[str, Any]) -> dict[str, Any]:
+    def after_dataset_search(
+        self, search_results: dict[str, Any], search_params: dict[str, Any]
+    ) -> dict[str, Any]:
         return indexing.label_facets(search_results)
 
     # IFacets
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
         return indexing.add_facets(facets_dict)
 
-    def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
-                            package_type: str | None) -> dict[str, Any]:
+    def organization_facets(
+        self, facets_dict: dict[str, Any], organization_type: str, package_type: str | None
+    ) -> dict[str, Any]:
         return indexing.add_facets(facets_dict)
 
-    def group_facets(self, facets_dict: dict[str, Any], group_type: str,
-                     package_type: str | None) -> dict[str, Any]:
+    def group_facets(
+        self, facets_dict: dict[str, Any], group_type: str, package_type: str | None
+    ) -> dict[str, Any]:
         return indexing.add_facets(facets_dict)

@@ -4,11 +4,13 @@ A redacted resource keeps its name, description, format and size; its ``url`` be
 purchase link (the *placeholder*) that is recognisable, so that it is never written back
 over the real value (see :func:`is_substitute`).
 """
+
 from __future__ import annotations
 
 import copy
 import html
-from typing import Any, Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 from ckanext.pricing.rules import Access, is_locked
 
@@ -83,7 +85,11 @@ def redact_resources(
             continue
         real = res.get("url")
         if level is Access.ENTITLED:
-            new = res["url"] if res.get("url_type") == "upload" and not is_substitute(real, rid) else signed(res)
+            new = (
+                res["url"]
+                if res.get("url_type") == "upload" and not is_substitute(real, rid)
+                else signed(res)
+            )
         else:
             new = placeholder(rid)
         if isinstance(real, str) and real and real != new and not is_substitute(real, rid):
@@ -121,7 +127,11 @@ def redact_stored(
             if rid not in locked_ids and not is_locked(tier, res):
                 continue
             url, substitute = res.get("url"), placeholder(rid)
-            if isinstance(url, str) and len(url) >= MIN_SECRET_LENGTH and not is_substitute(url, rid):
+            if (
+                isinstance(url, str)
+                and len(url) >= MIN_SECRET_LENGTH
+                and not is_substitute(url, rid)
+            ):
                 found.setdefault(url, substitute)
             res["url"] = substitute
     return scrub(out, found)

@@ -3,12 +3,14 @@
 The one decision of the paywall: every surface (API, search, templates, activity,
 downloads, DataStore) asks :func:`decide`; none re-implements it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 OPEN = "open"
 PRICED = "priced"
@@ -55,7 +57,9 @@ def is_locked(access_tier: str | None, resource: Mapping[str, Any]) -> bool:
     return resource.get("access") != SAMPLE
 
 
-def locked_resources(access_tier: str | None, resources: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def locked_resources(
+    access_tier: str | None, resources: Iterable[Mapping[str, Any]]
+) -> dict[str, str]:
     """A dataset's locked resources: id -> name (the id where there is no name)."""
     return {r["id"]: r.get("name") or r["id"] for r in resources if is_locked(access_tier, r)}
 
@@ -82,8 +86,11 @@ def holds(viewer: Viewer, grant: Grant) -> bool:
 
 def is_manager(viewer: Viewer, owner_org: str | None) -> bool:
     """Sysadmins, members of the seller organisation and anyone who may edit the dataset."""
-    return viewer.sysadmin or viewer.can_edit or (
-        owner_org is not None and owner_org in viewer.organization_ids)
+    return (
+        viewer.sysadmin
+        or viewer.can_edit
+        or (owner_org is not None and owner_org in viewer.organization_ids)
+    )
 
 
 def withheld(level: Access) -> bool:

@@ -11,18 +11,19 @@
   buyer's orders and receipts under ``/pricing/orders``, the seller's sales under
   ``/organization/sales/<id>``, and Stripe's webhook ``/pricing/stripe/webhook``.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import logging
-from typing import Any, Iterator, Optional
-
-import requests
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from collections.abc import Iterator
+from typing import Any
 
 import ckan.plugins.toolkit as tk
+import requests
 from ckan.config.middleware.flask_app import csrf
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from ckanext.cityexchange import outbound
 from ckanext.pricing import access, payments
@@ -36,7 +37,7 @@ _GUARDED_SUFFIX = "_resource.download"
 _CHUNK = 64 * 1024
 
 
-def _user() -> Optional[str]:
+def _user() -> str | None:
     user = tk.current_user
     return user.name if user and user.is_authenticated else None
 
@@ -44,7 +45,9 @@ def _user() -> Optional[str]:
 @pricing.before_app_request
 def guard_downloads() -> Any:
     endpoint = request.endpoint or ""
-    if not (endpoint.endswith(_GUARDED_SUFFIX) or endpoint in ("resource.download", "datastore.dump")):
+    if not (
+        endpoint.endswith(_GUARDED_SUFFIX) or endpoint in ("resource.download", "datastore.dump")
+    ):
         return None
     resource_id = (request.view_args or {}).get("resource_id")
     if not resource_id:
@@ -59,7 +62,9 @@ def guard_downloads() -> Any:
         if endpoint != "datastore.dump" and res.get("url_type") != "upload":
             # A link: never redirect to the upstream URL, hand out the signed proxy link.
             return tk.redirect_to(access.signed_link(tk.current_user.id, resource_id))
-        access.log_download(pkg["id"], resource_id, _user(), "dump" if endpoint == "datastore.dump" else "download")
+        access.log_download(
+            pkg["id"], resource_id, _user(), "dump" if endpoint == "datastore.dump" else "download"
+        )
     return None
 
 
@@ -69,7 +74,9 @@ def _held_page(pkg: dict[str, Any], resource_id: str) -> Response:
     resource = next((r for r in pkg.get("resources") or [] if r.get("id") == resource_id), {})
     reason = access.holds_for(pkg).get(resource_id) or access.UNCHECKED_HOLD
     body = tk.render("pricing/held.html", {"pkg_dict": pkg, "resource": resource, "reason": reason})
-    return Response(body, status=403, mimetype="text/html", headers={"Cache-Control": "private, no-store"})
+    return Response(
+        body, status=403, mimetype="text/html", headers={"Cache-Control": "private, no-store"}
+    )
 
 
 @pricing.route("/pricing/locked/<resource_id>")
@@ -88,9 +95,15 @@ def locked(resource_id: str) -> Any:
 @pricing.route("/pricing/fetch/<resource_id>")
 def fetch(resource_id: str) -> Any:
     user_id = request.args.get("u", "")
-    if not access.verify_signed_link(user_id, resource_id, request.args.get("e", ""),
-                                     request.args.get("s", "")):
-        return tk.abort(403, tk._("This link has expired or is not valid. Open the dataset page again to get a new one."))
+    if not access.verify_signed_link(
+        user_id, resource_id, request.args.get("e", ""), request.args.get("s", "")
+    ):
+        return tk.abort(
+            403,
+            tk._(
+                "This link has expired or is not valid. Open the dataset page again to get a new one."
+            ),
+        )
     # The signature binds the link to this user: their access is checked again now.
     level, pkg = access.resource_level(user_id or None, resource_id)
     if level is Access.HELD and pkg:
@@ -103,10 +116,14 @@ def fetch(resource_id: str) -> Any:
     try:
         # The seller wrote the URL: only public addresses (or the allow-list), each
         # redirect hop checked (ckanext.cityexchange.outbound).
-        upstream = outbound.session().get(url, stream=True, timeout=tk.config.get("ckanext.pricing.proxy_timeout"))
+        upstream = outbound.session().get(
+            url, stream=True, timeout=tk.config.get("ckanext.pricing.proxy_timeout")
+        )
     except outbound.Refused as refused:
         log.warning("pricing: signed link of resource %s refused: %s", resource_id, refused)
-        return tk.abort(502, tk._("The seller's link points to an address this portal does not fetch from."))
+        return tk.abort(
+            502, tk._("The seller's link points to an address this portal does not fetch from.")
+        )
     except requests.RequestException:
         return tk.abort(502, tk._("The seller's server did not answer. Try again later."))
     if upstream.status_code >= 400:
@@ -118,8 +135,10 @@ def fetch(resource_id: str) -> Any:
         with upstream:
             yield from upstream.iter_content(_CHUNK)
 
-    headers = {"Content-Type": upstream.headers.get("Content-Type", "application/octet-stream"),
-               "Cache-Control": "private, no-store"}
+    headers = {
+        "Content-Type": upstream.headers.get("Content-Type", "application/octet-stream"),
+        "Cache-Control": "private, no-store",
+    }
     if upstream.headers.get("Content-Length"):
         headers["Content-Length"] = upstream.headers["Content-Length"]
     return Response(stream_with_context(body()), status=200, headers=headers)
@@ -167,8 +186,12 @@ def buyers(id: str) -> Any:
             except (tk.ObjectNotFound, tk.NotAuthorized) as e:
                 errors = {"": [str(e)]}
     extra = {
-        "pkg_dict": pkg, "pkg": pkg, "errors": errors,
-        "entitlements": tk.get_action("pricing_entitlement_list")(context, {"package_id": pkg["id"]}),
+        "pkg_dict": pkg,
+        "pkg": pkg,
+        "errors": errors,
+        "entitlements": tk.get_action("pricing_entitlement_list")(
+            context, {"package_id": pkg["id"]}
+        ),
         "blocks": tk.get_action("pricing_block_list")(context, {"package_id": pkg["id"]}),
         "downloads": tk.get_action("pricing_download_list")(context, {"package_id": pkg["id"]}),
     }
@@ -176,6 +199,7 @@ def buyers(id: str) -> Any:
 
 
 # --- buying ---------------------------------------------------------------------------------
+
 
 def _context() -> dict[str, Any]:
     return {"user": _user() or ""}
@@ -192,8 +216,11 @@ def buy(id: str) -> Any:
     """The Buy button: an order and its checkout page, or back to the dataset with why not."""
     if not _user():
         return tk.redirect_to("user.login", came_from=tk.url_for("dataset.read", id=id))
-    data = {"package_id": id, "offer_id": request.form.get("offer_id", ""),
-            "holder_type": request.form.get("holder_type") or "user"}
+    data = {
+        "package_id": id,
+        "offer_id": request.form.get("offer_id", ""),
+        "holder_type": request.form.get("holder_type") or "user",
+    }
     if request.form.get("holder"):
         data["holder"] = request.form["holder"]
     try:
@@ -229,8 +256,9 @@ def checkout_done(order_id: str, outcome: str) -> Any:
 def orders() -> Any:
     if not _user():
         return tk.redirect_to("user.login", came_from=request.path)
-    return tk.render("pricing/orders.html",
-                     {"orders": tk.get_action("pricing_order_list")(_context(), {})})
+    return tk.render(
+        "pricing/orders.html", {"orders": tk.get_action("pricing_order_list")(_context(), {})}
+    )
 
 
 @pricing.route("/pricing/orders/<order_id>")
@@ -256,16 +284,38 @@ def sales(id: str) -> Any:
     """A seller's sales: every order, revenue per month, and payout set-up."""
     org, context = _sales_context(id)
     summary = tk.get_action("pricing_sales_summary")(context, {"organization_id": org["id"]})
-    return tk.render("pricing/sales.html", {
-        "group_dict": org, "group_type": "organization",
-        "sales": tk.get_action("pricing_sales_list")(context, {"organization_id": org["id"], "limit": 200}),
-        "summary": summary,
-        "payouts": tk.get_action("pricing_connect_status")(context, {"organization_id": org["id"]}),
-    })
+    return tk.render(
+        "pricing/sales.html",
+        {
+            "group_dict": org,
+            "group_type": "organization",
+            "sales": tk.get_action("pricing_sales_list")(
+                context, {"organization_id": org["id"], "limit": 200}
+            ),
+            "summary": summary,
+            "payouts": tk.get_action("pricing_connect_status")(
+                context, {"organization_id": org["id"]}
+            ),
+        },
+    )
 
 
-_CSV_FIELDS = ("created", "paid_at", "id", "state", "package_name", "offer_id", "buyer_name",
-               "holder_name", "currency", "net", "vat", "gross", "platform_fee", "note")
+_CSV_FIELDS = (
+    "created",
+    "paid_at",
+    "id",
+    "state",
+    "package_name",
+    "offer_id",
+    "buyer_name",
+    "holder_name",
+    "currency",
+    "net",
+    "vat",
+    "gross",
+    "platform_fee",
+    "note",
+)
 
 
 @pricing.route("/organization/sales/<id>/export.csv")
@@ -278,14 +328,20 @@ def sales_csv(id: str) -> Any:
     offset = 0
     while True:
         page = tk.get_action("pricing_sales_list")(
-            context, {"organization_id": org["id"], "limit": 1000, "offset": offset})
+            context, {"organization_id": org["id"], "limit": 1000, "offset": offset}
+        )
         writer.writerows(page)
         if len(page) < 1000:
             break
         offset += 1000
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="sales-{org["name"]}.csv"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="sales-{org["name"]}.csv"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @pricing.route("/organization/sales/<id>/payouts", methods=["POST"])
@@ -318,7 +374,8 @@ def stripe_webhook() -> Any:
         return jsonify({"error": str(error)}), 400
     try:
         result = tk.get_action("pricing_stripe_event_apply")(
-            {"ignore_auth": True, "user": ""}, {"event": without_nul(event)})
+            {"ignore_auth": True, "user": ""}, {"event": without_nul(event)}
+        )
     except tk.ValidationError as error:
         return jsonify({"error": error.error_dict}), 400
     return jsonify(result), 200

@@ -1,4 +1,5 @@
 """Security headers and cookie flags on the configuration docker renders (https site)."""
+
 from __future__ import annotations
 
 import configparser
@@ -9,11 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-from werkzeug.test import Client
-
 import ckan.plugins.toolkit as tk
+import yaml
 from ckan.config.middleware import make_app
+from werkzeug.test import Client
 
 from ckanext.cityexchange import headers
 
@@ -25,11 +25,20 @@ def _docker_ini(tmp_path: Path) -> configparser.ConfigParser:
     """config/ckan.ini.in rendered as docker/entrypoint.sh does, with compose's values."""
     compose = yaml.safe_load((ROOT / "docker" / "docker-compose.yml").read_text(encoding="utf-8"))
     env = {k: str(v) for k, v in compose["x-ckan-env"].items()}
-    env.update(CDX_SITE_URL="https://data.example.dk", CDX_SECRET_KEY="s" * 40,
-               PATH=os.environ["PATH"])
+    env.update(
+        CDX_SITE_URL="https://data.example.dk", CDX_SECRET_KEY="s" * 40, PATH=os.environ["PATH"]
+    )
     out = tmp_path / "ckan.ini"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "render_config.py"),
-                    str(ROOT / "config" / "ckan.ini.in"), str(out)], env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "render_config.py"),
+            str(ROOT / "config" / "ckan.ini.in"),
+            str(out),
+        ],
+        env=env,
+        check=True,
+    )
     ini = configparser.ConfigParser(interpolation=None)
     ini.read(out)
     return ini
@@ -72,7 +81,7 @@ def test_inline_scripts_of_the_pages_carry_the_nonce(ckan_config: Any) -> None:
     for path in ("/", "/dataset/", "/organization/", "/user/login"):
         response = client.get(path)
         nonce = headers.directives(response.headers["Content-Security-Policy"])["script-src"]
-        allowed = {w[len("'nonce-"):-1] for w in nonce if w.startswith("'nonce-")}
+        allowed = {w[len("'nonce-") : -1] for w in nonce if w.startswith("'nonce-")}
         for tag in re.findall(r"<script\b[^>]*>", response.get_data(as_text=True)):
             if "src=" in tag or "application/ld+json" in tag:
                 continue
@@ -84,5 +93,11 @@ def test_the_copied_datatables_template_matches_ckans() -> None:
     """templates/datatables/datatables_view.html copies CKAN's page block: re-copy it
     when CKAN's template changes."""
     import ckanext.datatablesview
-    core = Path(ckanext.datatablesview.__file__).parent / "templates" / "datatables" / "datatables_view.html"
+
+    core = (
+        Path(ckanext.datatablesview.__file__).parent
+        / "templates"
+        / "datatables"
+        / "datatables_view.html"
+    )
     assert hashlib.sha256(core.read_bytes()).hexdigest() == DATATABLES_SHA256

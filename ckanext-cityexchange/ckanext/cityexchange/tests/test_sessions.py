@@ -4,19 +4,19 @@ Driven through the WSGI app built as in production (``make_app``, not CKAN's tes
 with werkzeug's test client: the real Redis session interface, the real login form with
 its CSRF token, real cookies copied from one client into another.
 """
+
 from __future__ import annotations
 
 import re
 import secrets
 from typing import Any
 
-import pytest
-from werkzeug.test import Client, TestResponse
-
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.config.middleware import make_app
 from ckan.lib.redis import connect_to_redis
 from ckan.tests import factories
+from werkzeug.test import Client, TestResponse
 
 PASSWORD = "correct-horse-battery-staple"
 #: The value CKAN's login form posts for a ticked "Remember me" (milliseconds).
@@ -89,7 +89,9 @@ def test_sessions_are_kept_in_redis(wsgi_app: Any, user: dict[str, Any]) -> None
 
 def test_a_copied_session_cookie_is_dead_after_logout(wsgi_app: Any, user: dict[str, Any]) -> None:
     browser = _login(wsgi_app, user["name"], remember=False)
-    copied = {tk.config.get("SESSION_COOKIE_NAME"): _cookie(browser, tk.config.get("SESSION_COOKIE_NAME"))}
+    copied = {
+        tk.config.get("SESSION_COOKIE_NAME"): _cookie(browser, tk.config.get("SESSION_COOKIE_NAME"))
+    }
     # The copy works while the owner is logged in: the test can fail.
     assert _opens_dashboard(_copy(wsgi_app, copied), user["name"])
 
@@ -108,11 +110,14 @@ def test_a_copied_remember_cookie_opens_nothing(wsgi_app: Any, user: dict[str, A
     session_name = tk.config.get("SESSION_COOKIE_NAME")
     remember_name = tk.config.get("REMEMBER_COOKIE_NAME")
     browser = _login(wsgi_app, user["name"], remember=True)
-    cookies = {session_name: _cookie(browser, session_name),
-               remember_name: _cookie(browser, remember_name)}
+    cookies = {
+        session_name: _cookie(browser, session_name),
+        remember_name: _cookie(browser, remember_name),
+    }
 
     # The remember cookie is genuine: Flask-Login, left alone, would log its holder in.
     from flask_login.utils import decode_cookie
+
     with wsgi_app._wsgi_app.test_request_context():
         assert decode_cookie(cookies[remember_name]) == user["id"]
     # Both cookies together open the dashboard before logout: the test can fail.
@@ -127,12 +132,14 @@ def test_a_copied_remember_cookie_opens_nothing(wsgi_app: Any, user: dict[str, A
         assert not _opens_dashboard(_copy(wsgi_app, copy), user["name"])
     # Nor does it log anybody in through the API.
     response = _copy(wsgi_app, {remember_name: cookies[remember_name]}).get(
-        "/api/action/dashboard_activity_list")
+        "/api/action/dashboard_activity_list"
+    )
     assert response.status_code == 403
 
 
-def test_the_remember_cookie_is_cleared_on_the_next_request(wsgi_app: Any,
-                                                             user: dict[str, Any]) -> None:
+def test_the_remember_cookie_is_cleared_on_the_next_request(
+    wsgi_app: Any, user: dict[str, Any]
+) -> None:
     browser = _login(wsgi_app, user["name"], remember=True)
     remember_name = tk.config.get("REMEMBER_COOKIE_NAME")
     assert browser.get_cookie(remember_name) is not None

@@ -1,10 +1,10 @@
 """The portal-wide request rules answer in the visitor's language and never with a 500."""
+
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
 from ckan.tests import factories
 
 
@@ -27,7 +27,11 @@ def test_hostile_input_is_refused_in_danish(app: Any) -> None:
     response = app.get("/da_DK/dataset/", query_string={"q": "a\x00b"}, status=400)
     assert "Forespørgslen blev afvist" in response.body
     assert "indeholder et NUL-tegn" in response.body
-    answer = app.post("/api/3/action/package_search", json={"q": "x" * 200_001},
-                      headers={"Accept-Language": "da"}, status=400)
+    answer = app.post(
+        "/api/3/action/package_search",
+        json={"q": "x" * 200_001},
+        headers={"Accept-Language": "da"},
+        status=400,
+    )
     assert answer.json["success"] is False
     assert "q" in answer.json["error"]

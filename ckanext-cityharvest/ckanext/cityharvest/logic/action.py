@@ -5,18 +5,19 @@ The harvesters (``harvesters.py``) call ``cityharvest_dataset_import`` and
 ``cityharvest_dataset_withdraw`` for each harvest object, whether the run comes from the
 harvest queues (scheduled runs) or from ``cityharvest_source_run`` (the CLI).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import time
 import uuid
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
-import sqlalchemy as sa
-
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan import model
 from ckan.types import Context, DataDict
 
 from ckanext.cityexchange.guard import validate as _validate
@@ -24,8 +25,14 @@ from ckanext.cityexchange.guard import whole_number
 from ckanext.cityharvest import mapping
 from ckanext.cityharvest.model import Record
 
-__all__ = ["cityharvest_source_load", "cityharvest_source_run", "cityharvest_source_summary",
-           "cityharvest_dataset_import", "cityharvest_dataset_withdraw", "cityharvest_record_list"]
+__all__ = [
+    "cityharvest_dataset_import",
+    "cityharvest_dataset_withdraw",
+    "cityharvest_record_list",
+    "cityharvest_source_load",
+    "cityharvest_source_run",
+    "cityharvest_source_summary",
+]
 
 SOURCE_TYPES = {"ckan": "cityharvest_ckan", "dcat": "cityharvest_dcat"}
 FREQUENCIES = ("MANUAL", "MONTHLY", "WEEKLY", "BIWEEKLY", "DAILY", "ALWAYS")
@@ -45,13 +52,17 @@ def source_settings(source: Any) -> mapping.Source:
     except ValueError:
         config = {}
     return mapping.Source(
-        id=source.id, title=source.title or source.url, url=source.url,
+        id=source.id,
+        title=source.title or source.url,
+        url=source.url,
         organizations=dict(config.get("organizations") or {}),
         default_organization=config.get("default_organization"),
-        licences=dict(config.get("licences") or {}))
+        licences=dict(config.get("licences") or {}),
+    )
 
 
 # --- sources -----------------------------------------------------------------------
+
 
 def _source_fields(value: Any) -> dict[str, Any]:
     """Checks one entry of the sources file; raises ``tk.Invalid`` naming the field."""
@@ -68,16 +79,24 @@ def _source_fields(value: Any) -> dict[str, Any]:
         raise tk.Invalid(tk._("{name}: type must be ckan or dcat").format(name=name))
     frequency = str(value.get("frequency", "DAILY")).upper()
     if frequency not in FREQUENCIES:
-        raise tk.Invalid(tk._("{name}: frequency must be one of {choices}").format(
-            name=name, choices=", ".join(FREQUENCIES)))
+        raise tk.Invalid(
+            tk._("{name}: frequency must be one of {choices}").format(
+                name=name, choices=", ".join(FREQUENCIES)
+            )
+        )
     config = value.get("config") or {}
     if not isinstance(config, dict):
         raise tk.Invalid(tk._("{name}: config must be a mapping").format(name=name))
-    return {"name": name, "title": str(value.get("title") or name), "url": url.rstrip("/"),
-            "source_type": SOURCE_TYPES[kind], "frequency": frequency,
-            "notes": str(value.get("description") or ""),
-            "owner_org": value.get("organization"),
-            "config": json.dumps(config, sort_keys=True, ensure_ascii=False)}
+    return {
+        "name": name,
+        "title": str(value.get("title") or name),
+        "url": url.rstrip("/"),
+        "source_type": SOURCE_TYPES[kind],
+        "frequency": frequency,
+        "notes": str(value.get("description") or ""),
+        "owner_org": value.get("organization"),
+        "config": json.dumps(config, sort_keys=True, ensure_ascii=False),
+    }
 
 
 def cityharvest_source_load(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -98,7 +117,9 @@ def cityharvest_source_load(context: Context, data_dict: DataDict) -> dict[str, 
         raise tk.ValidationError({"sources": [tk._("A list of sources is required")]})
     default_org = data_dict.get("organization") or "harvest-sources"
     if not isinstance(default_org, str) or mapping.dataset_name(default_org) != default_org:
-        raise tk.ValidationError({"organization": [tk._("Use lowercase letters, digits and hyphens")]})
+        raise tk.ValidationError(
+            {"organization": [tk._("Use lowercase letters, digits and hyphens")]}
+        )
     wanted, errors = [], []
     for number, entry in enumerate(sources, start=1):
         try:
@@ -115,8 +136,10 @@ def cityharvest_source_load(context: Context, data_dict: DataDict) -> dict[str, 
     result: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
     site = site_context()
     for org_name in sorted({w["owner_org"] for w in wanted}):
-        fields_org = mapping.Organization(name=org_name, title=tk._("Harvested portals")
-                                          if org_name == "harvest-sources" else org_name)
+        fields_org = mapping.Organization(
+            name=org_name,
+            title=tk._("Harvested portals") if org_name == "harvest-sources" else org_name,
+        )
         _organization(fields_org, site)
     for fields in wanted:
         fields["owner_org"] = model.Group.get(fields["owner_org"]).id
@@ -126,13 +149,16 @@ def cityharvest_source_load(context: Context, data_dict: DataDict) -> dict[str, 
             tk.get_action("harvest_source_create")(dict(site), fields)
             result["created"].append(fields["name"])
             continue
-        same = all((current.get(k) or None) == (v or None) for k, v in fields.items()) \
+        same = (
+            all((current.get(k) or None) == (v or None) for k, v in fields.items())
             and current.get("state") == "active"
+        )
         if same:
             result["unchanged"].append(fields["name"])
         else:
-            tk.get_action("harvest_source_update")(dict(site), dict(fields, id=current["id"],
-                                                                     state="active"))
+            tk.get_action("harvest_source_update")(
+                dict(site), dict(fields, id=current["id"], state="active")
+            )
             result["updated"].append(fields["name"])
     return result
 
@@ -143,16 +169,23 @@ def _id_schema(not_empty: Any, unicode_safe: Any) -> dict[str, Any]:
 
 
 @tk.validator_args
-def _run_schema(not_empty: Any, unicode_safe: Any, ignore_missing: Any,
-                limit_to_configured_maximum: Any) -> dict[str, Any]:
-    return {"id": [not_empty, unicode_safe],
-            "workers": [ignore_missing, whole_number(1), limit_to_configured_maximum("ckanext.cityharvest.max_workers", 8)]}
+def _run_schema(
+    not_empty: Any, unicode_safe: Any, ignore_missing: Any, limit_to_configured_maximum: Any
+) -> dict[str, Any]:
+    return {
+        "id": [not_empty, unicode_safe],
+        "workers": [
+            ignore_missing,
+            whole_number(1),
+            limit_to_configured_maximum("ckanext.cityharvest.max_workers", 8),
+        ],
+    }
 
 
 # A run's import stage in worker processes: each builds the application from the same
 # configuration file, as a CKAN command does, and imports a share of the objects.
 _WORKER_CONTEXT: list[Any] = []
-PARALLEL_FROM = 100     # fewer objects than this are imported in the calling process
+PARALLEL_FROM = 100  # fewer objects than this are imported in the calling process
 
 
 def _worker_start(config_file: str) -> None:
@@ -160,7 +193,7 @@ def _worker_start(config_file: str) -> None:
     from ckan.config.middleware import make_app
 
     app = make_app(load_config(config_file))
-    request_context = app._wsgi_app.test_request_context()   # type: ignore[attr-defined]
+    request_context = app._wsgi_app.test_request_context()  # type: ignore[attr-defined]
     request_context.push()
     _WORKER_CONTEXT.append(request_context)
 
@@ -171,20 +204,28 @@ def _import_objects(object_ids: list[str]) -> int:
 
     for object_id in object_ids:
         harvest_object = HarvestObject.get(object_id)
-        queue.fetch_and_import_stages(queue.get_harvester(harvest_object.source.type), harvest_object)
+        queue.fetch_and_import_stages(
+            queue.get_harvester(harvest_object.source.type), harvest_object
+        )
         model.Session.remove()
     return len(object_ids)
 
 
-def _import_in_workers(object_ids: list[str], workers: int, progress: Optional[Progress]) -> None:
+def _import_in_workers(object_ids: list[str], workers: int, progress: Progress | None) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     chunk = 10
     done, total = 0, len(object_ids)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_worker_start, initargs=(tk.config["__file__"],)) as pool:
-        futures = [pool.submit(_import_objects, object_ids[i:i + chunk]) for i in range(0, total, chunk)]
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_start,
+        initargs=(tk.config["__file__"],),
+    ) as pool:
+        futures = [
+            pool.submit(_import_objects, object_ids[i : i + chunk]) for i in range(0, total, chunk)
+        ]
         for future in as_completed(futures):
             done += future.result()
             if progress:
@@ -208,13 +249,17 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
 
     data = _validate(data_dict, _run_schema(), context)
     tk.check_access("cityharvest_source_run", context, data)
-    progress: Optional[Progress] = context.get("cityharvest.progress")  # type: ignore[assignment]
+    progress: Progress | None = context.get("cityharvest.progress")  # type: ignore[assignment]
     site = site_context()
     source = tk.get_action("harvest_source_show")(dict(site), {"id": data["id"]})
     try:
-        job_dict = tk.get_action("harvest_job_create")(dict(site), {"source_id": source["id"], "run": False})
+        job_dict = tk.get_action("harvest_job_create")(
+            dict(site), {"source_id": source["id"], "run": False}
+        )
     except HarvestJobExists:
-        raise tk.ValidationError({"id": [tk._("A run of this source is already waiting or under way")]})
+        raise tk.ValidationError(
+            {"id": [tk._("A run of this source is already waiting or under way")]}
+        )
     harvester = queue.get_harvester(source["source_type"])
     if harvester is None:
         raise tk.ValidationError({"id": [tk._("No harvester for this source's type")]})
@@ -239,21 +284,33 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
     tk.get_action("harvest_jobs_run")(dict(site), {"source_id": source["id"]})
     job = HarvestJob.get(job_dict["id"])
     report = tk.get_action("harvest_job_show")(dict(site), {"id": job.id})
-    return {"job_id": job.id, "status": job.status, "seconds": round(time.monotonic() - started, 2),
-            "objects": total, "stats": report.get("stats") or {},
-            "gather_errors": [e.message for e in job.gather_errors]}
+    return {
+        "job_id": job.id,
+        "status": job.status,
+        "seconds": round(time.monotonic() - started, 2),
+        "objects": total,
+        "stats": report.get("stats") or {},
+        "gather_errors": [e.message for e in job.gather_errors],
+    }
 
 
 def _last_job_errors(job_id: str, limit: int) -> list[dict[str, str]]:
     from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError
 
-    errors = [{"stage": "Gather", "guid": "", "message": e.message}
-              for e in model.Session.query(HarvestGatherError).filter_by(harvest_job_id=job_id)
-              .order_by(HarvestGatherError.created).limit(limit)]
-    rows = (model.Session.query(HarvestObjectError, HarvestObject.guid)
-            .join(HarvestObject, HarvestObject.id == HarvestObjectError.harvest_object_id)
-            .filter(HarvestObject.harvest_job_id == job_id)
-            .order_by(HarvestObjectError.created).limit(limit))
+    errors = [
+        {"stage": "Gather", "guid": "", "message": e.message}
+        for e in model.Session.query(HarvestGatherError)
+        .filter_by(harvest_job_id=job_id)
+        .order_by(HarvestGatherError.created)
+        .limit(limit)
+    ]
+    rows = (
+        model.Session.query(HarvestObjectError, HarvestObject.guid)
+        .join(HarvestObject, HarvestObject.id == HarvestObjectError.harvest_object_id)
+        .filter(HarvestObject.harvest_job_id == job_id)
+        .order_by(HarvestObjectError.created)
+        .limit(limit)
+    )
     errors.extend({"stage": e.stage or "", "guid": guid, "message": e.message} for e, guid in rows)
     return errors[:limit]
 
@@ -276,69 +333,113 @@ def cityharvest_source_summary(context: Context, data_dict: DataDict) -> list[di
         limit = max(0, min(200, int(data_dict.get("errors", 20))))
     except (TypeError, ValueError):
         raise tk.ValidationError({"errors": [tk._("Must be a whole number")]})
-    held = dict(model.Session.query(Record.source_id, sa.func.count())
-                .join(model.Package, model.Package.id == Record.package_id)
-                .filter(Record.owner.is_(True), model.Package.state == "active")
-                .group_by(Record.source_id))
-    shared = dict(model.Session.query(Record.source_id, sa.func.count())
-                  .filter(Record.owner.is_(False)).group_by(Record.source_id))
+    held = dict(
+        model.Session.query(Record.source_id, sa.func.count())
+        .join(model.Package, model.Package.id == Record.package_id)
+        .filter(Record.owner.is_(True), model.Package.state == "active")
+        .group_by(Record.source_id)
+    )
+    shared = dict(
+        model.Session.query(Record.source_id, sa.func.count())
+        .filter(Record.owner.is_(False))
+        .group_by(Record.source_id)
+    )
     samples = _sample_findings(context)
     summary = []
-    for source in (model.Session.query(HarvestSource).filter(HarvestSource.active.is_(True))
-                   .order_by(HarvestSource.title)):
+    for source in (
+        model.Session.query(HarvestSource)
+        .filter(HarvestSource.active.is_(True))
+        .order_by(HarvestSource.title)
+    ):
         if source.type not in SOURCE_TYPES.values():
             continue
         package = model.Package.get(source.id)
         if package is None or package.state != "active":
             continue
-        job = (model.Session.query(HarvestJob).filter_by(source_id=source.id)
-               .order_by(HarvestJob.created.desc()).first())
-        last: Optional[dict[str, Any]] = None
+        job = (
+            model.Session.query(HarvestJob)
+            .filter_by(source_id=source.id)
+            .order_by(HarvestJob.created.desc())
+            .first()
+        )
+        last: dict[str, Any] | None = None
         if job is not None:
             job_dict = tk.get_action("harvest_job_show")({"ignore_auth": True}, {"id": job.id})
-            last = {k: job_dict.get(k) for k in ("id", "status", "created", "gather_started",
-                                                 "gather_finished", "finished", "stats")}
+            last = {
+                k: job_dict.get(k)
+                for k in (
+                    "id",
+                    "status",
+                    "created",
+                    "gather_started",
+                    "gather_finished",
+                    "finished",
+                    "stats",
+                )
+            }
             try:
                 tk.check_access("harvest_source_update", dict(context), {"id": source.id})
                 last["errors"] = _last_job_errors(job.id, limit)
             except tk.NotAuthorized:
                 last["errors"] = None
-        summary.append({"id": source.id, "name": package.name, "title": source.title,
-                        "url": source.url, "type": source.type, "frequency": source.frequency,
-                        "next_run": source.next_run.isoformat() if source.next_run else None,
-                        "datasets": held.get(source.id, 0), "shared": shared.get(source.id, 0),
-                        "last_run": last,
-                        "personal_data": None if samples is None else samples.get(source.id, [])})
+        summary.append(
+            {
+                "id": source.id,
+                "name": package.name,
+                "title": source.title,
+                "url": source.url,
+                "type": source.type,
+                "frequency": source.frequency,
+                "next_run": source.next_run.isoformat() if source.next_run else None,
+                "datasets": held.get(source.id, 0),
+                "shared": shared.get(source.id, 0),
+                "last_run": last,
+                "personal_data": None if samples is None else samples.get(source.id, []),
+            }
+        )
     return summary
 
 
-def _sample_findings(context: Context) -> Optional[dict[str, list[dict[str, Any]]]]:
+def _sample_findings(context: Context) -> dict[str, list[dict[str, Any]]] | None:
     """Harvested files in whose sample ckanext-gdprcheck found personal data, by source;
     None for those who may not see them (only the operator may) or without gdprcheck."""
     try:
         samples = tk.get_action("gdprcheck_sample_list")(
-            {"user": context.get("user")}, {"only_findings": True, "limit": 1000})
+            {"user": context.get("user")}, {"only_findings": True, "limit": 1000}
+        )
     except (KeyError, tk.NotAuthorized):
         return None
     if not samples:
         return {}
-    rows = (model.Session.query(Record.source_id, Record.package_id, model.Package.name, model.Package.title)
-            .join(model.Package, model.Package.id == Record.package_id)
-            .filter(Record.package_id.in_({s["package_id"] for s in samples}), Record.owner.is_(True)))
+    rows = (
+        model.Session.query(
+            Record.source_id, Record.package_id, model.Package.name, model.Package.title
+        )
+        .join(model.Package, model.Package.id == Record.package_id)
+        .filter(Record.package_id.in_({s["package_id"] for s in samples}), Record.owner.is_(True))
+    )
     datasets: dict[str, list[tuple[str, str, str]]] = {}
     for source_id, package_id, name, title in rows:
         datasets.setdefault(package_id, []).append((source_id, name, title or name))
     out: dict[str, list[dict[str, Any]]] = {}
     for sample in samples:
         for source_id, name, title in datasets.get(sample["package_id"], []):
-            out.setdefault(source_id, []).append({
-                "dataset": name, "title": title, "resource_id": sample["resource_id"],
-                "detected": sample["detected"], "findings": sample["findings"],
-                "truncated": sample["truncated"], "updated": sample["updated"]})
+            out.setdefault(source_id, []).append(
+                {
+                    "dataset": name,
+                    "title": title,
+                    "resource_id": sample["resource_id"],
+                    "detected": sample["detected"],
+                    "findings": sample["findings"],
+                    "truncated": sample["truncated"],
+                    "updated": sample["updated"],
+                }
+            )
     return out
 
 
 # --- datasets ----------------------------------------------------------------------
+
 
 def _source_checklist() -> dict[str, str]:
     """The GDPR checklist a harvested open dataset carries: declared by its source
@@ -351,8 +452,9 @@ def _source_checklist() -> dict[str, str]:
 
 def _lock(identity: str) -> None:
     """Serialise imports of one dataset across processes until the transaction ends."""
-    model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                          {"key": f"cityharvest:{identity}"})
+    model.Session.execute(
+        sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"cityharvest:{identity}"}
+    )
 
 
 def _organization(org: mapping.Organization, site: Context) -> str:
@@ -361,16 +463,28 @@ def _organization(org: mapping.Organization, site: Context) -> str:
         if found.state != "active":
             found.state = "active"
         return found.id
-    if found is not None:   # a group of that name: keep the organisation apart
-        org = mapping.Organization(name=f"{org.name}-org", title=org.title,
-                                   description=org.description, image_url=org.image_url)
+    if found is not None:  # a group of that name: keep the organisation apart
+        org = mapping.Organization(
+            name=f"{org.name}-org",
+            title=org.title,
+            description=org.description,
+            image_url=org.image_url,
+        )
         again = model.Group.get(org.name)
         if again is not None and again.is_organization:
             return again.id
     try:
-        created = tk.get_action("organization_create")(dict(site), {
-            "name": org.name, "title": org.title, "description": org.description,
-            "image_url": org.image_url if org.image_url.startswith(("http://", "https://")) else ""})
+        created = tk.get_action("organization_create")(
+            dict(site),
+            {
+                "name": org.name,
+                "title": org.title,
+                "description": org.description,
+                "image_url": org.image_url
+                if org.image_url.startswith(("http://", "https://"))
+                else "",
+            },
+        )
         return created["id"]
     except tk.ValidationError:
         # Another worker created it a moment ago.
@@ -381,15 +495,15 @@ def _organization(org: mapping.Organization, site: Context) -> str:
         return found.id
 
 
-def _free_name(wanted: str, own_id: Optional[str]) -> str:
-    name, n = wanted[:mapping.NAME_MAX], 1
+def _free_name(wanted: str, own_id: str | None) -> str:
+    name, n = wanted[: mapping.NAME_MAX], 1
     while True:
         holder = model.Session.query(model.Package.id).filter(model.Package.name == name).scalar()
         if holder is None or holder == own_id:
             return name
         n += 1
         suffix = f"-{n}"
-        name = wanted[:mapping.NAME_MAX - len(suffix)] + suffix
+        name = wanted[: mapping.NAME_MAX - len(suffix)] + suffix
 
 
 def _keep_free_ids(local: dict[str, Any], package_id: str) -> None:
@@ -397,8 +511,13 @@ def _keep_free_ids(local: dict[str, Any], package_id: str) -> None:
     ids = [r["id"] for r in local["resources"] if r.get("id")]
     if not ids:
         return
-    taken = {rid for rid, pid in model.Session.query(model.Resource.id, model.Resource.package_id)
-             .filter(model.Resource.id.in_(ids)) if pid != package_id}
+    taken = {
+        rid
+        for rid, pid in model.Session.query(model.Resource.id, model.Resource.package_id).filter(
+            model.Resource.id.in_(ids)
+        )
+        if pid != package_id
+    }
     for resource in local["resources"]:
         if resource.get("id") in taken:
             resource.pop("id")
@@ -406,8 +525,11 @@ def _keep_free_ids(local: dict[str, Any], package_id: str) -> None:
 
 @tk.validator_args
 def _import_schema(not_empty: Any, unicode_safe: Any, ignore_missing: Any) -> dict[str, Any]:
-    return {"source_id": [not_empty, unicode_safe], "stamp": [ignore_missing, unicode_safe],
-            "remote": [not_empty]}
+    return {
+        "source_id": [not_empty, unicode_safe],
+        "stamp": [ignore_missing, unicode_safe],
+        "remote": [not_empty],
+    }
 
 
 def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -439,32 +561,48 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
         ident = mapping.identity(remote)
         remote_id = str(remote.get("id") or ident)
         local = mapping.to_local(
-            remote, source, known_licences=model.Package.get_license_register().keys(),
-            checklist=_source_checklist(), harvested_at=now.strftime("%Y-%m-%dT%H:%M:%S"))
+            remote,
+            source,
+            known_licences=model.Package.get_license_register().keys(),
+            checklist=_source_checklist(),
+            harvested_at=now.strftime("%Y-%m-%dT%H:%M:%S"),
+        )
         org = mapping.organization(remote, source)
     except mapping.MappingError as error:
         raise tk.ValidationError({error.field: [error.message]})
 
     _lock(ident)
     mine = model.Session.get(Record, (source.id, remote_id))
-    owner = model.Session.query(Record).filter(Record.identity == ident, Record.owner.is_(True)).first()
+    owner = (
+        model.Session.query(Record).filter(Record.identity == ident, Record.owner.is_(True)).first()
+    )
     owner_pkg = model.Package.get(owner.package_id) if owner and owner.package_id else None
-    if owner is not None and owner.source_id != source.id and owner_pkg is not None \
-            and owner_pkg.state == "active":
+    if (
+        owner is not None
+        and owner.source_id != source.id
+        and owner_pkg is not None
+        and owner_pkg.state == "active"
+    ):
         if mine is None:
             mine = Record(source_id=source.id, remote_id=remote_id)
             model.Session.add(mine)
         mine.identity, mine.package_id, mine.owner = ident, owner_pkg.id, False
-        mine.stamp, mine.remote_url, mine.harvested = data.get("stamp") or "", local["cityharvest_remote_url"], now
+        mine.stamp, mine.remote_url, mine.harvested = (
+            data.get("stamp") or "",
+            local["cityharvest_remote_url"],
+            now,
+        )
         model.Session.commit()
         return {"result": "duplicate", "package_id": owner_pkg.id}
     if owner is not None and owner is not mine:
-        owner.owner = False   # its source lost the dataset: this source takes it over
+        owner.owner = False  # its source lost the dataset: this source takes it over
         model.Session.flush()
 
     site = site_context()
     local["owner_org"] = _organization(org, site)
-    existing = owner_pkg or (model.Package.get(mine.package_id) if mine and mine.package_id else None)
+    existing = owner_pkg or (
+        model.Package.get(mine.package_id) if mine and mine.package_id else None
+    )
     action_context: Context = dict(site, return_id_only=True, defer_commit=True)  # type: ignore[assignment]
     if existing is not None:
         local.update(id=existing.id, name=existing.name, state="active")
@@ -486,7 +624,11 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
         mine = Record(source_id=source.id, remote_id=remote_id)
         model.Session.add(mine)
     mine.identity, mine.package_id, mine.owner = ident, package_id, True
-    mine.stamp, mine.remote_url, mine.harvested = data.get("stamp") or "", local["cityharvest_remote_url"], now
+    mine.stamp, mine.remote_url, mine.harvested = (
+        data.get("stamp") or "",
+        local["cityharvest_remote_url"],
+        now,
+    )
     model.Session.commit()
     return {"result": result, "package_id": package_id}
 
@@ -517,8 +659,12 @@ def cityharvest_dataset_withdraw(context: Context, data_dict: DataDict) -> dict[
         model.Session.delete(mine)
         model.Session.commit()
         return {"result": "forgotten", "package_id": package_id}
-    heir = (model.Session.query(Record).filter(Record.identity == mine.identity, Record.owner.is_(False))
-            .order_by(Record.harvested.desc()).first())
+    heir = (
+        model.Session.query(Record)
+        .filter(Record.identity == mine.identity, Record.owner.is_(False))
+        .order_by(Record.harvested.desc())
+        .first()
+    )
     if heir is not None:
         model.Session.delete(mine)
         model.Session.flush()
@@ -550,8 +696,12 @@ def cityharvest_record_list(context: Context, data_dict: DataDict) -> list[dict[
     package = model.Package.get(data["id"])
     if package is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
-    rows = (model.Session.query(Record, HarvestSource.title, HarvestSource.url)
-            .join(HarvestSource, HarvestSource.id == Record.source_id)
-            .filter(Record.package_id == package.id)
-            .order_by(Record.owner.desc(), HarvestSource.title))
-    return [dict(record.dictize(), source_title=title, source_url=url) for record, title, url in rows]
+    rows = (
+        model.Session.query(Record, HarvestSource.title, HarvestSource.url)
+        .join(HarvestSource, HarvestSource.id == Record.source_id)
+        .filter(Record.package_id == package.id)
+        .order_by(Record.owner.desc(), HarvestSource.title)
+    )
+    return [
+        dict(record.dictize(), source_title=title, source_url=url) for record, title, url in rows
+    ]

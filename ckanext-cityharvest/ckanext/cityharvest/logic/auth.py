@@ -4,13 +4,20 @@ Loading, running and importing are for sysadmins only (CKAN lets sysadmins throu
 before any auth function; the harvesters act as the site user). The summary is public
 like the harvest pages; the provenance of a dataset follows core's ``package_show``.
 """
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
-__all__ = ["cityharvest_source_load", "cityharvest_source_run", "cityharvest_source_summary",
-           "cityharvest_dataset_import", "cityharvest_dataset_withdraw", "cityharvest_record_list"]
+__all__ = [
+    "cityharvest_dataset_import",
+    "cityharvest_dataset_withdraw",
+    "cityharvest_record_list",
+    "cityharvest_source_load",
+    "cityharvest_source_run",
+    "cityharvest_source_summary",
+]
 
 
 def _sysadmins_only(context: Context, data_dict: DataDict) -> AuthResult:

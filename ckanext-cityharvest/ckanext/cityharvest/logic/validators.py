@@ -1,17 +1,19 @@
 """Validators of the harvest provenance fields."""
+
 from __future__ import annotations
 
 from typing import Any
 
-import ckan.authz as authz
 import ckan.plugins.toolkit as tk
+from ckan import authz
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
 __all__ = ["cityharvest_provenance"]
 
 
-def cityharvest_provenance(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict,
-                           context: Context) -> Any:
+def cityharvest_provenance(
+    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
+) -> Any:
     """Provenance (which portal a dataset came from) is written by the harvester, which
     acts as the site user. For anyone else the stored value stands: the dataset form
     does not show these fields, an API update that leaves them out does not erase them,

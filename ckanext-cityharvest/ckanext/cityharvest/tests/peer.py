@@ -1,4 +1,5 @@
 """The stock CKAN peer the harvest tests read from (started by ``portal.sh peer test``)."""
+
 from __future__ import annotations
 
 import json
@@ -39,11 +40,22 @@ def reset_peer() -> Peer:
     purged and created again)."""
     path = os.environ.get("CDX_PEER_INFO")
     if not path or not Path(path).exists():
-        raise RuntimeError("the harvest tests need the stock CKAN peer: run them with `make test` "
-                           "(portal.sh peer test starts it)")
+        raise RuntimeError(
+            "the harvest tests need the stock CKAN peer: run them with `make test` "
+            "(portal.sh peer test starts it)"
+        )
     info = json.loads(Path(path).read_text())
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "peer_seed.py"), info["url"], str(info["count"]),
-                    info["state"]], check=True, env=dict(os.environ, CDX_API_TOKEN=info["token"]),
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "peer_seed.py"),
+            info["url"],
+            str(info["count"]),
+            info["state"],
+        ],
+        check=True,
+        env=dict(os.environ, CDX_API_TOKEN=info["token"]),
+        capture_output=True,
+    )
     api = ckanapi.RemoteCKAN(info["url"], apikey=info["token"])
     return Peer(info["url"], api, catalog.datasets(info["count"]))

@@ -2,12 +2,14 @@
 the stock CKAN peer that injects the faults a real network and real portals bring
 (a request that never gets an answer, a broken JSON body). The CKAN answers
 themselves come from the real peer; nothing is mocked."""
+
 from __future__ import annotations
 
 import http.server
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import unquote
 
 import requests
@@ -31,7 +33,11 @@ class StaticFiles(_Server):
 
     def __init__(self, folder: Path) -> None:
         class Handler(http.server.SimpleHTTPRequestHandler):
-            extensions_map = {".ttl": "text/turtle", ".jsonld": "application/ld+json", "": "application/octet-stream"}
+            extensions_map = {
+                ".ttl": "text/turtle",
+                ".jsonld": "application/ld+json",
+                "": "application/octet-stream",
+            }
 
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, directory=str(folder), **kwargs)
@@ -66,7 +72,9 @@ class FaultyProxy(_Server):
                 if any(i in path for i in proxy.garble) or (listing and proxy.garble_listing):
                     body = body[: len(body) // 2]
                 self.send_response(answer.status_code)
-                self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+                self.send_header(
+                    "Content-Type", answer.headers.get("Content-Type", "application/json")
+                )
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -2,16 +2,16 @@
 Danish municipalities and a region, 20 of them private): first run, provenance and
 mapping, the source facet, a run without changes, and a run after changes at the
 source. The tests share one harvest and run in order."""
+
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
-import ckan.model as model
-import ckan.plugins as plugins
+from ckan import model, plugins
 from ckan.tests import factories, helpers
 
 from ckanext.cityharvest.tests.peer import Peer, reset_peer
@@ -39,9 +39,11 @@ def run_source(name: str, **data: Any) -> dict[str, Any]:
 
 def harvested(source_title: str | None = None) -> dict[str, model.Package]:
     """Active datasets here that came from a harvest source, by id."""
-    query = (model.Session.query(model.Package)
-             .join(model.PackageExtra, model.PackageExtra.package_id == model.Package.id)
-             .filter(model.Package.state == "active", model.PackageExtra.key == "cityharvest_source"))
+    query = (
+        model.Session.query(model.Package)
+        .join(model.PackageExtra, model.PackageExtra.package_id == model.Package.id)
+        .filter(model.Package.state == "active", model.PackageExtra.key == "cityharvest_source")
+    )
     if source_title:
         query = query.filter(model.PackageExtra.value == source_title)
     return {p.id: p for p in query}
@@ -53,11 +55,22 @@ def harvest(reset_portal_db: Any, reset_index: Any) -> Iterator[Harvest]:
     reset_portal_db()
     reset_index()
     peer = reset_peer()
-    loaded = helpers.call_action("cityharvest_source_load", context=_site(), sources=[
-        {"name": "kommuner", "title": SOURCE_TITLE, "url": peer.url, "type": "ckan", "frequency": "DAILY"}])
+    loaded = helpers.call_action(
+        "cityharvest_source_load",
+        context=_site(),
+        sources=[
+            {
+                "name": "kommuner",
+                "title": SOURCE_TITLE,
+                "url": peer.url,
+                "type": "ckan",
+                "frequency": "DAILY",
+            }
+        ],
+    )
     assert loaded["created"] == ["kommuner"]
     source = helpers.call_action("harvest_source_show", id="kommuner")
-    first = run_source("kommuner")      # 219 objects: imported by two worker processes
+    first = run_source("kommuner")  # 219 objects: imported by two worker processes
     yield Harvest(peer, source, first)
     plugins.unload_non_system_plugins()
 
@@ -68,7 +81,10 @@ def test_first_harvest_imports_exactly_the_public_datasets(harvest: Harvest) -> 
     here = harvested(SOURCE_TITLE)
     assert len(harvest.peer.datasets) == 240 and len(private) == 20
     assert set(here) == expected
-    assert not {pid for (pid,) in model.Session.query(model.Package.id).filter(model.Package.id.in_(private))}
+    assert not {
+        pid
+        for (pid,) in model.Session.query(model.Package.id).filter(model.Package.id.in_(private))
+    }
     stats = harvest.first["stats"]
     assert stats["added"] == len(expected) == 219
     assert stats["errored"] == 1
@@ -105,49 +121,88 @@ def test_a_harvested_dataset_in_the_suite_schema(harvest: Harvest) -> None:
     harvested_at = datetime.datetime.fromisoformat(local["cityharvest_harvested"])
     assert abs(datetime.datetime.utcnow() - harvested_at) < datetime.timedelta(hours=1)
     assert local["gdpr_declared_by"] == "source" and local["gdpr_personal_data"] == "none"
-    frequency = {"daily": "daily", "weekly": "weekly", "monthly": "monthly", "annual": "yearly",
-                 "continuous": "realtime", "irreg": "historic"}[remote["extras"][0]["value"]]
+    frequency = {
+        "daily": "daily",
+        "weekly": "weekly",
+        "monthly": "monthly",
+        "annual": "yearly",
+        "continuous": "realtime",
+        "irreg": "historic",
+    }[remote["extras"][0]["value"]]
     assert local["update_frequency"] == frequency
 
 
-@pytest.mark.parametrize("remote_licence,local_licence", [
-    ("cc-by-4.0", "cc-by"), ("CC-BY-4.0", "cc-by"), ("cc-zero", "cc-zero"), ("odc-odbl", "odc-odbl"),
-    ("notspecified", "notspecified"), ("Vilkår for brug af Danske Offentlige Data", "other-open")])
-def test_licences_are_mapped_to_the_portals_ids(harvest: Harvest, remote_licence: str, local_licence: str) -> None:
-    remote = next(d for d in harvest.peer.public if d["license_id"] == remote_licence
-                  and d["id"] != harvest.peer.broken["id"])
+@pytest.mark.parametrize(
+    "remote_licence,local_licence",
+    [
+        ("cc-by-4.0", "cc-by"),
+        ("CC-BY-4.0", "cc-by"),
+        ("cc-zero", "cc-zero"),
+        ("odc-odbl", "odc-odbl"),
+        ("notspecified", "notspecified"),
+        ("Vilkår for brug af Danske Offentlige Data", "other-open"),
+    ],
+)
+def test_licences_are_mapped_to_the_portals_ids(
+    harvest: Harvest, remote_licence: str, local_licence: str
+) -> None:
+    remote = next(
+        d
+        for d in harvest.peer.public
+        if d["license_id"] == remote_licence and d["id"] != harvest.peer.broken["id"]
+    )
     assert helpers.call_action("package_show", id=remote["id"])["license_id"] == local_licence
 
 
 def test_remote_organisations_are_created_once_with_their_titles(harvest: Harvest) -> None:
-    orgs = {o["name"]: o["title"] for o in helpers.call_action("organization_list", all_fields=True)}
+    orgs = {
+        o["name"]: o["title"] for o in helpers.call_action("organization_list", all_fields=True)
+    }
     assert orgs["aarhus"] == "Aarhus Kommune" and orgs["region-midtjylland"] == "Region Midtjylland"
     assert len([n for n in orgs if n.startswith("kobenhavn")]) == 1
 
 
 def test_source_facet_with_local_and_harvested_datasets_in_one_list(harvest: Harvest) -> None:
     org = factories.Organization()
-    local = helpers.call_action("package_create", context={"user": factories.Sysadmin()["name"]},
-                                name="lokale-trafiktaellinger", title="Trafiktællinger fra egne sensorer",
-                                owner_org=org["id"], access_tier="open")
-    result = helpers.call_action("package_search", q="Trafiktællinger", rows=1000,
-                                 **{"facet.field": '["cityharvest_source"]'})
+    local = helpers.call_action(
+        "package_create",
+        context={"user": factories.Sysadmin()["name"]},
+        name="lokale-trafiktaellinger",
+        title="Trafiktællinger fra egne sensorer",
+        owner_org=org["id"],
+        access_tier="open",
+    )
+    result = helpers.call_action(
+        "package_search",
+        q="Trafiktællinger",
+        rows=1000,
+        **{"facet.field": '["cityharvest_source"]'},
+    )
     facet = {i["name"]: i for i in result["search_facets"]["cityharvest_source"]["items"]}
     ids = {d["id"] for d in result["results"]}
     assert local["id"] in ids
-    remote_hits = {d["id"] for d in harvest.peer.public if "Trafiktællinger" in d["title"]} - {harvest.peer.broken["id"]}
+    remote_hits = {d["id"] for d in harvest.peer.public if "Trafiktællinger" in d["title"]} - {
+        harvest.peer.broken["id"]
+    }
     assert remote_hits and remote_hits <= ids
     assert facet[SOURCE_TITLE]["count"] == len(remote_hits)
     assert facet["local"]["count"] == 1 and facet["local"]["display_name"] == "This portal"
-    only_local = helpers.call_action("package_search", q="Trafiktællinger", fq='cityharvest_source:"local"')
+    only_local = helpers.call_action(
+        "package_search", q="Trafiktællinger", fq='cityharvest_source:"local"'
+    )
     assert [d["id"] for d in only_local["results"]] == [local["id"]]
 
 
 def test_a_run_without_changes_at_the_source_changes_nothing(harvest: Harvest) -> None:
     before = {pid: p.metadata_modified for pid, p in harvested(SOURCE_TITLE).items()}
     again = run_source("kommuner")
-    assert again["stats"].get("added", 0) == again["stats"].get("updated", 0) == again["stats"].get("deleted", 0) == 0
-    assert again["objects"] == 1     # only the broken dataset, tried again
+    assert (
+        again["stats"].get("added", 0)
+        == again["stats"].get("updated", 0)
+        == again["stats"].get("deleted", 0)
+        == 0
+    )
+    assert again["objects"] == 1  # only the broken dataset, tried again
     after = {pid: p.metadata_modified for pid, p in harvested(SOURCE_TITLE).items()}
     assert after == before
 
@@ -157,14 +212,17 @@ def test_changes_at_the_source_are_followed_and_the_rest_left_alone(harvest: Har
     public = [d for d in peer.public if d["id"] != peer.broken["id"]]
     modified, deleted, privatised = public[10:13], public[20:22], public[30:32]
     for d in modified:
-        peer.api.action.package_patch(id=d["id"], title=d["title"] + " (rettet)",
-                                      tags=d["tags"] + [{"name": "ændret"}])
+        peer.api.action.package_patch(
+            id=d["id"], title=d["title"] + " (rettet)", tags=d["tags"] + [{"name": "ændret"}]
+        )
     for d in deleted:
         peer.api.action.package_delete(id=d["id"])
     for d in privatised:
         peer.api.action.package_patch(id=d["id"], private=True)
     touched = {d["id"] for d in modified + deleted + privatised}
-    before = {pid: p.metadata_modified for pid, p in harvested(SOURCE_TITLE).items() if pid not in touched}
+    before = {
+        pid: p.metadata_modified for pid, p in harvested(SOURCE_TITLE).items() if pid not in touched
+    }
 
     result = run_source("kommuner")
 
@@ -177,7 +235,9 @@ def test_changes_at_the_source_are_followed_and_the_rest_left_alone(harvest: Har
     for d in deleted + privatised:
         assert model.Package.get(d["id"]).state == "deleted"
         assert not helpers.call_action("package_search", fq=f'id:"{d["id"]}"')["results"]
-    after = {pid: p.metadata_modified for pid, p in harvested(SOURCE_TITLE).items() if pid not in touched}
+    after = {
+        pid: p.metadata_modified for pid, p in harvested(SOURCE_TITLE).items() if pid not in touched
+    }
     assert after == before
 
     # Published again at the source: back here, same dataset.
@@ -188,18 +248,23 @@ def test_changes_at_the_source_are_followed_and_the_rest_left_alone(harvest: Har
     assert len(harvested(SOURCE_TITLE)) == 219 - 4 + 1
 
 
-def test_the_cli_loads_the_sources_file_and_shows_progress(harvest: Harvest, cli: Any, tmp_path: Any) -> None:
+def test_the_cli_loads_the_sources_file_and_shows_progress(
+    harvest: Harvest, cli: Any, tmp_path: Any
+) -> None:
     from ckan.cli.cli import ckan
 
     sources = tmp_path / "sources.yaml"
-    sources.write_text(f"""
+    sources.write_text(
+        f"""
 sources:
   - name: kommuner
     title: {SOURCE_TITLE}
     url: {harvest.peer.url}
     type: ckan
     frequency: WEEKLY
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     loaded = cli.invoke(ckan, ["cityharvest", "load", str(sources)])
     assert loaded.exit_code == 0, loaded.output
     assert "updated   kommuner" in loaded.output
@@ -210,23 +275,30 @@ sources:
     ran = cli.invoke(ckan, ["cityharvest", "run", "kommuner"])
     assert "listing the source's datasets" in ran.output
     assert "0 added, 0 updated, 0 withdrawn" in ran.output and "1 errors" in ran.output
-    assert ran.exit_code == 1          # the broken dataset is still broken
+    assert ran.exit_code == 1  # the broken dataset is still broken
 
     status = cli.invoke(ckan, ["cityharvest", "status"])
     assert "kommuner (cityharvest_ckan, WEEKLY)" in status.output and "javascript" in status.output
 
 
-@pytest.mark.parametrize("text,message", [
-    ("sources: [{name: 'Bad Name', url: 'http://x'}]", "name: use lowercase"),
-    ("sources: [{name: ok, url: 'ftp://x'}]", "url must start with"),
-    ("sources: [{name: ok, url: 'http://x', type: sparql}]", "type must be ckan or dcat"),
-    ("sources: [{name: ok, url: 'http://x', frequency: HOURLY}]", "frequency must be one of"),
-    ("sources: [{name: ok, url: 'http://x'}, {name: ok, url: 'http://y'}]", "names must be unique"),
-    ("sources: {name: ok}", "A list of sources is required"),
-    ("sources: [ {name: ok", "is not valid YAML"),
-])
-def test_a_bad_sources_file_is_refused_with_the_reason(harvest: Harvest, cli: Any, tmp_path: Any,
-                                                       text: str, message: str) -> None:
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("sources: [{name: 'Bad Name', url: 'http://x'}]", "name: use lowercase"),
+        ("sources: [{name: ok, url: 'ftp://x'}]", "url must start with"),
+        ("sources: [{name: ok, url: 'http://x', type: sparql}]", "type must be ckan or dcat"),
+        ("sources: [{name: ok, url: 'http://x', frequency: HOURLY}]", "frequency must be one of"),
+        (
+            "sources: [{name: ok, url: 'http://x'}, {name: ok, url: 'http://y'}]",
+            "names must be unique",
+        ),
+        ("sources: {name: ok}", "A list of sources is required"),
+        ("sources: [ {name: ok", "is not valid YAML"),
+    ],
+)
+def test_a_bad_sources_file_is_refused_with_the_reason(
+    harvest: Harvest, cli: Any, tmp_path: Any, text: str, message: str
+) -> None:
     from ckan.cli.cli import ckan
 
     path = tmp_path / "sources.yaml"
@@ -238,6 +310,9 @@ def test_a_bad_sources_file_is_refused_with_the_reason(harvest: Harvest, cli: An
 
 def test_a_source_config_with_unknown_options_is_refused(harvest: Harvest) -> None:
     with pytest.raises(Exception) as error:
-        helpers.call_action("cityharvest_source_load", context=_site(), sources=[
-            {"name": "odd", "url": harvest.peer.url, "config": {"api_key": "x"}}])
+        helpers.call_action(
+            "cityharvest_source_load",
+            context=_site(),
+            sources=[{"name": "odd", "url": harvest.peer.url, "config": {"api_key": "x"}}],
+        )
     assert "unknown option 'api_key'" in str(error.value)

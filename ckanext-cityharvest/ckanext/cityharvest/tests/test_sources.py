@@ -2,19 +2,19 @@
 JSON body, a broken listing), the same datasets reached through two CKAN sources and a
 DCAT catalog, hand-over when one source withdraws, and who may see and do what.
 The CKAN answers come from the real stock peer; the faults from a proxy in front of it."""
+
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
-
-import ckan.model as model
-import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
+import pytest
+from ckan import model, plugins
 from ckan.tests import factories, helpers
 
 from ckanext.cityharvest.model import Record
@@ -23,7 +23,7 @@ from ckanext.cityharvest.tests.servers import FaultyProxy, StaticFiles
 from ckanext.cityharvest.tests.test_harvest import harvested, run_source
 
 sys.path.insert(0, str(ROOT / "test-data" / "opendata"))
-import dcat as dcat_files  # noqa: E402
+import dcat as dcat_files
 
 pytestmark = pytest.mark.module_plugins
 
@@ -66,16 +66,26 @@ def test_a_timeout_and_invalid_json_are_reported_and_the_rest_imported(world: Wo
     hanging, garbled = odense[3], odense[7]
     world.proxy.hang.add(hanging["id"])
     world.proxy.garble.add(garbled["id"])
-    load({"name": "odense", "title": "Odense via proxy", "url": world.proxy.url, "type": "ckan",
-          "config": {"include_organizations": ["odense"], "timeout": 1}})
+    load(
+        {
+            "name": "odense",
+            "title": "Odense via proxy",
+            "url": world.proxy.url,
+            "type": "ckan",
+            "config": {"include_organizations": ["odense"], "timeout": 1},
+        }
+    )
 
     result = run_source("odense")
 
     here = harvested("Odense via proxy")
     assert set(here) == {d["id"] for d in odense} - {hanging["id"], garbled["id"]}
     assert result["stats"]["added"] == len(odense) - 2 and result["stats"]["errored"] == 2
-    (summary,) = [s for s in helpers.call_action("cityharvest_source_summary", context=_site())
-                  if s["name"] == "odense"]
+    (summary,) = [
+        s
+        for s in helpers.call_action("cityharvest_source_summary", context=_site())
+        if s["name"] == "odense"
+    ]
     messages = {e["guid"]: e["message"] for e in summary["last_run"]["errors"]}
     assert "no answer within 1 s" in messages[hanging["id"]]
     assert "not valid JSON" in messages[garbled["id"]]
@@ -103,8 +113,13 @@ def test_an_unreachable_source_is_a_gather_error_not_a_crash(world: World) -> No
     assert "could not connect" in result["gather_errors"][0]
 
 
-def _write_dcat(world: World, datasets: list[dict[str, Any]], extra: int, name: str = "catalog.ttl",
-                modified: str = "2026-01-01T00:00:00") -> str:
+def _write_dcat(
+    world: World,
+    datasets: list[dict[str, Any]],
+    extra: int,
+    name: str = "catalog.ttl",
+    modified: str = "2026-01-01T00:00:00",
+) -> str:
     graph = dcat_files.graph(datasets + dcat_files.extra_datasets(extra), world.files.url, modified)
     fmt = "json-ld" if name.endswith(".jsonld") else "turtle"
     (world.folder / name).write_text(graph.serialize(format=fmt), encoding="utf-8")
@@ -113,17 +128,37 @@ def _write_dcat(world: World, datasets: list[dict[str, Any]], extra: int, name: 
 
 def test_two_sources_and_a_dcat_catalog_sharing_datasets_make_no_duplicates(world: World) -> None:
     peer = world.peer
-    load({"name": "west", "title": "Vestdanmark", "url": peer.url, "type": "ckan",
-          "config": {"include_organizations": ["odense", "aarhus"]}})
+    load(
+        {
+            "name": "west",
+            "title": "Vestdanmark",
+            "url": peer.url,
+            "type": "ckan",
+            "config": {"include_organizations": ["odense", "aarhus"]},
+        }
+    )
     west = run_source("west")
     odense, aarhus = {d["id"] for d in peer.of("odense")}, {d["id"] for d in peer.of("aarhus")}
-    assert west["stats"]["added"] == len(aarhus)               # Odense's came from the first source
+    assert west["stats"]["added"] == len(aarhus)  # Odense's came from the first source
     assert west["stats"]["not modified"] == len(odense)
 
     url = _write_dcat(world, peer.of("aarhus") + peer.of("vejle"), extra=5, name="catalog.jsonld")
-    load({"name": "region", "title": "Regionens DCAT", "url": url, "type": "dcat",
-          "config": {"rdf_format": "json-ld", "organizations": {
-              "Aarhus Kommune": "aarhus", "Vejle Kommune": "vejle", "Region Midtjylland": "region-midtjylland"}}})
+    load(
+        {
+            "name": "region",
+            "title": "Regionens DCAT",
+            "url": url,
+            "type": "dcat",
+            "config": {
+                "rdf_format": "json-ld",
+                "organizations": {
+                    "Aarhus Kommune": "aarhus",
+                    "Vejle Kommune": "vejle",
+                    "Region Midtjylland": "region-midtjylland",
+                },
+            },
+        }
+    )
     region = run_source("region")
     vejle = {d["id"] for d in peer.of("vejle")}
     assert region["stats"]["added"] == len(vejle) + 5
@@ -159,7 +194,7 @@ def test_a_dcat_dataset_in_the_suite_schema(world: World) -> None:
 def test_a_dcat_catalog_is_followed_too(world: World) -> None:
     peer = world.peer
     datasets = peer.of("aarhus") + peer.of("vejle")
-    url = _write_dcat(world, datasets, extra=4, name="catalog.jsonld")   # busruter 4 removed
+    url = _write_dcat(world, datasets, extra=4, name="catalog.jsonld")  # busruter 4 removed
     result = run_source("region")
     assert result["stats"]["deleted"] == 1 and result["stats"].get("updated", 0) == 0
     gone = dcat_files.extra_datasets(5)[4]
@@ -181,13 +216,24 @@ def test_a_dcat_catalog_is_followed_too(world: World) -> None:
 def test_a_source_that_lets_go_hands_its_datasets_to_another(world: World) -> None:
     peer = world.peer
     aarhus = {d["id"] for d in peer.of("aarhus")}
-    load({"name": "west", "title": "Vestdanmark", "url": peer.url, "type": "ckan",
-          "config": {"include_organizations": ["odense"]}})
+    load(
+        {
+            "name": "west",
+            "title": "Vestdanmark",
+            "url": peer.url,
+            "type": "ckan",
+            "config": {"include_organizations": ["odense"]},
+        }
+    )
     result = run_source("west")
     assert result["stats"]["deleted"] == len(aarhus)
     for package_id in aarhus:
         assert model.Package.get(package_id).state == "active"
-        (owner,) = model.Session.query(Record).filter(Record.package_id == package_id, Record.owner.is_(True)).all()
+        (owner,) = (
+            model.Session.query(Record)
+            .filter(Record.package_id == package_id, Record.owner.is_(True))
+            .all()
+        )
         assert owner.source_id == helpers.call_action("harvest_source_show", id="region")["id"]
     # The heir imports them at its next run, under its own name.
     run_source("region")
@@ -203,8 +249,15 @@ def test_a_broken_catalog_reports_an_error_and_withdraws_nothing(world: World) -
     assert set(harvested("Regionens DCAT")) == before
 
 
-@pytest.mark.parametrize("action", ["cityharvest_source_load", "cityharvest_source_run",
-                                    "cityharvest_dataset_import", "cityharvest_dataset_withdraw"])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "cityharvest_source_load",
+        "cityharvest_source_run",
+        "cityharvest_dataset_import",
+        "cityharvest_dataset_withdraw",
+    ],
+)
 @pytest.mark.parametrize("persona", ["anonymous", "user", "org_admin"])
 def test_only_sysadmins_manage_harvesting(world: World, action: str, persona: str) -> None:
     if persona == "anonymous":
@@ -215,8 +268,15 @@ def test_only_sysadmins_manage_harvesting(world: World, action: str, persona: st
         user = factories.User()["name"]
         factories.Organization(users=[{"name": user, "capacity": "admin"}])
     with pytest.raises(tk.NotAuthorized):
-        helpers.call_auth(action, {"user": user, "model": model}, id="odense", source_id="x",
-                          remote_id="y", remote={}, sources=[])
+        helpers.call_auth(
+            action,
+            {"user": user, "model": model},
+            id="odense",
+            source_id="x",
+            remote_id="y",
+            remote={},
+            sources=[],
+        )
 
 
 def test_the_status_page_shows_runs_to_all_and_errors_to_admins(world: World, app: Any) -> None:
@@ -229,10 +289,21 @@ def test_the_status_page_shows_runs_to_all_and_errors_to_admins(world: World, ap
     body = anonymous.body
     assert "Odense via proxy" in body and "Regionens DCAT" in body and "Last run" in body
     assert "no answer within" not in body
-    admin = app.get("/harvest-status", headers={"Authorization": helpers.call_action(
-        "api_token_create", context={"user": world.sysadmin["name"]}, user=world.sysadmin["name"], name="t")["token"]})
+    admin = app.get(
+        "/harvest-status",
+        headers={
+            "Authorization": helpers.call_action(
+                "api_token_create",
+                context={"user": world.sysadmin["name"]},
+                user=world.sysadmin["name"],
+                name="t",
+            )["token"]
+        },
+    )
     assert "no answer within 1 s" in admin.body
-    summary = helpers.call_action("cityharvest_source_summary", context={"user": "", "ignore_auth": False})
+    summary = helpers.call_action(
+        "cityharvest_source_summary", context={"user": "", "ignore_auth": False}
+    )
     assert all(s["last_run"] is None or s["last_run"]["errors"] is None for s in summary)
 
 
@@ -248,15 +319,24 @@ def test_provenance_cannot_be_written_by_editors(world: World) -> None:
     editor = factories.User()
     org = factories.Organization(users=[{"name": editor["name"], "capacity": "editor"}])
     context = {"user": editor["name"], "ignore_auth": False}
-    created = helpers.call_action("package_create", context=context, name="egne-data", title="Egne data",
-                                  owner_org=org["id"], access_tier="open", cityharvest_source="opendata.dk",
-                                  cityharvest_remote_url="https://www.opendata.dk/dataset/x")
+    created = helpers.call_action(
+        "package_create",
+        context=context,
+        name="egne-data",
+        title="Egne data",
+        owner_org=org["id"],
+        access_tier="open",
+        cityharvest_source="opendata.dk",
+        cityharvest_remote_url="https://www.opendata.dk/dataset/x",
+    )
     assert "cityharvest_source" not in created and "cityharvest_remote_url" not in created
     # An edit of a harvested dataset that leaves provenance out keeps it.
     odense = world.peer.of("odense")[1]
     dataset = helpers.call_action("package_show", id=odense["id"])
     kept = {k: v for k, v in dataset.items() if not k.startswith("cityharvest_")}
-    updated = helpers.call_action("package_update", context={"user": world.sysadmin["name"]}, **kept)
+    updated = helpers.call_action(
+        "package_update", context={"user": world.sysadmin["name"]}, **kept
+    )
     assert updated["cityharvest_source"] == "Odense via proxy"
     assert json.dumps(updated).count("cityharvest_remote_id") == 1
 
@@ -269,30 +349,59 @@ def test_personal_data_in_a_harvested_file_is_shown_to_the_operator(world: World
     from pathlib import Path
 
     (world.folder / "borgere.csv").write_text(
-        "navn,email,telefon\n" + "".join(f"Person {i},person{i}@example.dk,+45 2{i:07d}\n" for i in range(20)),
-        encoding="utf-8")
-    dataset = dict(dcat_files.extra_datasets(1)[0], id="3f0c9a52-7d41-4e55-9a1e-5b0f4c2d8e71",
-                   name="borgerliste-til-test", title="Borgerliste")
-    dataset["resources"] = [{"name": "Borgere", "format": "CSV", "url": f"{world.files.url}/borgere.csv"}]
+        "navn,email,telefon\n"
+        + "".join(f"Person {i},person{i}@example.dk,+45 2{i:07d}\n" for i in range(20)),
+        encoding="utf-8",
+    )
+    dataset = dict(
+        dcat_files.extra_datasets(1)[0],
+        id="3f0c9a52-7d41-4e55-9a1e-5b0f4c2d8e71",
+        name="borgerliste-til-test",
+        title="Borgerliste",
+    )
+    dataset["resources"] = [
+        {"name": "Borgere", "format": "CSV", "url": f"{world.files.url}/borgere.csv"}
+    ]
     url = _write_dcat(world, [dataset], extra=0, name="borgere.jsonld")
-    load({"name": "borger", "title": "Borgerkilden", "url": url, "type": "dcat",
-          "config": {"rdf_format": "json-ld", "organizations": {"Region Midtjylland": "region-midtjylland"}}})
+    load(
+        {
+            "name": "borger",
+            "title": "Borgerkilden",
+            "url": url,
+            "type": "dcat",
+            "config": {
+                "rdf_format": "json-ld",
+                "organizations": {"Region Midtjylland": "region-midtjylland"},
+            },
+        }
+    )
     assert run_source("borger")["stats"]["added"] == 1
     ckan = Path(sys.executable).parent / "ckan"
-    worker = subprocess.run([str(ckan), "-c", tk.config["__file__"], "jobs", "worker", "--burst"],
-                            capture_output=True, text=True, timeout=600)
+    worker = subprocess.run(
+        [str(ckan), "-c", tk.config["__file__"], "jobs", "worker", "--burst"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert worker.returncode == 0 and "gdprcheck sample" in worker.stderr, worker.stderr[-2000:]
 
-    token = helpers.call_action("api_token_create", context={"user": world.sysadmin["name"]},
-                                user=world.sysadmin["name"], name="t")["token"]
+    token = helpers.call_action(
+        "api_token_create",
+        context={"user": world.sysadmin["name"]},
+        user=world.sysadmin["name"],
+        name="t",
+    )["token"]
     operator = app.get("/harvest-status", headers={"Authorization": token}).body
     assert "Personal data found in samples of harvested files" in operator
-    section = operator[operator.index('id="source-borger"'):]
+    section = operator[operator.index('id="source-borger"') :]
     assert "Borgerliste" in section and "E-mail addresses" in section
     anonymous = app.get("/harvest-status").body
     assert "Borgerkilden" in anonymous and "Personal data found" not in anonymous
-    [mine] = [s for s in helpers.call_action("cityharvest_source_summary", context={"user": ""})
-              if s["name"] == "borger"]
+    [mine] = [
+        s
+        for s in helpers.call_action("cityharvest_source_summary", context={"user": ""})
+        if s["name"] == "borger"
+    ]
     assert mine["personal_data"] is None  # not the operator
     local = helpers.call_action("package_show", id=dataset["id"])
     assert local["resources"][0]["url"].endswith("/borgere.csv")  # nothing withheld

@@ -3,16 +3,17 @@
 is harvested when the allow-list lets 127.0.0.1 through (as the test configuration
 does). The DCAT harvester's content fetch is the guarded one, so paged catalogs and
 redirects are checked too, and local files are never read."""
+
 from __future__ import annotations
 
 import http.server
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
-import ckan.plugins as plugins
+from ckan import plugins
 from ckan.tests import helpers
 
 from ckanext.cityharvest.tests.peer import ROOT
@@ -20,7 +21,7 @@ from ckanext.cityharvest.tests.servers import StaticFiles, _Server
 from ckanext.cityharvest.tests.test_harvest import harvested, run_source
 
 sys.path.insert(0, str(ROOT / "test-data" / "opendata"))
-import dcat as dcat_files  # noqa: E402
+import dcat as dcat_files
 
 pytestmark = pytest.mark.module_plugins
 CONFIG = {"rdf_format": "turtle", "organizations": {"Region Midtjylland": "region-midtjylland"}}
@@ -39,7 +40,7 @@ class _Redirect(_Server):
 
     def __init__(self, target: str) -> None:
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self.send_response(302)
                 self.send_header("Location", target)
                 self.send_header("Content-Length", "0")
@@ -61,7 +62,7 @@ def files(reset_portal_db: Any, reset_index: Any, tmp_path_factory: Any) -> Iter
     folder: Path = tmp_path_factory.mktemp("dcat-outbound")
     server = StaticFiles(folder)
     graph = dcat_files.graph(dcat_files.extra_datasets(3), server.url)
-    for name in ("catalog.ttl", "allowed.ttl"):       # one harvest source per URL
+    for name in ("catalog.ttl", "allowed.ttl"):  # one harvest source per URL
         (folder / name).write_text(graph.serialize(format="turtle"), encoding="utf-8")
     try:
         yield server
@@ -71,7 +72,9 @@ def files(reset_portal_db: Any, reset_index: Any, tmp_path_factory: Any) -> Iter
 
 
 @pytest.mark.ckan_config("ckanext.cityexchange.outbound_allow", "")
-def test_a_ckan_source_on_loopback_is_a_gather_error_naming_the_host(files: StaticFiles, ckan_config: Any) -> None:
+def test_a_ckan_source_on_loopback_is_a_gather_error_naming_the_host(
+    files: StaticFiles, ckan_config: Any
+) -> None:
     load(name="loop-ckan", title="Loop CKAN", url="http://127.0.0.1:9", type="ckan")
     result = run_source("loop-ckan")
     assert result["objects"] == 0
@@ -80,8 +83,16 @@ def test_a_ckan_source_on_loopback_is_a_gather_error_naming_the_host(files: Stat
 
 
 @pytest.mark.ckan_config("ckanext.cityexchange.outbound_allow", "")
-def test_a_dcat_source_on_loopback_is_a_gather_error_naming_the_host(files: StaticFiles, ckan_config: Any) -> None:
-    load(name="loop-dcat", title="Loop DCAT", url=f"{files.url}/catalog.ttl", type="dcat", config=CONFIG)
+def test_a_dcat_source_on_loopback_is_a_gather_error_naming_the_host(
+    files: StaticFiles, ckan_config: Any
+) -> None:
+    load(
+        name="loop-dcat",
+        title="Loop DCAT",
+        url=f"{files.url}/catalog.ttl",
+        type="dcat",
+        config=CONFIG,
+    )
     result = run_source("loop-dcat")
     assert result["objects"] == 0 and harvested("Loop DCAT") == {}
     assert "127.0.0.1 is refused" in result["gather_errors"][0]
@@ -89,14 +100,23 @@ def test_a_dcat_source_on_loopback_is_a_gather_error_naming_the_host(files: Stat
 
 @pytest.mark.ckan_config("ckanext.cityexchange.outbound_allow", "127.0.0.1")
 def test_an_allowed_dcat_source_is_harvested_but_not_a_redirect_to_a_refused_address(
-        files: StaticFiles, ckan_config: Any) -> None:
-    load(name="ok-dcat", title="OK DCAT", url=f"{files.url}/allowed.ttl", type="dcat", config=CONFIG)
+    files: StaticFiles, ckan_config: Any
+) -> None:
+    load(
+        name="ok-dcat", title="OK DCAT", url=f"{files.url}/allowed.ttl", type="dcat", config=CONFIG
+    )
     result = run_source("ok-dcat")
     assert result["gather_errors"] == [] and result["stats"]["added"] == 3
 
     redirect = _Redirect("http://169.254.169.254/latest/meta-data/")
     try:
-        load(name="hop-dcat", title="Hop DCAT", url=f"{redirect.url}/catalog.ttl", type="dcat", config=CONFIG)
+        load(
+            name="hop-dcat",
+            title="Hop DCAT",
+            url=f"{redirect.url}/catalog.ttl",
+            type="dcat",
+            config=CONFIG,
+        )
         hop = run_source("hop-dcat")
     finally:
         redirect.close()

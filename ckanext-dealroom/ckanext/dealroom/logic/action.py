@@ -6,34 +6,54 @@ found", never "not allowed", so that a room's existence does not leak. Then it c
 access, validates, applies the rules of :mod:`ckanext.dealroom.states` and persists, with
 an audit entry and a system message for every transition.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Optional
+from typing import Any
 
-import sqlalchemy as sa
-
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan import model
 from ckan.types import Context, DataDict
 
-from ckanext.dealroom import access, contracts, states, storage
-from ckanext.dealroom.logic import schema
 from ckanext.cityexchange.context import site_context
 from ckanext.cityexchange.guard import validate as _validate
-from ckanext.dealroom.model import (Attachment, Audit, ClosedDataset, Contract, Message, Offer,
-                                    Room, iso)
+from ckanext.dealroom import access, contracts, states, storage
+from ckanext.dealroom.logic import schema
+from ckanext.dealroom.model import (
+    Attachment,
+    Audit,
+    ClosedDataset,
+    Contract,
+    Message,
+    Offer,
+    Room,
+    iso,
+)
 from ckanext.dealroom.states import Side, State
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "dealroom_create", "dealroom_show", "dealroom_list", "dealroom_accept_request",
-    "dealroom_decline", "dealroom_withdraw", "dealroom_message_create", "dealroom_offer_create",
-    "dealroom_offer_accept", "dealroom_mark_paid", "dealroom_contract_show", "dealroom_revoke",
-    "dealroom_story_consent", "dealroom_attachment_show", "dealroom_dataset_close",
-    "dealroom_checkout_create", "dealroom_expire_due",
+    "dealroom_accept_request",
+    "dealroom_attachment_show",
+    "dealroom_checkout_create",
+    "dealroom_contract_show",
+    "dealroom_create",
+    "dealroom_dataset_close",
+    "dealroom_decline",
+    "dealroom_expire_due",
+    "dealroom_list",
+    "dealroom_mark_paid",
+    "dealroom_message_create",
+    "dealroom_offer_accept",
+    "dealroom_offer_create",
+    "dealroom_revoke",
+    "dealroom_show",
+    "dealroom_story_consent",
+    "dealroom_withdraw",
 ]
 
 
@@ -55,14 +75,26 @@ def _room(context: Context, room_id: str, *, lock: bool = False) -> tuple[Room, 
     return room, side
 
 
-def _move(room: Room, action: str, side: Side, actor: Optional[str], *, reason: Optional[str] = None) -> None:
+def _move(
+    room: Room, action: str, side: Side, actor: str | None, *, reason: str | None = None
+) -> None:
     try:
         target = states.next_state(State(room.state), action, side)
     except states.TransitionError as error:
         raise tk.ValidationError({"state": [str(error)]}) from None
-    model.Session.add(Audit(room_id=room.id, actor_id=actor, action=action,
-                            from_state=room.state, to_state=target.value, at=_now()))
-    model.Session.add(Message(room_id=room.id, author_id=None, body=f"system:{action}", created=_now()))
+    model.Session.add(
+        Audit(
+            room_id=room.id,
+            actor_id=actor,
+            action=action,
+            from_state=room.state,
+            to_state=target.value,
+            at=_now(),
+        )
+    )
+    model.Session.add(
+        Message(room_id=room.id, author_id=None, body=f"system:{action}", created=_now())
+    )
     room.state, room.updated = target.value, _now()
     if reason is not None:
         room.reason = reason
@@ -75,7 +107,9 @@ def _pkg(package_id: str) -> dict[str, Any]:
 def _locked(pkg: dict[str, Any]) -> dict[str, str]:
     """The dataset's locked resources (id -> name): what a deal can sell (ckanext-pricing
     decides which they are)."""
-    return tk.get_action("pricing_buyer_check")(_site(), {"package_id": pkg["id"]})["locked_resources"]
+    return tk.get_action("pricing_buyer_check")(_site(), {"package_id": pkg["id"]})[
+        "locked_resources"
+    ]
 
 
 def _licences() -> dict[str, Any]:
@@ -87,7 +121,9 @@ def _quote(amount: int, currency: str) -> dict[str, Any]:
     """What the buyer pays for a deal price (excluding VAT): net, VAT and the total
     charged, by pricing's rules."""
     return tk.get_action("pricing_price_quote")(
-        {"ignore_auth": True, "user": ""}, {"amount": amount, "currency": currency, "vat_included": False})
+        {"ignore_auth": True, "user": ""},
+        {"amount": amount, "currency": currency, "vat_included": False},
+    )
 
 
 def _offer_dict(offer: Offer, resources: dict[str, str]) -> dict[str, Any]:
@@ -106,58 +142,106 @@ def _close_checkouts(room: Room, reason: str) -> None:
 def _revoke_access(room: Room, reason: str) -> None:
     """Revoke every entitlement the deal produced (paid by card and by invoice alike)."""
     for entitlement in tk.get_action("pricing_entitlement_list")(
-            _site(), {"package_id": room.package_id, "source_ref": room.id, "include_inactive": False}):
-        tk.get_action("pricing_entitlement_revoke")(_site(), {"id": entitlement["id"], "reason": reason})
+        _site(), {"package_id": room.package_id, "source_ref": room.id, "include_inactive": False}
+    ):
+        tk.get_action("pricing_entitlement_revoke")(
+            _site(), {"id": entitlement["id"], "reason": reason}
+        )
 
 
-def _name(table: Any, object_id: Optional[str]) -> Optional[dict[str, Any]]:
+def _name(table: Any, object_id: str | None) -> dict[str, Any] | None:
     obj = table.get(object_id) if object_id else None
     if obj is None:
         return None
-    return {"id": obj.id, "name": obj.name,
-            "title": getattr(obj, "title", None) or getattr(obj, "display_name", None) or obj.name}
+    return {
+        "id": obj.id,
+        "name": obj.name,
+        "title": getattr(obj, "title", None) or getattr(obj, "display_name", None) or obj.name,
+    }
 
 
 def _room_dict(room: Room, side: Side, *, full: bool = True) -> dict[str, Any]:
     pkg = model.Package.get(room.package_id)
     out: dict[str, Any] = {
-        "id": room.id, "state": room.state, "deal_type": room.deal_type, "use_case": room.use_case,
-        "intended_use": room.intended_use, "resource_ids": list(room.resource_ids or []),
-        "period_months": room.period_months, "reason": room.reason,
+        "id": room.id,
+        "state": room.state,
+        "deal_type": room.deal_type,
+        "use_case": room.use_case,
+        "intended_use": room.intended_use,
+        "resource_ids": list(room.resource_ids or []),
+        "period_months": room.period_months,
+        "reason": room.reason,
         "dataset": {"id": pkg.id, "name": pkg.name, "title": pkg.title} if pkg else None,
-        "seller": _name(model.Group, room.seller_org_id), "buyer": _name(model.User, room.buyer_user_id),
-        "buyer_org": _name(model.Group, room.buyer_org_id), "your_side": side.value,
-        "story": {"buyer": room.story_buyer, "seller": room.story_seller,
-                  "published": room.story_buyer and room.story_seller},
-        "created": iso(room.created), "updated": iso(room.updated),
+        "seller": _name(model.Group, room.seller_org_id),
+        "buyer": _name(model.User, room.buyer_user_id),
+        "buyer_org": _name(model.Group, room.buyer_org_id),
+        "your_side": side.value,
+        "story": {
+            "buyer": room.story_buyer,
+            "seller": room.story_seller,
+            "published": room.story_buyer and room.story_seller,
+        },
+        "created": iso(room.created),
+        "updated": iso(room.updated),
         "actions": states.allowed_actions(State(room.state), side),
     }
     if not full:
         return out
-    offers = model.Session.query(Offer).filter(Offer.room_id == room.id).order_by(Offer.version).all()
-    names = {r.id: r.name or r.id for r in model.Session.query(model.Resource).filter(
-        model.Resource.package_id == room.package_id)}
+    offers = (
+        model.Session.query(Offer).filter(Offer.room_id == room.id).order_by(Offer.version).all()
+    )
+    names = {
+        r.id: r.name or r.id
+        for r in model.Session.query(model.Resource).filter(
+            model.Resource.package_id == room.package_id
+        )
+    }
     out["offers"] = [_offer_dict(o, names) for o in offers]
     live = [o for o in out["offers"] if o["state"] == "live"]
     out["latest_offer"] = live[-1] if live else None
     attachments: dict[str, list[dict[str, Any]]] = {}
     for a in model.Session.query(Attachment).filter(Attachment.room_id == room.id):
         attachments.setdefault(a.message_id, []).append(
-            {"id": a.id, "filename": a.filename, "media_type": a.media_type, "size": a.size, "sha256": a.sha256})
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "media_type": a.media_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+        )
     out["messages"] = [
-        {"id": m.id, "author": _name(model.User, m.author_id), "system": m.author_id is None,
-         "body": m.body, "created": iso(m.created), "attachments": attachments.get(m.id, [])}
-        for m in model.Session.query(Message).filter(Message.room_id == room.id).order_by(Message.created)]
+        {
+            "id": m.id,
+            "author": _name(model.User, m.author_id),
+            "system": m.author_id is None,
+            "body": m.body,
+            "created": iso(m.created),
+            "attachments": attachments.get(m.id, []),
+        }
+        for m in model.Session.query(Message)
+        .filter(Message.room_id == room.id)
+        .order_by(Message.created)
+    ]
     out["audit"] = [
-        {"action": a.action, "from_state": a.from_state, "to_state": a.to_state,
-         "actor": _name(model.User, a.actor_id), "at": iso(a.at)}
-        for a in model.Session.query(Audit).filter(Audit.room_id == room.id).order_by(Audit.at, Audit.id)]
+        {
+            "action": a.action,
+            "from_state": a.from_state,
+            "to_state": a.to_state,
+            "actor": _name(model.User, a.actor_id),
+            "at": iso(a.at),
+        }
+        for a in model.Session.query(Audit)
+        .filter(Audit.room_id == room.id)
+        .order_by(Audit.at, Audit.id)
+    ]
     contract = model.Session.query(Contract).filter(Contract.room_id == room.id).first()
     out["contract"] = contract.dictize() if contract else None
     return out
 
 
 # --- opening a room ------------------------------------------------------------------------
+
 
 def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Ask the seller for a dataset, around a use case.
@@ -180,62 +264,123 @@ def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
         raise tk.ObjectNotFound(tk._("Dataset not found")) from None
     pkg = _pkg(data["package_id"])
     if access.edits(pkg.get("owner_org"), user):
-        raise tk.ValidationError({"package_id": [tk._("You publish this dataset: you cannot ask yourself for it")]})
+        raise tk.ValidationError(
+            {"package_id": [tk._("You publish this dataset: you cannot ask yourself for it")]}
+        )
     if (pkg.get("access_tier") or "open") == "open":
-        raise tk.ValidationError({"package_id": [tk._("This dataset is open: download it, no deal needed")]})
+        raise tk.ValidationError(
+            {"package_id": [tk._("This dataset is open: download it, no deal needed")]}
+        )
     if model.Session.query(ClosedDataset).get(pkg["id"]) is not None:
-        raise tk.ValidationError({"package_id": [tk._("The seller takes no new requests for this dataset")]})
+        raise tk.ValidationError(
+            {"package_id": [tk._("The seller takes no new requests for this dataset")]}
+        )
     buyer_org_id = None
     if data.get("buyer_org"):
         org = model.Group.get(data["buyer_org"])
         if org is None or not org.is_organization or not access.edits(org.id, user):
-            raise tk.ValidationError({"buyer_org": [tk._("Choose an organisation you are an editor or admin of")]})
+            raise tk.ValidationError(
+                {"buyer_org": [tk._("Choose an organisation you are an editor or admin of")]}
+            )
         buyer_org_id = org.id
     check = tk.get_action("pricing_buyer_check")(
-        {"user": user}, {"package_id": pkg["id"], **({"organization": buyer_org_id} if buyer_org_id else {})})
+        {"user": user},
+        {"package_id": pkg["id"], **({"organization": buyer_org_id} if buyer_org_id else {})},
+    )
     if not check["may_buy"]:
-        raise tk.ValidationError({"package_id": [tk._("The seller does not deal with your organisation for this dataset")]})
+        raise tk.ValidationError(
+            {
+                "package_id": [
+                    tk._("The seller does not deal with your organisation for this dataset")
+                ]
+            }
+        )
     locked = set(check["locked_resources"])
     wanted = set(data.get("resource_ids") or [])
     if wanted - locked:
-        raise tk.ValidationError({"resource_ids": [tk._("Not a locked resource of this dataset: {}").format(
-            ", ".join(sorted(wanted - locked)))]})
+        raise tk.ValidationError(
+            {
+                "resource_ids": [
+                    tk._("Not a locked resource of this dataset: {}").format(
+                        ", ".join(sorted(wanted - locked))
+                    )
+                ]
+            }
+        )
     period = data.get("period_months")
     if period is not None and not 1 <= period <= 120:
         raise tk.ValidationError({"period_months": [tk._("Between 1 and 120 months")]})
     existing = _open_room(pkg["id"], uid, buyer_org_id)
     if existing is not None:
-        raise tk.ValidationError({"package_id": [tk._("You already have a deal room for this dataset")],
-                                  "room_id": [existing.id]})
+        raise tk.ValidationError(
+            {
+                "package_id": [tk._("You already have a deal room for this dataset")],
+                "room_id": [existing.id],
+            }
+        )
     now = _now()
-    room = Room(package_id=pkg["id"], seller_org_id=pkg["owner_org"], buyer_user_id=uid,
-                buyer_org_id=buyer_org_id, deal_type=data["deal_type"], use_case=data["use_case"],
-                intended_use=data.get("intended_use"), resource_ids=sorted(wanted),
-                period_months=period, state=State.REQUESTED.value, story_buyer=False,
-                story_seller=False, created=now, updated=now)
+    room = Room(
+        package_id=pkg["id"],
+        seller_org_id=pkg["owner_org"],
+        buyer_user_id=uid,
+        buyer_org_id=buyer_org_id,
+        deal_type=data["deal_type"],
+        use_case=data["use_case"],
+        intended_use=data.get("intended_use"),
+        resource_ids=sorted(wanted),
+        period_months=period,
+        state=State.REQUESTED.value,
+        story_buyer=False,
+        story_seller=False,
+        created=now,
+        updated=now,
+    )
     model.Session.add(room)
     try:
         model.Session.flush()  # one open room per buyer and dataset: the database decides
     except sa.exc.IntegrityError:
         model.Session.rollback()
         existing = _open_room(pkg["id"], uid, buyer_org_id)
-        raise tk.ValidationError({"package_id": [tk._("You already have a deal room for this dataset")],
-                                  "room_id": [existing.id if existing else ""]}) from None
-    model.Session.add(Audit(room_id=room.id, actor_id=uid, action="create", from_state=None,
-                            to_state=State.REQUESTED.value, at=now))
+        raise tk.ValidationError(
+            {
+                "package_id": [tk._("You already have a deal room for this dataset")],
+                "room_id": [existing.id if existing else ""],
+            }
+        ) from None
+    model.Session.add(
+        Audit(
+            room_id=room.id,
+            actor_id=uid,
+            action="create",
+            from_state=None,
+            to_state=State.REQUESTED.value,
+            at=now,
+        )
+    )
     model.Session.add(Message(room_id=room.id, author_id=None, body="system:create", created=now))
     model.repo.commit()
-    tk.enqueue_job("ckanext.dealroom.jobs.notify_sellers", [room.id], title=f"dealroom notify {room.id}")
+    tk.enqueue_job(
+        "ckanext.dealroom.jobs.notify_sellers", [room.id], title=f"dealroom notify {room.id}"
+    )
     return _room_dict(room, Side.BUYER)
 
 
-def _open_room(package_id: str, user_id: Optional[str], buyer_org_id: Optional[str]) -> Optional[Room]:
+def _open_room(package_id: str, user_id: str | None, buyer_org_id: str | None) -> Room | None:
     """The buyer's (or the buying organisation's) open room for a dataset, if any."""
-    holder = Room.buyer_org_id == buyer_org_id if buyer_org_id else sa.and_(
-        Room.buyer_org_id.is_(None), Room.buyer_user_id == user_id)
-    return model.Session.query(Room).filter(
-        Room.package_id == package_id, holder,
-        Room.state.in_([s.value for s in states.open_room_states()])).first()
+    holder = (
+        Room.buyer_org_id == buyer_org_id
+        if buyer_org_id
+        else sa.and_(Room.buyer_org_id.is_(None), Room.buyer_user_id == user_id)
+    )
+    return (
+        model.Session.query(Room)
+        .filter(
+            Room.package_id == package_id,
+            holder,
+            Room.state.in_([s.value for s in states.open_room_states()]),
+        )
+        .first()
+    )
 
 
 @tk.side_effect_free
@@ -260,8 +405,12 @@ def dealroom_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]
     data = _validate(data_dict, schema.room_list(), context)
     user = context.get("user")
     uid = access.user_id(user)
-    orgs = [o["id"] for o in tk.get_action("organization_list_for_user")(
-        {"user": user}, {"permission": "create_dataset"})]
+    orgs = [
+        o["id"]
+        for o in tk.get_action("organization_list_for_user")(
+            {"user": user}, {"permission": "create_dataset"}
+        )
+    ]
     clauses = []
     if data.get("role") in (None, "buyer"):
         clauses.append(Room.buyer_user_id == uid)
@@ -271,7 +420,9 @@ def dealroom_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]
         clauses.append(Room.seller_org_id.in_(orgs))
     if not clauses:
         return []
-    rooms = model.Session.query(Room).filter(sa.or_(*clauses)).order_by(Room.updated.desc()).limit(500)
+    rooms = (
+        model.Session.query(Room).filter(sa.or_(*clauses)).order_by(Room.updated.desc()).limit(500)
+    )
     out = []
     for room in rooms:
         side = access.side_of(user, room)
@@ -281,6 +432,7 @@ def dealroom_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]
 
 
 # --- transitions -----------------------------------------------------------------------------
+
 
 def _transition(context: Context, data_dict: DataDict, action: str, schema_: Any) -> dict[str, Any]:
     data = _validate(data_dict, schema_, context)
@@ -332,14 +484,25 @@ def dealroom_message_create(context: Context, data_dict: DataDict) -> dict[str, 
             raise tk.ValidationError({"upload": [tk._(str(error))]}) from None
     elif upload not in (None, ""):
         raise tk.ValidationError({"upload": [tk._("Send the attachment as a file upload")]})
-    message = Message(room_id=room.id, author_id=access.user_id(context.get("user")),
-                      body=data["body"], created=_now())
+    message = Message(
+        room_id=room.id,
+        author_id=access.user_id(context.get("user")),
+        body=data["body"],
+        created=_now(),
+    )
     model.Session.add(message)
     model.Session.flush()
     if tmp is not None:
         filename = upload.filename.replace("/", "_").replace("\\", "_")[-200:]
-        attachment = Attachment(room_id=room.id, message_id=message.id, filename=filename,
-                                media_type=media_type, size=size, sha256=digest, created=_now())
+        attachment = Attachment(
+            room_id=room.id,
+            message_id=message.id,
+            filename=filename,
+            media_type=media_type,
+            size=size,
+            sha256=digest,
+            created=_now(),
+        )
         model.Session.add(attachment)
         model.Session.flush()
         storage.keep(tmp, room.id, attachment.id)
@@ -377,7 +540,11 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
         errors["amount"] = [tk._(str(error))]
     currency = (data.get("currency") or tk.config.get("ckanext.pricing.default_currency")).upper()
     if currency not in tk.config.get("ckanext.pricing.currencies"):
-        errors["currency"] = [tk._("Currency must be one of: {}").format(", ".join(tk.config.get("ckanext.pricing.currencies")))]
+        errors["currency"] = [
+            tk._("Currency must be one of: {}").format(
+                ", ".join(tk.config.get("ckanext.pricing.currencies"))
+            )
+        ]
     if data["licence"] not in licences:
         errors["licence"] = [tk._("Licence must be one of: {}").format(", ".join(licences))]
     period = data.get("period_months")
@@ -387,20 +554,42 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
     resource_ids = sorted(data.get("resource_ids") or room.resource_ids or locked)
     unknown = sorted(set(resource_ids) - set(locked))
     if unknown:
-        errors["resource_ids"] = [tk._("Not a locked resource of this dataset: {}").format(", ".join(unknown))]
+        errors["resource_ids"] = [
+            tk._("Not a locked resource of this dataset: {}").format(", ".join(unknown))
+        ]
     if errors:
         raise tk.ValidationError(errors)
-    previous = model.Session.query(sa.func.max(Offer.version)).filter(Offer.room_id == room.id).scalar() or 0
+    previous = (
+        model.Session.query(sa.func.max(Offer.version)).filter(Offer.room_id == room.id).scalar()
+        or 0
+    )
     model.Session.query(Offer).filter(Offer.room_id == room.id, Offer.state == "live").update(
-        {"state": "superseded"}, synchronize_session=False)
-    offer = Offer(room_id=room.id, version=previous + 1, side=side.value,
-                  author_id=access.user_id(context.get("user")), amount=amount, currency=currency,
-                  period_months=period, resource_ids=resource_ids,
-                  licence=data["licence"], clauses=data.get("clauses"),
-                  dpa_required=bool(data.get("dpa_required")), state="live", created=_now())
+        {"state": "superseded"}, synchronize_session=False
+    )
+    offer = Offer(
+        room_id=room.id,
+        version=previous + 1,
+        side=side.value,
+        author_id=access.user_id(context.get("user")),
+        amount=amount,
+        currency=currency,
+        period_months=period,
+        resource_ids=resource_ids,
+        licence=data["licence"],
+        clauses=data.get("clauses"),
+        dpa_required=bool(data.get("dpa_required")),
+        state="live",
+        created=_now(),
+    )
     model.Session.add(offer)
-    model.Session.add(Message(room_id=room.id, author_id=None,
-                              body="system:offer" if previous == 0 else "system:counter_offer", created=_now()))
+    model.Session.add(
+        Message(
+            room_id=room.id,
+            author_id=None,
+            body="system:offer" if previous == 0 else "system:counter_offer",
+            created=_now(),
+        )
+    )
     room.updated = _now()
     model.repo.commit()
     return _offer_dict(offer, locked)
@@ -411,22 +600,48 @@ def _terms(room: Room, offer: Offer, accepted_by: str, at: dt.datetime) -> dict[
     period, the licence text as it reads now, and what the buyer pays (net, VAT, total)."""
     pkg = model.Package.get(room.package_id)
     licence = _licences().get(offer.licence, {})
-    names = {r.id: r.name or r.id for r in model.Session.query(model.Resource).filter(
-        model.Resource.package_id == room.package_id)}
+    names = {
+        r.id: r.name or r.id
+        for r in model.Session.query(model.Resource).filter(
+            model.Resource.package_id == room.package_id
+        )
+    }
     price = _quote(offer.amount, offer.currency)
     return {
-        "room_id": room.id, "deal_type": room.deal_type, "use_case": room.use_case,
+        "room_id": room.id,
+        "deal_type": room.deal_type,
+        "use_case": room.use_case,
         "dataset": {"id": pkg.id, "name": pkg.name, "title": pkg.title},
         "seller": _name(model.Group, room.seller_org_id),
-        "buyer": {"user": _name(model.User, room.buyer_user_id), "organization": _name(model.Group, room.buyer_org_id)},
-        "offer": {"id": offer.id, "version": offer.version, "proposed_by": offer.side,
-                  "amount": offer.amount, "currency": offer.currency, "period_months": offer.period_months,
-                  "resource_ids": list(offer.resource_ids or []), "licence": offer.licence,
-                  "licence_text": licence, "clauses": offer.clauses, "dpa_required": offer.dpa_required,
-                  "resources": [{"id": rid, "name": names.get(rid, rid)} for rid in offer.resource_ids or []],
-                  "price": {"net": price["net"], "vat": price["vat"], "vat_rate": price["vat_rate"],
-                            "total": price["charged"], "currency": offer.currency}},
-        "accepted_by": accepted_by, "accepted_at": at.replace(microsecond=0).isoformat() + "Z",
+        "buyer": {
+            "user": _name(model.User, room.buyer_user_id),
+            "organization": _name(model.Group, room.buyer_org_id),
+        },
+        "offer": {
+            "id": offer.id,
+            "version": offer.version,
+            "proposed_by": offer.side,
+            "amount": offer.amount,
+            "currency": offer.currency,
+            "period_months": offer.period_months,
+            "resource_ids": list(offer.resource_ids or []),
+            "licence": offer.licence,
+            "licence_text": licence,
+            "clauses": offer.clauses,
+            "dpa_required": offer.dpa_required,
+            "resources": [
+                {"id": rid, "name": names.get(rid, rid)} for rid in offer.resource_ids or []
+            ],
+            "price": {
+                "net": price["net"],
+                "vat": price["vat"],
+                "vat_rate": price["vat_rate"],
+                "total": price["charged"],
+                "currency": offer.currency,
+            },
+        },
+        "accepted_by": accepted_by,
+        "accepted_at": at.replace(microsecond=0).isoformat() + "Z",
     }
 
 
@@ -452,8 +667,14 @@ def dealroom_offer_accept(context: Context, data_dict: DataDict) -> dict[str, An
     _move(room, "accept_offer", side, uid)
     offer.state = "accepted"
     terms = _terms(room, offer, uid or "", now)
-    contract = Contract(room_id=room.id, offer_id=offer.id, terms=terms, sha256=contracts.fingerprint(terms),
-                        accepted_by=uid, accepted_at=now)
+    contract = Contract(
+        room_id=room.id,
+        offer_id=offer.id,
+        terms=terms,
+        sha256=contracts.fingerprint(terms),
+        accepted_by=uid,
+        accepted_at=now,
+    )
     model.Session.add(contract)
     if offer.amount == 0:
         contract.payment, contract.paid_at = "free", now
@@ -462,15 +683,21 @@ def dealroom_offer_accept(context: Context, data_dict: DataDict) -> dict[str, An
     return contract.dictize()
 
 
-def _activate(room: Room, offer: Offer, actor: Optional[str]) -> None:
+def _activate(room: Room, offer: Offer, actor: str | None) -> None:
     _move(room, "activate", Side.SELLER, actor)
-    entitlement = tk.get_action("pricing_entitlement_grant")(_site(), {
-        "package_id": room.package_id,
-        "holder_type": "organization" if room.buyer_org_id else "user",
-        "holder": room.buyer_org_id or room.buyer_user_id,
-        "resource_ids": list(offer.resource_ids or []), "valid_from": _now().isoformat(),
-        **({"valid_months": offer.period_months} if offer.period_months else {}),
-        "source": "deal", "source_ref": room.id})
+    entitlement = tk.get_action("pricing_entitlement_grant")(
+        _site(),
+        {
+            "package_id": room.package_id,
+            "holder_type": "organization" if room.buyer_org_id else "user",
+            "holder": room.buyer_org_id or room.buyer_user_id,
+            "resource_ids": list(offer.resource_ids or []),
+            "valid_from": _now().isoformat(),
+            **({"valid_months": offer.period_months} if offer.period_months else {}),
+            "source": "deal",
+            "source_ref": room.id,
+        },
+    )
     room.entitlement_id = entitlement["id"]
 
 
@@ -546,12 +773,21 @@ def dealroom_attachment_show(context: Context, data_dict: DataDict) -> dict[str,
     data = _validate(data_dict, schema.attachment(), context)
     room, _side = _room(context, data["id"])
     tk.check_access("dealroom_attachment_show", context, {"id": room.id})
-    attachment = model.Session.query(Attachment).filter(
-        Attachment.id == data["attachment_id"], Attachment.room_id == room.id).first()
+    attachment = (
+        model.Session.query(Attachment)
+        .filter(Attachment.id == data["attachment_id"], Attachment.room_id == room.id)
+        .first()
+    )
     if attachment is None:
         raise tk.ObjectNotFound(tk._("Attachment not found"))
-    return {"id": attachment.id, "room_id": room.id, "filename": attachment.filename,
-            "media_type": attachment.media_type, "size": attachment.size, "sha256": attachment.sha256}
+    return {
+        "id": attachment.id,
+        "room_id": room.id,
+        "filename": attachment.filename,
+        "media_type": attachment.media_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+    }
 
 
 def dealroom_dataset_close(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -565,8 +801,11 @@ def dealroom_dataset_close(context: Context, data_dict: DataDict) -> dict[str, A
     pkg = model.Package.get(data["package_id"])
     row = model.Session.query(ClosedDataset).get(pkg.id)
     if data["closed"] and row is None:
-        model.Session.add(ClosedDataset(package_id=pkg.id, closed_by=access.user_id(context.get("user")),
-                                        created=_now()))
+        model.Session.add(
+            ClosedDataset(
+                package_id=pkg.id, closed_by=access.user_id(context.get("user")), created=_now()
+            )
+        )
     elif not data["closed"] and row is not None:
         model.Session.delete(row)
     model.repo.commit()
@@ -586,13 +825,27 @@ def dealroom_checkout_create(context: Context, data_dict: DataDict) -> dict[str,
     offer = model.Session.query(Offer).get(contract.offer_id)
     if offer.amount == 0:
         raise tk.ValidationError({"state": [tk._("A data donation has nothing to pay")]})
-    holder = {"holder_type": "organization", "holder": room.buyer_org_id} if room.buyer_org_id else {}
+    holder = (
+        {"holder_type": "organization", "holder": room.buyer_org_id} if room.buyer_org_id else {}
+    )
     return tk.get_action("pricing_checkout_create")(
         {"user": context.get("user"), "ignore_auth": True},
-        {"package_id": room.package_id, "offer_id": "deal", "source": "deal", "source_ref": room.id,
-         "terms": {"amount": offer.amount, "currency": offer.currency, "vat_included": False,
-                   "licence": offer.licence, "resources": list(offer.resource_ids or []),
-                   "valid_months": offer.period_months}, **holder})
+        {
+            "package_id": room.package_id,
+            "offer_id": "deal",
+            "source": "deal",
+            "source_ref": room.id,
+            "terms": {
+                "amount": offer.amount,
+                "currency": offer.currency,
+                "vat_included": False,
+                "licence": offer.licence,
+                "resources": list(offer.resource_ids or []),
+                "valid_months": offer.period_months,
+            },
+            **holder,
+        },
+    )
 
 
 def on_order(order: dict[str, Any], effect: str) -> None:
@@ -610,8 +863,14 @@ def on_order(order: dict[str, Any], effect: str) -> None:
         _move(room, "activate", Side.SELLER, order.get("buyer_id"))
         room.entitlement_id = order.get("entitlement_id")
     elif effect == "revoke" and room.state in (State.AGREED.value, State.ACTIVE.value):
-        _move(room, "revoke", Side.SELLER, None, reason=order.get("note") or tk._("Payment refunded"))
-    elif effect == "restore" and room.state == State.REVOKED.value and room.entitlement_id == order.get("entitlement_id"):
+        _move(
+            room, "revoke", Side.SELLER, None, reason=order.get("note") or tk._("Payment refunded")
+        )
+    elif (
+        effect == "restore"
+        and room.state == State.REVOKED.value
+        and room.entitlement_id == order.get("entitlement_id")
+    ):
         _move(room, "reinstate", Side.SELLER, None, reason=order.get("note"))
 
 
@@ -623,7 +882,7 @@ def lock_for_order(order: dict[str, Any]) -> None:
         Room.get(order["source_ref"], lock=True)
 
 
-def order_undeliverable(order: dict[str, Any]) -> Optional[str]:
+def order_undeliverable(order: dict[str, Any]) -> str | None:
     """Why a card payment for a deal's order cannot open access now (the deal was
     revoked, or paid by invoice, while the checkout was open), or None. Pricing refunds
     such a payment."""
@@ -646,13 +905,19 @@ def dealroom_expire_due(context: Context, data_dict: DataDict) -> dict[str, Any]
     tk.check_access("dealroom_expire_due", context, data_dict)
     now = _now()
     expired = []
-    active = model.Session.query(Room.id, Room.package_id, Room.entitlement_id).filter(
-        Room.state == State.ACTIVE.value, Room.entitlement_id.isnot(None)).all()
+    active = (
+        model.Session.query(Room.id, Room.package_id, Room.entitlement_id)
+        .filter(Room.state == State.ACTIVE.value, Room.entitlement_id.isnot(None))
+        .all()
+    )
     for room_id, package_id, entitlement_id in active:
         # The deal's access, as ckanext-pricing keeps it.
         entitlements = tk.get_action("pricing_entitlement_list")(
-            _site(), {"package_id": package_id, "source_ref": room_id})
-        until = next((e.get("valid_until") for e in entitlements if e["id"] == entitlement_id), None)
+            _site(), {"package_id": package_id, "source_ref": room_id}
+        )
+        until = next(
+            (e.get("valid_until") for e in entitlements if e["id"] == entitlement_id), None
+        )
         if not until or dt.datetime.fromisoformat(until.rstrip("Z")) >= now:
             continue
         room = Room.get(room_id, lock=True)

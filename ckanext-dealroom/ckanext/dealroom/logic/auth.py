@@ -1,5 +1,6 @@
 """Auth functions of the deal-room actions: parties only, some steps for the seller
 side only. (The actions answer "not found" to non-parties before these run.)"""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -10,11 +11,23 @@ from ckanext.dealroom.model import Room
 from ckanext.dealroom.states import Side
 
 __all__ = [
-    "dealroom_create", "dealroom_show", "dealroom_list", "dealroom_accept_request",
-    "dealroom_decline", "dealroom_withdraw", "dealroom_message_create", "dealroom_offer_create",
-    "dealroom_offer_accept", "dealroom_mark_paid", "dealroom_contract_show", "dealroom_revoke",
-    "dealroom_story_consent", "dealroom_attachment_show", "dealroom_dataset_close",
-    "dealroom_checkout_create", "dealroom_expire_due",
+    "dealroom_accept_request",
+    "dealroom_attachment_show",
+    "dealroom_checkout_create",
+    "dealroom_contract_show",
+    "dealroom_create",
+    "dealroom_dataset_close",
+    "dealroom_decline",
+    "dealroom_expire_due",
+    "dealroom_list",
+    "dealroom_mark_paid",
+    "dealroom_message_create",
+    "dealroom_offer_accept",
+    "dealroom_offer_create",
+    "dealroom_revoke",
+    "dealroom_show",
+    "dealroom_story_consent",
+    "dealroom_withdraw",
 ]
 
 
@@ -60,7 +73,10 @@ def dealroom_dataset_close(context: Context, data_dict: DataDict) -> AuthResult:
     try:
         tk.check_access("package_update", context, {"id": data_dict.get("package_id")})
     except tk.NotAuthorized:
-        return {"success": False, "msg": tk._("Only the seller's editors can close a dataset to new requests")}
+        return {
+            "success": False,
+            "msg": tk._("Only the seller's editors can close a dataset to new requests"),
+        }
     return {"success": True}
 
 

@@ -1,17 +1,24 @@
 """Input schemas of the deal-room actions."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from ckan.types import Schema, Validator, ValidatorFactory
 
-from ckanext.cityexchange.guard import boolean, whole_number, text
+from ckanext.cityexchange.guard import boolean, text, whole_number
 
 
 @tk.validator_args
-def create(not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator,
-           package_id_or_name_exists: Validator, one_of: ValidatorFactory, default: ValidatorFactory,
-           list_of_strings: Validator,
-           group_id_or_name_exists: Validator) -> Schema:
+def create(
+    not_empty: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    package_id_or_name_exists: Validator,
+    one_of: ValidatorFactory,
+    default: ValidatorFactory,
+    list_of_strings: Validator,
+    group_id_or_name_exists: Validator,
+) -> Schema:
     return {
         "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
         "use_case": [text, not_empty, unicode_safe],
@@ -35,14 +42,21 @@ def room_with_reason(not_empty: Validator, unicode_safe: Validator) -> Schema:
 
 @tk.validator_args
 def message(not_empty: Validator, unicode_safe: Validator, ignore_missing: Validator) -> Schema:
-    return {"id": [not_empty, unicode_safe], "body": [text, not_empty, unicode_safe],
-            "upload": [ignore_missing]}
+    return {
+        "id": [not_empty, unicode_safe],
+        "body": [text, not_empty, unicode_safe],
+        "upload": [ignore_missing],
+    }
 
 
 @tk.validator_args
-def offer(not_empty: Validator, unicode_safe: Validator, ignore_missing: Validator,
-          list_of_strings: Validator,
-          default: ValidatorFactory) -> Schema:
+def offer(
+    not_empty: Validator,
+    unicode_safe: Validator,
+    ignore_missing: Validator,
+    list_of_strings: Validator,
+    default: ValidatorFactory,
+) -> Schema:
     return {
         "id": [not_empty, unicode_safe],
         "amount": [not_empty],
@@ -71,14 +85,15 @@ def attachment(not_empty: Validator, unicode_safe: Validator) -> Schema:
 
 
 @tk.validator_args
-def dataset_close(not_empty: Validator, unicode_safe: Validator,
-                  package_id_or_name_exists: Validator) -> Schema:
-    return {"package_id": [not_empty, unicode_safe, package_id_or_name_exists],
-            "closed": [not_empty, boolean]}
+def dataset_close(
+    not_empty: Validator, unicode_safe: Validator, package_id_or_name_exists: Validator
+) -> Schema:
+    return {
+        "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
+        "closed": [not_empty, boolean],
+    }
 
 
 @tk.validator_args
 def room_list(ignore_missing: Validator, one_of: ValidatorFactory) -> Schema:
     return {"role": [ignore_missing, one_of(["buyer", "seller"])]}
-
-

@@ -3,22 +3,29 @@
 Real PostgreSQL, Solr and CKAN; stripe-mock for Stripe's API; events signed as Stripe
 signs them.
 """
+
 from __future__ import annotations
 
 import threading
 from typing import Any
 
+import ckan.plugins.toolkit as tk
 import pytest
 from bs4 import BeautifulSoup
-
-import ckan.model as model
-import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.tests import helpers
 
 from ckanext.dealroom import contracts
 from ckanext.dealroom.model import Room
 from ckanext.dealroom.tests.test_deals import (  # noqa: F401 (the market fixture)
-    Market, _download, _fresh_buyer, _negotiating, _open_room, act, market)
+    Market,
+    _download,
+    _fresh_buyer,
+    _negotiating,
+    _open_room,
+    act,
+    market,
+)
 from ckanext.pricing.model import Entitlement, Order
 from ckanext.pricing.tests import stripe_events as se
 
@@ -27,10 +34,21 @@ pytestmark = pytest.mark.module_plugins
 
 def _agreed(market: Market, **offer: Any) -> tuple[str, str, dict[str, Any]]:
     buyer, rid = _negotiating(market)
-    market.tokens[buyer] = {"Authorization": helpers.call_action(
-        "api_token_create", context={"user": buyer}, user=buyer, name="t")["token"]}
-    made = act(market, "seller_admin", "dealroom_offer_create", id=rid,
-               **dict({"amount": 200000, "currency": "DKK", "period_months": 3, "licence": "internal-use"}, **offer))
+    market.tokens[buyer] = {
+        "Authorization": helpers.call_action(
+            "api_token_create", context={"user": buyer}, user=buyer, name="t"
+        )["token"]
+    }
+    made = act(
+        market,
+        "seller_admin",
+        "dealroom_offer_create",
+        id=rid,
+        **dict(
+            {"amount": 200000, "currency": "DKK", "period_months": 3, "licence": "internal-use"},
+            **offer,
+        ),
+    )
     act(market, buyer, "dealroom_offer_accept", id=rid, offer_id=made["id"])
     return buyer, rid, made
 
@@ -53,7 +71,8 @@ def _deal_entitlements(rid: str) -> list[Entitlement]:
 
 
 def test_a_payment_for_a_deal_revoked_during_checkout_is_refunded_and_grants_nothing(
-        app: Any, market: Market) -> None:
+    app: Any, market: Market
+) -> None:
     buyer, rid, _offer = _agreed(market)
     checkout = act(market, buyer, "dealroom_checkout_create", id=rid)
     act(market, "seller_admin", "dealroom_revoke", id=rid, reason="Changed our mind")
@@ -66,7 +85,8 @@ def test_a_payment_for_a_deal_revoked_during_checkout_is_refunded_and_grants_not
 
 
 def test_marking_paid_during_checkout_yields_one_entitlement_and_revoke_ends_all(
-        app: Any, market: Market) -> None:
+    app: Any, market: Market
+) -> None:
     buyer, rid, _offer = _agreed(market)
     checkout = act(market, buyer, "dealroom_checkout_create", id=rid)
     act(market, "seller_admin", "dealroom_mark_paid", id=rid)
@@ -79,31 +99,76 @@ def test_marking_paid_during_checkout_yields_one_entitlement_and_revoke_ends_all
 
 def test_offers_state_their_scope_vat_and_total(app: Any, market: Market) -> None:
     buyer, rid = _negotiating(market)
-    offer = act(market, "seller_admin", "dealroom_offer_create", id=rid, amount=200000, currency="DKK",
-                period_months=6, licence="internal-use")
+    offer = act(
+        market,
+        "seller_admin",
+        "dealroom_offer_create",
+        id=rid,
+        amount=200000,
+        currency="DKK",
+        period_months=6,
+        licence="internal-use",
+    )
     assert offer["resource_ids"] == [market.locked["id"]]  # default: the dataset's locked resources
-    assert (offer["price"]["net"], offer["price"]["vat"], offer["price"]["charged"]) == (200000, 50000, 250000)
-    page = app.get(f"/dealroom/{rid}", headers=market.tokens.get(buyer) or {
-        "Authorization": helpers.call_action("api_token_create", context={"user": buyer}, user=buyer,
-                                             name="t")["token"]}).get_data(as_text=True)
-    terms = BeautifulSoup(page, "html.parser").find("table", {"class": "dealroom-offer-terms"}).get_text(" ")
+    assert (offer["price"]["net"], offer["price"]["vat"], offer["price"]["charged"]) == (
+        200000,
+        50000,
+        250000,
+    )
+    page = app.get(
+        f"/dealroom/{rid}",
+        headers=market.tokens.get(buyer)
+        or {
+            "Authorization": helpers.call_action(
+                "api_token_create", context={"user": buyer}, user=buyer, name="t"
+            )["token"]
+        },
+    ).get_data(as_text=True)
+    terms = (
+        BeautifulSoup(page, "html.parser")
+        .find("table", {"class": "dealroom-offer-terms"})
+        .get_text(" ")
+    )
     for expected in ("2,000.00", "500.00", "2,500.00", "6 months", "Full data"):
         assert expected in terms, expected
 
 
 @pytest.mark.parametrize("resource_ids", [["no-such-resource"], "other-seller"])
-def test_offer_resources_must_be_locked_resources_of_the_rooms_dataset(market: Market, resource_ids: Any) -> None:
+def test_offer_resources_must_be_locked_resources_of_the_rooms_dataset(
+    market: Market, resource_ids: Any
+) -> None:
     _buyer, rid = _negotiating(market)
     if resource_ids == "other-seller":
-        other = helpers.call_action("package_create", context={"user": market.users["sysadmin"]["name"]},
-                                    name=f"other-{rid[:8]}", owner_org=market.buyer_org["id"], access_tier="priced",
-                                    offers=[{"id": "o", "kind": "one_off", "amount": 100, "currency": "DKK",
-                                             "vat_included": True, "licence": "internal-use"}],
-                                    resources=[{"name": "Theirs", "url": "http://example.com/t.csv", "access": "locked"}])
+        other = helpers.call_action(
+            "package_create",
+            context={"user": market.users["sysadmin"]["name"]},
+            name=f"other-{rid[:8]}",
+            owner_org=market.buyer_org["id"],
+            access_tier="priced",
+            offers=[
+                {
+                    "id": "o",
+                    "kind": "one_off",
+                    "amount": 100,
+                    "currency": "DKK",
+                    "vat_included": True,
+                    "licence": "internal-use",
+                }
+            ],
+            resources=[{"name": "Theirs", "url": "http://example.com/t.csv", "access": "locked"}],
+        )
         resource_ids = [other["resources"][0]["id"]]
     with pytest.raises(tk.ValidationError) as error:
-        act(market, "seller_admin", "dealroom_offer_create", id=rid, amount=1000, currency="DKK",
-            licence="internal-use", resource_ids=resource_ids)
+        act(
+            market,
+            "seller_admin",
+            "dealroom_offer_create",
+            id=rid,
+            amount=1000,
+            currency="DKK",
+            licence="internal-use",
+            resource_ids=resource_ids,
+        )
     assert "resource_ids" in error.value.error_dict
 
 
@@ -113,7 +178,9 @@ def test_three_concurrent_requests_open_one_room(market: Market) -> None:
     from werkzeug.test import Client
 
     buyer = _fresh_buyer(market)
-    token = helpers.call_action("api_token_create", context={"user": buyer}, user=buyer, name="t")["token"]
+    token = helpers.call_action("api_token_create", context={"user": buyer}, user=buyer, name="t")[
+        "token"
+    ]
     app = make_app(load_config(tk.config["__file__"]))
     statuses: list[int] = []
     start = threading.Barrier(3)
@@ -121,8 +188,13 @@ def test_three_concurrent_requests_open_one_room(market: Market) -> None:
     def request() -> None:
         client = Client(app)
         start.wait()
-        statuses.append(client.post("/api/3/action/dealroom_create", headers={"Authorization": token}, json={
-            "package_id": market.dataset["id"], "use_case": "Counting cyclists"}).status_code)
+        statuses.append(
+            client.post(
+                "/api/3/action/dealroom_create",
+                headers={"Authorization": token},
+                json={"package_id": market.dataset["id"], "use_case": "Counting cyclists"},
+            ).status_code
+        )
 
     threads = [threading.Thread(target=request) for _ in range(3)]
     for t in threads:
@@ -132,8 +204,12 @@ def test_three_concurrent_requests_open_one_room(market: Market) -> None:
     assert sorted(statuses) == [200, 409, 409]
     model.Session.expire_all()
     user = model.User.get(buyer)
-    assert model.Session.query(Room).filter(Room.buyer_user_id == user.id,
-                                            Room.package_id == market.dataset["id"]).count() == 1
+    assert (
+        model.Session.query(Room)
+        .filter(Room.buyer_user_id == user.id, Room.package_id == market.dataset["id"])
+        .count()
+        == 1
+    )
 
 
 def test_the_printed_contract_renders_exactly_the_hashed_terms(app: Any, market: Market) -> None:
@@ -146,9 +222,16 @@ def test_the_printed_contract_renders_exactly_the_hashed_terms(app: Any, market:
     page = app.get(f"/dealroom/{rid}/contract", headers=market.tokens[buyer]).get_data(as_text=True)
     soup = BeautifulSoup(page, "html.parser")
     canonical = soup.find("pre", {"class": "dealroom-canonical"}).get_text()
-    assert contracts.fingerprint_text(canonical) == contract["sha256"]  # what is printed hashes right
+    assert (
+        contracts.fingerprint_text(canonical) == contract["sha256"]
+    )  # what is printed hashes right
     shown = soup.find("article", {"class": "dealroom-contract"}).get_text(" ")
-    for expected in ("Full data", terms["offer"]["licence_text"]["en"]["text"][:40], "2,500.00", "No resale."):
+    for expected in (
+        "Full data",
+        terms["offer"]["licence_text"]["en"]["text"][:40],
+        "2,500.00",
+        "No resale.",
+    ):
         assert expected in shown, expected
 
 
@@ -177,21 +260,38 @@ def test_a_won_dispute_restores_the_access_its_dispute_revoked(app: Any, market:
     order = _order(act(market, buyer, "dealroom_checkout_create", id=rid)["order_id"])
     _pay(app, order)
     _send(app, se.disputed(order))
-    assert act(market, buyer, "dealroom_show", id=rid)["state"] == "revoked" and not _download(app, market, buyer)
+    assert act(market, buyer, "dealroom_show", id=rid)["state"] == "revoked" and not _download(
+        app, market, buyer
+    )
     _send(app, se.dispute_closed(order, "won"))
-    assert act(market, buyer, "dealroom_show", id=rid)["state"] == "active" and _download(app, market, buyer)
+    assert act(market, buyer, "dealroom_show", id=rid)["state"] == "active" and _download(
+        app, market, buyer
+    )
 
 
-def test_two_checkouts_of_one_deal_paid_at_once_open_one_entitlement(app: Any, market: Market) -> None:
+def test_two_checkouts_of_one_deal_paid_at_once_open_one_entitlement(
+    app: Any, market: Market
+) -> None:
     from ckan.cli import load_config
     from ckan.config.middleware import make_app
     from werkzeug.test import Client
 
     buyer, rid, _offer = _agreed(market)
     first = _order(act(market, buyer, "dealroom_checkout_create", id=rid)["order_id"])
-    _send(app, se.event("checkout.session.expired", {  # the first page expired; the buyer tried again
-        "id": first.stripe_session_id, "object": "checkout.session", "client_reference_id": first.id,
-        "metadata": {"order_id": first.id}, "status": "expired", "payment_status": "unpaid"}))
+    _send(
+        app,
+        se.event(
+            "checkout.session.expired",
+            {  # the first page expired; the buyer tried again
+                "id": first.stripe_session_id,
+                "object": "checkout.session",
+                "client_reference_id": first.id,
+                "metadata": {"order_id": first.id},
+                "status": "expired",
+                "payment_status": "unpaid",
+            },
+        ),
+    )
     orders = [first, _order(act(market, buyer, "dealroom_checkout_create", id=rid)["order_id"])]
     assert orders[0].id != orders[1].id
     production = make_app(load_config(tk.config["__file__"]))
@@ -202,13 +302,17 @@ def test_two_checkouts_of_one_deal_paid_at_once_open_one_entitlement(app: Any, m
         body, headers = se.signed(se.completed(order))
         client = Client(production)
         start.wait()
-        outcomes.append(client.post("/pricing/stripe/webhook", data=body, headers=headers).get_json()["outcome"])
+        outcomes.append(
+            client.post("/pricing/stripe/webhook", data=body, headers=headers).get_json()["outcome"]
+        )
 
     threads = [threading.Thread(target=pay, args=(order,)) for order in orders]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(o.split("->")[1] for o in outcomes) == ["fulfilled grant", "refunded refund"], outcomes
+    assert sorted(o.split("->")[1] for o in outcomes) == ["fulfilled grant", "refunded refund"], (
+        outcomes
+    )
     assert len([e for e in _deal_entitlements(rid) if e.revoked_at is None]) == 1
     assert act(market, buyer, "dealroom_show", id=rid)["state"] == "active"

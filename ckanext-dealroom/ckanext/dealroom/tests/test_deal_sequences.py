@@ -15,27 +15,32 @@ Nothing is mocked but Stripe's API (stripe-mock); events are signed as Stripe si
 ``CDX_STATEFUL_EXAMPLES`` raises the number of runs (``make test`` keeps it small and the
 same every time; ``CDX_STATEFUL_RANDOM=1`` draws new ones).
 """
+
 from __future__ import annotations
 
 import functools
 import os
 from collections import Counter
-from typing import Any, Optional
+from typing import Any
 
-import pytest
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
+from ckan import model
 from ckan.tests import helpers
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from ckanext.dealroom.tests.test_deals import (  # noqa: F401 (the market fixture)
-    Market, _negotiating, act, market)
+from ckanext.dealroom.tests.test_deals import Market, _negotiating, act, market  # noqa: F401 (the market fixture)
 from ckanext.pricing.model import Order
 from ckanext.pricing.tests import stripe_events as se
 from ckanext.pricing.tests.test_payment_sequences import (
-    OrderRef, Story, _obj, _receive, deliver_at_once, run_machine)
+    OrderRef,
+    Story,
+    _obj,
+    _receive,
+    deliver_at_once,
+    run_machine,
+)
 
 pytestmark = pytest.mark.module_plugins
 WEBHOOK = "/pricing/stripe/webhook"
@@ -44,7 +49,7 @@ STEPS = int(os.environ.get("CDX_STATEFUL_STEPS", "30"))
 
 
 class DealSequences(RuleBasedStateMachine):
-    market: Optional[Market] = None
+    market: Market | None = None
     app: Any = None
     production: Any = None
     tally: Counter[str] = Counter()
@@ -53,14 +58,22 @@ class DealSequences(RuleBasedStateMachine):
         super().__init__()
         assert self.market is not None
         self.buyer, self.room_id = _negotiating(self.market)
-        offer = act(self.market, "seller_admin", "dealroom_offer_create", id=self.room_id, amount=200000,
-                    currency="DKK", period_months=3, licence="internal-use")
+        offer = act(
+            self.market,
+            "seller_admin",
+            "dealroom_offer_create",
+            id=self.room_id,
+            amount=200000,
+            currency="DKK",
+            period_months=3,
+            licence="internal-use",
+        )
         self.offer_id = offer["id"]
         # the reference model
         self.room = "open"
         self.orders: list[Story] = []
-        self.revoked_by: Optional[str] = None  # the order whose refund or dispute revoked the deal
-        self.entitled: Optional[Story] = None  # the order whose payment opened access
+        self.revoked_by: str | None = None  # the order whose refund or dispute revoked the deal
+        self.entitled: Story | None = None  # the order whose payment opened access
 
     # the parties' actions, tried in any state -------------------------------------------
     def _try(self, allowed: bool, persona: str, action: str, **data: Any) -> Any:
@@ -86,8 +99,13 @@ class DealSequences(RuleBasedStateMachine):
     ACTIONS = {"accept": 4, "decline": 1, "checkout": 3, "mark_paid": 1, "revoke": 1}
 
     def _allowed(self, action: str) -> bool:
-        return {"accept": self.room == "open", "decline": self.room == "open", "checkout": self.room == "agreed",
-                "mark_paid": self.room == "agreed", "revoke": self.room in ("agreed", "active")}[action]
+        return {
+            "accept": self.room == "open",
+            "decline": self.room == "open",
+            "checkout": self.room == "agreed",
+            "mark_paid": self.room == "agreed",
+            "revoke": self.room in ("agreed", "active"),
+        }[action]
 
     def _party(self, pick: int, out_of_turn: bool) -> None:
         """A party acts: mostly one of the steps the deal's rules allow now (weighted so
@@ -140,9 +158,17 @@ class DealSequences(RuleBasedStateMachine):
         self.orders.append(story)
 
     # what Stripe does to one of the orders ------------------------------------------------
-    @rule(kind=st.sampled_from(["party"] * 8 + ["out of turn"] * 2 + ["pay"] * 3 + [
-        "pay_later", "fail", "expire", "refund", "refund_part", "dispute", "won", "lost"] + ["deliver"] * 8 + [
-        "again", "two at once", "reconcile"]), which=st.integers(0, 99))
+    @rule(
+        kind=st.sampled_from(
+            ["party"] * 8
+            + ["out of turn"] * 2
+            + ["pay"] * 3
+            + ["pay_later", "fail", "expire", "refund", "refund_part", "dispute", "won", "lost"]
+            + ["deliver"] * 8
+            + ["again", "two at once", "reconcile"]
+        ),
+        which=st.integers(0, 99),
+    )
     def step(self, kind: str, which: int) -> None:
         """One step: a party acts (or tries out of turn), Stripe queues an event about one
         of the orders or delivers queued ones, or the operator runs reconcile. (One rule
@@ -157,8 +183,11 @@ class DealSequences(RuleBasedStateMachine):
             return self._deliver(kind, which)
         story = self.orders[which % len(self.orders)]
         if kind == "reconcile":
-            result = helpers.call_action("pricing_order_reconcile", context={"ignore_auth": True, "user": ""},
-                                         id=story.order.id)
+            result = helpers.call_action(
+                "pricing_order_reconcile",
+                context={"ignore_auth": True, "user": ""},
+                id=story.order.id,
+            )
             assert result["state"] == story.state  # stripe-mock reports the session unpaid
             self.tally["reconcile"] += 1
             return None
@@ -166,14 +195,27 @@ class DealSequences(RuleBasedStateMachine):
         if kind in ("pay", "pay_later"):
             self._queue_payment(story, delayed=kind == "pay_later")
         elif kind in ("fail", "expire"):
-            story.queued.append(se.event(
-                "checkout.session.async_payment_failed" if kind == "fail" else "checkout.session.expired", {
-                    "id": order.stripe_session_id, "object": "checkout.session", "client_reference_id": order.id,
-                    "metadata": {"order_id": order.id}, "status": "expired", "payment_status": "unpaid"}))
+            story.queued.append(
+                se.event(
+                    "checkout.session.async_payment_failed"
+                    if kind == "fail"
+                    else "checkout.session.expired",
+                    {
+                        "id": order.stripe_session_id,
+                        "object": "checkout.session",
+                        "client_reference_id": order.id,
+                        "metadata": {"order_id": order.id},
+                        "status": "expired",
+                        "payment_status": "unpaid",
+                    },
+                )
+            )
         elif kind in ("refund", "refund_part") and story.charges:
             charge, intent = story.charges[0]
             amount = order.charged // 3 if kind == "refund_part" else order.charged
-            story.queued.append(se.refunded(order, amount=amount, charge=charge, payment_intent=intent))
+            story.queued.append(
+                se.refunded(order, amount=amount, charge=charge, payment_intent=intent)
+            )
         elif kind == "dispute" and story.charges:
             charge, intent = story.charges[0]
             dispute = f"dp_{len(story.disputes)}_{order.id[:8]}"
@@ -183,7 +225,9 @@ class DealSequences(RuleBasedStateMachine):
             story.queued.append(event)
         elif kind in ("won", "lost") and story.disputes:
             dispute, charge = story.disputes[-1]
-            event = se.dispute_closed(order, kind, dispute=dispute, payment_intent=dict(story.charges)[charge])
+            event = se.dispute_closed(
+                order, kind, dispute=dispute, payment_intent=dict(story.charges)[charge]
+            )
             _obj(event)["charge"] = charge
             story.queued.append(event)
 
@@ -257,21 +301,33 @@ class DealSequences(RuleBasedStateMachine):
     def agrees_with_the_reference_model(self) -> None:
         site = {"ignore_auth": True, "user": ""}
         model.Session.expire_all()
-        room = helpers.call_action("dealroom_show", context={"user": self.market.users["sysadmin"]["name"]},
-                                   id=self.room_id)
+        room = helpers.call_action(
+            "dealroom_show",
+            context={"user": self.market.users["sysadmin"]["name"]},
+            id=self.room_id,
+        )
         trail = self._trail()
         assert room["state"] == self.room, trail
         for story in self.orders:
             assert Order.get(story.order.id).state == story.state, trail
-        active = helpers.call_action("pricing_entitlement_list", context=site, package_id=self.market.dataset["id"],
-                                     source_ref=self.room_id, include_inactive=False)
+        active = helpers.call_action(
+            "pricing_entitlement_list",
+            context=site,
+            package_id=self.market.dataset["id"],
+            source_ref=self.room_id,
+            include_inactive=False,
+        )
         # access exactly while the deal is active, and never from more than one entitlement
         assert len(active) == (1 if self.room == "active" else 0), trail
 
     def _trail(self) -> str:
-        return "\n".join([f"room {self.room}"] + [
-            f"order {s.order.id[:8]} {s.state}: " + ", ".join(e["type"] for e in s.delivered)
-            for s in self.orders])
+        return "\n".join(
+            [f"room {self.room}"]
+            + [
+                f"order {s.order.id[:8]} {s.state}: " + ", ".join(e["type"] for e in s.delivered)
+                for s in self.orders
+            ]
+        )
 
 
 def test_deal_sequences_end_right(app: Any, market: Market) -> None:
@@ -283,6 +339,11 @@ def test_deal_sequences_end_right(app: Any, market: Market) -> None:
     tally = run_machine(DealSequences, "deal sequences", EXAMPLES, STEPS)
     # the probes reached what they probe: deals were paid by card and by invoice, revoked,
     # and payments arrived for deals that were no longer agreed
-    for reached in ("dealroom_offer_accept", "dealroom_checkout_create", "dealroom_revoke",
-                    "checkout.session.completed", "charge.refunded"):
+    for reached in (
+        "dealroom_offer_accept",
+        "dealroom_checkout_create",
+        "dealroom_revoke",
+        "checkout.session.completed",
+        "charge.refunded",
+    ):
         assert tally[reached], (reached, tally)

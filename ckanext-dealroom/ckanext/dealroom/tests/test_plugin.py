@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import pytest
-
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+import pytest
 
 
 @pytest.mark.usefixtures("with_plugins")

@@ -1,23 +1,30 @@
 """Actions of the GDPR checklist and the personal-data scanner."""
+
 from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan import model
 from ckan.types import Context, DataDict
 
-from ckanext.gdprcheck import checklist, holds, jobs, status
-from ckanext.gdprcheck.helpers import gdprcheck_detector_label
 from ckanext.cityexchange.guard import boolean, whole_number
 from ckanext.cityexchange.guard import validate as _validate
+from ckanext.gdprcheck import checklist, holds, jobs, status
+from ckanext.gdprcheck.helpers import gdprcheck_detector_label
 from ckanext.gdprcheck.model import Hold, Sample, Scan
 
-__all__ = ["gdprcheck_status_show", "gdprcheck_scan_show", "gdprcheck_scan_request",
-           "gdprcheck_hold_list", "gdprcheck_hold_release", "gdprcheck_sample_list",
-           "gdprcheck_source_checklist"]
+__all__ = [
+    "gdprcheck_hold_list",
+    "gdprcheck_hold_release",
+    "gdprcheck_sample_list",
+    "gdprcheck_scan_request",
+    "gdprcheck_scan_show",
+    "gdprcheck_source_checklist",
+    "gdprcheck_status_show",
+]
+
 
 @tk.validator_args
 def _id_schema(not_empty: Any, unicode_safe: Any) -> dict[str, Any]:
@@ -58,8 +65,13 @@ def gdprcheck_scan_show(context: Context, data_dict: DataDict) -> dict[str, Any]
     resource = _resource(context, data_dict, "gdprcheck_scan_show")
     scan = model.Session.query(Scan).get(resource.id)
     if scan is None:
-        return {"resource_id": resource.id, "package_id": resource.package_id, "state": "not scanned",
-                "findings": [], "detected": []}
+        return {
+            "resource_id": resource.id,
+            "package_id": resource.package_id,
+            "state": "not scanned",
+            "findings": [],
+            "detected": [],
+        }
     return scan.dictize()
 
 
@@ -127,9 +139,11 @@ def gdprcheck_hold_release(context: Context, data_dict: DataDict) -> dict[str, A
 
 @tk.validator_args
 def _sample_list_schema(ignore_missing: Any, unicode_safe: Any) -> dict[str, Any]:
-    return {"package_ids": [ignore_missing, tk.get_validator("list_of_strings")],
-            "only_findings": [ignore_missing, boolean],
-            "limit": [ignore_missing, whole_number(1, 1000)]}
+    return {
+        "package_ids": [ignore_missing, tk.get_validator("list_of_strings")],
+        "only_findings": [ignore_missing, boolean],
+        "limit": [ignore_missing, whole_number(1, 1000)],
+    }
 
 
 @tk.side_effect_free

@@ -1,12 +1,14 @@
 """A real HTTP server on 127.0.0.1 for the tests that fetch linked files (the scanner,
 the samples of harvested files, the paywall's proxy): each path answers with its status,
 headers and body; anything else is a 404."""
+
 from __future__ import annotations
 
 import contextlib
 import http.server
 import threading
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 Answer = tuple[int, Mapping[str, str], bytes]
 
@@ -20,7 +22,7 @@ def serve(answers: Mapping[str, Answer]) -> Iterator[str]:
     """The server's base URL while the block runs."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             status, headers, body = answers.get(self.path, (404, {}, b""))
             self.send_response(status)
             for name, value in headers.items():

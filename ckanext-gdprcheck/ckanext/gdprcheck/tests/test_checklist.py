@@ -1,4 +1,5 @@
 """The checklist rules on plain data, with property-based tests."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,14 @@ from ckanext.gdprcheck.checklist import BLOCKED, COMPLETE, INCOMPLETE
 
 pytestmark = pytest.mark.pure
 K = 5
-PERSONAL_OK = {"gdpr_personal_data": "personal", "gdpr_category": "General", "gdpr_legal_basis": "6.1.e",
-               "gdpr_purpose": "Traffic planning", "gdpr_controller": "Københavns Kommune", "gdpr_dpia": "done"}
+PERSONAL_OK = {
+    "gdpr_personal_data": "personal",
+    "gdpr_category": "General",
+    "gdpr_legal_basis": "6.1.e",
+    "gdpr_purpose": "Traffic planning",
+    "gdpr_controller": "Københavns Kommune",
+    "gdpr_dpia": "done",
+}
 
 
 def ev(answers: dict, tier: str = "open", scans: tuple = ()) -> checklist.Status:
@@ -28,10 +35,21 @@ def test_no_personal_data_is_complete() -> None:
 
 
 def test_personal_data_needs_basis_purpose_controller_and_dpia() -> None:
-    status = ev({"gdpr_personal_data": "pseudonymised", "gdpr_category": "General",
-                 "gdpr_technique": "keyed hash"}, tier="on_request")
+    status = ev(
+        {
+            "gdpr_personal_data": "pseudonymised",
+            "gdpr_category": "General",
+            "gdpr_technique": "keyed hash",
+        },
+        tier="on_request",
+    )
     assert status.status == INCOMPLETE
-    assert set(status.missing) == {"gdpr_legal_basis", "gdpr_purpose", "gdpr_controller", "gdpr_dpia"}
+    assert set(status.missing) == {
+        "gdpr_legal_basis",
+        "gdpr_purpose",
+        "gdpr_controller",
+        "gdpr_dpia",
+    }
 
 
 def test_personal_data_cannot_be_open_or_priced_only_on_request() -> None:
@@ -50,16 +68,22 @@ def test_cpr_and_special_categories_need_an_explicit_basis() -> None:
     assert ev(dict(special, gdpr_art9_condition="9.2.j"), tier="on_request").status == COMPLETE
 
 
-@pytest.mark.parametrize("answers, field", [
-    ({"gdpr_personal_data": "none", "gdpr_category": "Sensitive"}, "gdpr_category"),
-    ({"gdpr_personal_data": "none", "gdpr_special_categories": "yes"}, "gdpr_special_categories"),
-    ({"gdpr_personal_data": "personal", "gdpr_category": "NonPersonal"}, "gdpr_category"),
-    ({"gdpr_personal_data": "anonymised", "gdpr_min_cell_count": 3}, "gdpr_min_cell_count"),
-    ({"gdpr_personal_data": "anonymised", "gdpr_min_cell_count": "0"}, "gdpr_min_cell_count"),
-    ({"gdpr_personal_data": "maybe"}, "gdpr_personal_data"),
-    ({"gdpr_legal_basis": "6.1.z"}, "gdpr_legal_basis"),
-    ({"gdpr_art9_condition": "9.2.a"}, "gdpr_art9_condition"),
-])
+@pytest.mark.parametrize(
+    "answers, field",
+    [
+        ({"gdpr_personal_data": "none", "gdpr_category": "Sensitive"}, "gdpr_category"),
+        (
+            {"gdpr_personal_data": "none", "gdpr_special_categories": "yes"},
+            "gdpr_special_categories",
+        ),
+        ({"gdpr_personal_data": "personal", "gdpr_category": "NonPersonal"}, "gdpr_category"),
+        ({"gdpr_personal_data": "anonymised", "gdpr_min_cell_count": 3}, "gdpr_min_cell_count"),
+        ({"gdpr_personal_data": "anonymised", "gdpr_min_cell_count": "0"}, "gdpr_min_cell_count"),
+        ({"gdpr_personal_data": "maybe"}, "gdpr_personal_data"),
+        ({"gdpr_legal_basis": "6.1.z"}, "gdpr_legal_basis"),
+        ({"gdpr_art9_condition": "9.2.a"}, "gdpr_art9_condition"),
+    ],
+)
 def test_contradictions_are_plain_field_errors(answers: dict, field: str) -> None:
     errors = checklist.field_errors(answers, min_cell_count=K)
     assert field in errors and all(len(m) > 20 for m in errors[field])
@@ -67,9 +91,20 @@ def test_contradictions_are_plain_field_errors(answers: dict, field: str) -> Non
 
 
 def test_anonymised_needs_technique_and_k_at_least_the_minimum() -> None:
-    assert ev({"gdpr_personal_data": "anonymised"}).missing == ("gdpr_technique", "gdpr_min_cell_count")
-    assert ev({"gdpr_personal_data": "anonymised", "gdpr_technique": "100 m squares",
-               "gdpr_min_cell_count": "10"}).status == COMPLETE
+    assert ev({"gdpr_personal_data": "anonymised"}).missing == (
+        "gdpr_technique",
+        "gdpr_min_cell_count",
+    )
+    assert (
+        ev(
+            {
+                "gdpr_personal_data": "anonymised",
+                "gdpr_technique": "100 m squares",
+                "gdpr_min_cell_count": "10",
+            }
+        ).status
+        == COMPLETE
+    )
 
 
 def test_scanner_findings_block_a_no_personal_data_answer() -> None:
@@ -78,17 +113,26 @@ def test_scanner_findings_block_a_no_personal_data_answer() -> None:
     assert ev(PERSONAL_OK, tier="on_request", scans=("cpr",)).status == COMPLETE
 
 
-ANSWER = st.fixed_dictionaries({}, optional={
-    name: st.one_of(st.none(), st.just(""), st.sampled_from(choices), st.text(max_size=5))
-    for name, choices in checklist.CHOICES.items()
-} | {"gdpr_min_cell_count": st.one_of(st.none(), st.integers(-3, 50), st.text(max_size=3)),
-     "gdpr_purpose": st.one_of(st.none(), st.text(max_size=10)),
-     "gdpr_controller": st.one_of(st.none(), st.text(max_size=10)),
-     "gdpr_technique": st.one_of(st.none(), st.text(max_size=10))})
+ANSWER = st.fixed_dictionaries(
+    {},
+    optional={
+        name: st.one_of(st.none(), st.just(""), st.sampled_from(choices), st.text(max_size=5))
+        for name, choices in checklist.CHOICES.items()
+    }
+    | {
+        "gdpr_min_cell_count": st.one_of(st.none(), st.integers(-3, 50), st.text(max_size=3)),
+        "gdpr_purpose": st.one_of(st.none(), st.text(max_size=10)),
+        "gdpr_controller": st.one_of(st.none(), st.text(max_size=10)),
+        "gdpr_technique": st.one_of(st.none(), st.text(max_size=10)),
+    },
+)
 
 
-@given(ANSWER, st.sampled_from(["open", "priced", "on_request", None]),
-       st.lists(st.sampled_from(["cpr", "email", "iban"]), max_size=3))
+@given(
+    ANSWER,
+    st.sampled_from(["open", "priced", "on_request", None]),
+    st.lists(st.sampled_from(["cpr", "email", "iban"]), max_size=3),
+)
 def test_properties(answers: dict, tier: str | None, scans: list) -> None:
     status = ev(answers, tier=tier or "open", scans=tuple(scans))
     assert status.status in (COMPLETE, INCOMPLETE, BLOCKED)
@@ -112,12 +156,27 @@ def test_source_default_is_complete_for_open_data() -> None:
 
 def test_a_scan_that_contradicts_a_public_or_priced_checklist_holds_the_file() -> None:
     none = {"gdpr_personal_data": "none"}
-    assert checklist.hold_reason(none, public=True, access_tier="open", scan_findings={"cpr"}) == checklist.HOLD_REASON
+    assert (
+        checklist.hold_reason(none, public=True, access_tier="open", scan_findings={"cpr"})
+        == checklist.HOLD_REASON
+    )
     assert checklist.hold_reason(none, public=False, access_tier="priced", scan_findings={"email"})
-    assert checklist.hold_reason({}, public=True, access_tier="open", scan_findings={"cpr"}), "no answer is no declaration"
-    assert checklist.hold_reason({"gdpr_personal_data": "anonymised"}, public=True, access_tier="open",
-                                 scan_findings={"name_column"})
+    assert checklist.hold_reason({}, public=True, access_tier="open", scan_findings={"cpr"}), (
+        "no answer is no declaration"
+    )
+    assert checklist.hold_reason(
+        {"gdpr_personal_data": "anonymised"},
+        public=True,
+        access_tier="open",
+        scan_findings={"name_column"},
+    )
     # Not public and not for sale; nothing found; personal data declared: no hold.
-    assert checklist.hold_reason(none, public=False, access_tier="on_request", scan_findings={"cpr"}) is None
+    assert (
+        checklist.hold_reason(none, public=False, access_tier="on_request", scan_findings={"cpr"})
+        is None
+    )
     assert checklist.hold_reason(none, public=True, access_tier="open", scan_findings=()) is None
-    assert checklist.hold_reason(PERSONAL_OK, public=True, access_tier="priced", scan_findings={"cpr"}) is None
+    assert (
+        checklist.hold_reason(PERSONAL_OK, public=True, access_tier="priced", scan_findings={"cpr"})
+        is None
+    )

@@ -3,18 +3,19 @@ it finds goes to the operator (``gdprcheck_sample_list``, the harvest status pag
 e-mail to the sysadmins), never to the gate: nothing is held, the source's checklist
 stands. The files are served by a real HTTP server on 127.0.0.1 (allowed in the test
 configuration); the worker is CKAN's own, in its own process."""
+
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterator
-
-import pytest
-from rq.registry import FinishedJobRegistry
+from collections.abc import Iterator
+from typing import Any
 
 import ckan.lib.jobs as ckan_jobs
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
+from ckan import model
 from ckan.tests import factories, helpers
+from rq.registry import FinishedJobRegistry
 
 from ckanext.gdprcheck.model import Hold, Sample, Scan
 from ckanext.gdprcheck.tests.files import file, serve
@@ -38,15 +39,25 @@ def _harvested(sysadmin: dict[str, Any], base: str, *paths: str) -> dict[str, An
     """A dataset as cityharvest stores it: open, checklist declared by the source."""
     org = factories.Organization()
     return helpers.call_action(
-        "package_create", context={"user": sysadmin["name"]}, owner_org=org["id"],
-        name=f"harvested-{uuid.uuid4().hex[:8]}", gdpr_personal_data="none", gdpr_category="NonPersonal",
+        "package_create",
+        context={"user": sysadmin["name"]},
+        owner_org=org["id"],
+        name=f"harvested-{uuid.uuid4().hex[:8]}",
+        gdpr_personal_data="none",
+        gdpr_category="NonPersonal",
         gdpr_declared_by="source",
-        resources=[{"name": p.strip("/"), "url": base + p, "format": p.rsplit(".", 1)[1].upper()} for p in paths])
+        resources=[
+            {"name": p.strip("/"), "url": base + p, "format": p.rsplit(".", 1)[1].upper()}
+            for p in paths
+        ],
+    )
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index")
 @pytest.mark.ckan_config("ckanext.gdprcheck.harvest_sample_bytes", 4096)
-def test_samples_of_harvested_files_go_to_the_operator_and_hold_nothing(app: Any, files: str) -> None:
+def test_samples_of_harvested_files_go_to_the_operator_and_hold_nothing(
+    app: Any, files: str
+) -> None:
     for queue in ckan_jobs.get_all_queues():
         queue.empty()
         FinishedJobRegistry(queue=queue).cleanup(-1)
@@ -57,7 +68,9 @@ def test_samples_of_harvested_files_go_to_the_operator_and_hold_nothing(app: Any
     log = run_worker()
     for res in (people, clean, long):
         assert f"gdprcheck sample {res['id']}" in log, "the worker ran the sample job"
-    samples = {s.resource_id: s for s in model.Session.query(Sample).filter(Sample.package_id == ds["id"])}
+    samples = {
+        s.resource_id: s for s in model.Session.query(Sample).filter(Sample.package_id == ds["id"])
+    }
     assert {"cpr", "email"} <= set(samples[people["id"]].detected)
     assert samples[clean["id"]].state == "done" and samples[clean["id"]].detected == []
     # only the sample was read: the e-mail address after it is not found, and that is said
@@ -83,18 +96,30 @@ def test_samples_of_harvested_files_go_to_the_operator_and_hold_nothing(app: Any
     examples = [e for f in listed[0]["findings"] for e in f["examples"]]
     assert examples and not any(e in PERSONAL for e in examples), examples  # masked, never raw
     with pytest.raises(tk.NotAuthorized):
-        helpers.call_action("gdprcheck_sample_list", context={"user": factories.User()["name"],
-                                                              "ignore_auth": False})
-    response = app.post("/api/3/action/gdprcheck_sample_list", json={"limit": "x" * 50},
-                        headers={"Authorization": helpers.call_action(
-                            "api_token_create", context={"user": sysadmin["name"]}, user=sysadmin["name"],
-                            name="t")["token"]})
+        helpers.call_action(
+            "gdprcheck_sample_list",
+            context={"user": factories.User()["name"], "ignore_auth": False},
+        )
+    response = app.post(
+        "/api/3/action/gdprcheck_sample_list",
+        json={"limit": "x" * 50},
+        headers={
+            "Authorization": helpers.call_action(
+                "api_token_create",
+                context={"user": sysadmin["name"]},
+                user=sysadmin["name"],
+                name="t",
+            )["token"]
+        },
+    )
     assert response.status_code == 409 and "limit" in response.get_json()["error"]
 
     # The same file is not sampled again until it changes.
     for queue in ckan_jobs.get_all_queues():
         FinishedJobRegistry(queue=queue).cleanup(-1)
-    helpers.call_action("package_patch", context={"user": sysadmin["name"]}, id=ds["id"], notes="Updated")
+    helpers.call_action(
+        "package_patch", context={"user": sysadmin["name"]}, id=ds["id"], notes="Updated"
+    )
     assert "gdprcheck sample" not in run_worker()
 
 

@@ -4,16 +4,16 @@ Own actions check access, validate with a schema, apply the rules and persist. C
 core actions (``resource_search``, the activity actions, resource views) read from the
 database rather than the search index, so they pass their results through the paywall.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Any
 
-import sqlalchemy as sa
-
-import ckan.authz as authz
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan import authz, model
 from ckan.types import Context, DataDict
 
 from ckanext.pricing import access, licences, orders, redact, rules
@@ -50,8 +50,6 @@ __all__ = [
     "dashboard_activity_list",
     "recently_changed_packages_activity_list",
 ]
-
-
 
 
 def _dataset(package_id: str) -> dict[str, Any]:
@@ -102,8 +100,12 @@ def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str
     """
     data = _validate(data_dict, schema.entitlement_grant(), context)
     tk.check_access("pricing_entitlement_grant", context, data)
-    if data["source"] != "grant" and not (context.get("ignore_auth") or authz.is_sysadmin(context.get("user"))):
-        raise tk.ValidationError({"source": [tk._("Only checkout and deal rooms create order and deal entitlements")]})
+    if data["source"] != "grant" and not (
+        context.get("ignore_auth") or authz.is_sysadmin(context.get("user"))
+    ):
+        raise tk.ValidationError(
+            {"source": [tk._("Only checkout and deal rooms create order and deal entitlements")]}
+        )
     pkg = _dataset(data["package_id"])
     tier = pkg.get("access_tier") or rules.OPEN
     if tier == rules.OPEN:
@@ -111,28 +113,52 @@ def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str
     locked = set(rules.locked_resources(tier, pkg["resources"]))
     unknown = sorted(set(data.get("resource_ids") or []) - locked)
     if unknown:
-        raise tk.ValidationError({"resource_ids": [tk._("Not a locked resource of this dataset: {}").format(", ".join(unknown))]})
+        raise tk.ValidationError(
+            {
+                "resource_ids": [
+                    tk._("Not a locked resource of this dataset: {}").format(", ".join(unknown))
+                ]
+            }
+        )
     holder_id, holder_name = _holder(data["holder_type"], data["holder"])
     blocked = access.blocked_organization_ids(pkg["id"])
-    holder_orgs = {holder_id} if data["holder_type"] == "organization" else _member_org_ids(holder_id)
+    holder_orgs = (
+        {holder_id} if data["holder_type"] == "organization" else _member_org_ids(holder_id)
+    )
     if blocked & holder_orgs:
-        raise tk.ValidationError({"holder": [tk._("{} may not buy this dataset: the seller has blocked their organisation").format(holder_name)]})
+        raise tk.ValidationError(
+            {
+                "holder": [
+                    tk._(
+                        "{} may not buy this dataset: the seller has blocked their organisation"
+                    ).format(holder_name)
+                ]
+            }
+        )
     now = dt.datetime.utcnow()
     valid_from = data.get("valid_from") or now
     valid_until = data.get("valid_until")
     if data.get("valid_months") is not None:
         if valid_until is not None:
-            raise tk.ValidationError({"valid_months": [tk._("Give an end or a number of months, not both")]})
+            raise tk.ValidationError(
+                {"valid_months": [tk._("Give an end or a number of months, not both")]}
+            )
         valid_until = orders.add_months(valid_from, data["valid_months"])
     if valid_until is not None and valid_until <= valid_from:
         raise tk.ValidationError({"valid_until": [tk._("Must be after the start")]})
     user = model.User.get(context.get("user")) if context.get("user") else None
     entitlement = Entitlement(
-        holder_type=data["holder_type"], holder_id=holder_id, package_id=pkg["id"],
+        holder_type=data["holder_type"],
+        holder_id=holder_id,
+        package_id=pkg["id"],
         resource_ids=sorted(data["resource_ids"]) if data.get("resource_ids") else None,
-        source=data["source"], source_ref=data.get("source_ref"),
-        valid_from=valid_from, valid_until=valid_until, created=now,
-        created_by=user.id if user else None)
+        source=data["source"],
+        source_ref=data.get("source_ref"),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        created=now,
+        created_by=user.id if user else None,
+    )
     model.Session.add(entitlement)
     _commit(context)
     return entitlement.dictize()
@@ -193,10 +219,16 @@ def pricing_entitlement_list(context: Context, data_dict: DataDict) -> list[dict
         query = query.filter(Entitlement.package_id == pkg.id)
     else:
         viewer = access.viewer_for(context.get("user"))
-        holders = [sa.and_(Entitlement.holder_type == "user", Entitlement.holder_id == viewer.user_id)]
+        holders = [
+            sa.and_(Entitlement.holder_type == "user", Entitlement.holder_id == viewer.user_id)
+        ]
         if viewer.organization_ids:
-            holders.append(sa.and_(Entitlement.holder_type == "organization",
-                                   Entitlement.holder_id.in_(viewer.organization_ids)))
+            holders.append(
+                sa.and_(
+                    Entitlement.holder_type == "organization",
+                    Entitlement.holder_id.in_(viewer.organization_ids),
+                )
+            )
         query = query.filter(sa.or_(*holders))
     if data.get("source_ref"):
         query = query.filter(Entitlement.source_ref == data["source_ref"])
@@ -219,8 +251,11 @@ def pricing_entitlement_check(context: Context, data_dict: DataDict) -> dict[str
     data = _validate(data_dict, schema.entitlement_check(), context)
     user = data.get("user") or context.get("user")
     level, _pkg = access.resource_level(user, data["resource_id"])
-    return {"resource_id": data["resource_id"], "access": level.value,
-            "entitled": not rules.withheld(level)}
+    return {
+        "resource_id": data["resource_id"],
+        "access": level.value,
+        "entitled": not rules.withheld(level),
+    }
 
 
 def pricing_block_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -234,11 +269,14 @@ def pricing_block_create(context: Context, data_dict: DataDict) -> dict[str, Any
     pkg = model.Package.get(data["package_id"])
     org_id, org_name = _holder("organization", data["organization"])
     if org_id == pkg.owner_org:
-        raise tk.ValidationError({"organization": [tk._("A seller cannot block its own organisation")]})
+        raise tk.ValidationError(
+            {"organization": [tk._("A seller cannot block its own organisation")]}
+        )
     if model.Session.query(Block).get((pkg.id, org_id)) is None:
         user = model.User.get(context.get("user")) if context.get("user") else None
-        model.Session.add(Block(package_id=pkg.id, organization_id=org_id,
-                                created_by=user.id if user else None))
+        model.Session.add(
+            Block(package_id=pkg.id, organization_id=org_id, created_by=user.id if user else None)
+        )
         _commit(context)
     return {"package_id": pkg.id, "organization_id": org_id, "organization": org_name}
 
@@ -264,12 +302,18 @@ def pricing_block_list(context: Context, data_dict: DataDict) -> list[dict[str, 
     tk.check_access("pricing_block_list", context, data)
     pkg = model.Package.get(data["package_id"])
     out = []
-    for block in model.Session.query(Block).filter(Block.package_id == pkg.id).order_by(Block.created):
+    for block in (
+        model.Session.query(Block).filter(Block.package_id == pkg.id).order_by(Block.created)
+    ):
         org = model.Group.get(block.organization_id)
-        out.append({"organization_id": block.organization_id,
-                    "organization": org.name if org else None,
-                    "title": org.title if org else None,
-                    "created": block.created.isoformat()})
+        out.append(
+            {
+                "organization_id": block.organization_id,
+                "organization": org.name if org else None,
+                "title": org.title if org else None,
+                "created": block.created.isoformat(),
+            }
+        )
     return out
 
 
@@ -284,22 +328,34 @@ def pricing_download_list(context: Context, data_dict: DataDict) -> list[dict[st
     data = _validate(data_dict, schema.package_only(), context)
     tk.check_access("pricing_download_list", context, data)
     pkg = model.Package.get(data["package_id"])
-    rows = (model.Session.query(Download).filter(Download.package_id == pkg.id)
-            .order_by(Download.at.desc()).offset(data.get("offset", 0)).limit(data.get("limit", 100)))
+    rows = (
+        model.Session.query(Download)
+        .filter(Download.package_id == pkg.id)
+        .order_by(Download.at.desc())
+        .offset(data.get("offset", 0))
+        .limit(data.get("limit", 100))
+    )
     out = []
     for row in rows:
         user = model.User.get(row.user_id) if row.user_id else None
-        out.append({"resource_id": row.resource_id, "user": user.name if user else None,
-                    "via": row.via, "at": row.at.isoformat()})
+        out.append(
+            {
+                "resource_id": row.resource_id,
+                "user": user.name if user else None,
+                "via": row.via,
+                "at": row.at.isoformat(),
+            }
+        )
     return out
 
 
 # ---------------------------------------------------------------------------------------
 # Chained core actions: everything that returns resource URLs read from the database.
 
-def _levels_and_replacements(context: Context, pkg: dict[str, Any],
-                             snapshot: Optional[dict[str, Any]] = None
-                             ) -> tuple[Optional[str], dict[str, Access], dict[str, str]]:
+
+def _levels_and_replacements(
+    context: Context, pkg: dict[str, Any], snapshot: dict[str, Any] | None = None
+) -> tuple[str | None, dict[str, Access], dict[str, str]]:
     """The viewer's user id, their access to a dataset's locked resources (as now, and as
     in an older snapshot of it), and every real URL they may not see with its replacement."""
     merged = dict(pkg)
@@ -311,14 +367,21 @@ def _levels_and_replacements(context: Context, pkg: dict[str, Any],
         merged["access_tier"] = tier
         merged["resources"] = [
             dict(r, access=current.get(r.get("id"), r).get("access", r.get("access")))
-            for r in snapshot.get("resources") or [] if r.get("id")
-        ] + [r for r in pkg.get("resources") or [] if r["id"] not in
-             {s.get("id") for s in snapshot.get("resources") or []}]
+            for r in snapshot.get("resources") or []
+            if r.get("id")
+        ] + [
+            r
+            for r in pkg.get("resources") or []
+            if r["id"] not in {s.get("id") for s in snapshot.get("resources") or []}
+        ]
     viewer, levels = access.levels_for(context.get("user"), merged)
     replacements: dict[str, str] = {}
     uploads = {r.get("id") for r in merged.get("resources") or [] if r.get("url_type") == "upload"}
-    hidden = {rid for rid, level in levels.items()
-              if rules.withheld(level) or (level is Access.ENTITLED and rid not in uploads)}
+    hidden = {
+        rid
+        for rid, level in levels.items()
+        if rules.withheld(level) or (level is Access.ENTITLED and rid not in uploads)
+    }
     if hidden:
         real = access.index_secrets(merged)  # real URLs, in the database and the snapshot
         for secret, placeholder in real.items():
@@ -337,7 +400,7 @@ def resource_search(next_action: Callable[..., Any], context: Context, data_dict
     query = data_dict.get("query") or ""
     terms = [query] if isinstance(query, str) else list(query)
     probes_url = any(str(t).split(":", 1)[0].strip() == "url" for t in terms)
-    packages: dict[str, tuple[Optional[str], dict[str, Access], dict[str, str]]] = {}
+    packages: dict[str, tuple[str | None, dict[str, Access], dict[str, str]]] = {}
     kept = []
     for res in result.get("results", []):
         if not isinstance(res, dict):
@@ -357,7 +420,7 @@ def resource_search(next_action: Callable[..., Any], context: Context, data_dict
     return result
 
 
-def _scrub_views(context: Context, views: Any, package_id: Optional[str]) -> Any:
+def _scrub_views(context: Context, views: Any, package_id: str | None) -> Any:
     if not package_id:
         return views
     _user_id, _levels, replacements = _levels_and_replacements(context, _dataset(package_id))
@@ -366,20 +429,24 @@ def _scrub_views(context: Context, views: Any, package_id: Optional[str]) -> Any
 
 @tk.chained_action
 @tk.side_effect_free
-def resource_view_show(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
+def resource_view_show(
+    next_action: Callable[..., Any], context: Context, data_dict: DataDict
+) -> Any:
     view = next_action(context, data_dict)
     return _scrub_views(context, view, view.get("package_id"))
 
 
 @tk.chained_action
 @tk.side_effect_free
-def resource_view_list(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
+def resource_view_list(
+    next_action: Callable[..., Any], context: Context, data_dict: DataDict
+) -> Any:
     views = next_action(context, data_dict)
     package_id = views[0].get("package_id") if views else None
     return _scrub_views(context, views, package_id)
 
 
-def _snapshot(activity: dict[str, Any]) -> Optional[dict[str, Any]]:
+def _snapshot(activity: dict[str, Any]) -> dict[str, Any] | None:
     data = activity.get("data")
     if isinstance(data, dict) and isinstance(data.get("package"), dict):
         return data["package"]
@@ -403,7 +470,8 @@ def _scrub_activities(context: Context, result: Any) -> Any:
     for act in activities:
         snapshot = _snapshot(act)
         package_id = (snapshot or {}).get("id") or (
-            act.get("object_id") if str(act.get("activity_type", "")).endswith("package") else None)
+            act.get("object_id") if str(act.get("activity_type", "")).endswith("package") else None
+        )
         if not package_id:
             continue
         if package_id not in datasets:
@@ -431,10 +499,14 @@ def _chain_activity(name: str) -> Callable[..., Any]:
 
 @tk.chained_action
 @tk.side_effect_free
-def activity_data_show(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
+def activity_data_show(
+    next_action: Callable[..., Any], context: Context, data_dict: DataDict
+) -> Any:
     data = next_action(context, data_dict)
     if data_dict.get("object_type") == "package" and isinstance(data, dict):
-        wrapped = _scrub_activities(context, {"data": {"package": data}, "activity_type": "package"})
+        wrapped = _scrub_activities(
+            context, {"data": {"package": data}, "activity_type": "package"}
+        )
         return wrapped["data"]["package"]
     return _scrub_activities(context, {"data": data})["data"]
 
@@ -451,6 +523,7 @@ recently_changed_packages_activity_list = _chain_activity("recently_changed_pack
 
 # ---------------------------------------------------------------------------------------
 # Stored copies: the activity stream keeps no locked URL.
+
 
 @tk.chained_action
 def activity_create(next_action: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
@@ -479,9 +552,13 @@ def pricing_activity_scrub(context: Context, data_dict: DataDict) -> dict[str, A
         pkg = model.Package.get(data["package_id"])
         ids = [pkg.id] if pkg else []
     else:
-        ids = [row[0] for row in model.Session.query(model.PackageExtra.package_id).filter(
-            model.PackageExtra.key == "access_tier",
-            model.PackageExtra.value.in_([rules.PRICED, rules.ON_REQUEST]))]
+        ids = [
+            row[0]
+            for row in model.Session.query(model.PackageExtra.package_id).filter(
+                model.PackageExtra.key == "access_tier",
+                model.PackageExtra.value.in_([rules.PRICED, rules.ON_REQUEST]),
+            )
+        ]
     rewritten = 0
     for package_id in ids:
         locked, secrets = access.locked_state(_dataset(package_id))
@@ -501,8 +578,10 @@ def pricing_licence_list(context: Context, data_dict: DataDict) -> dict[str, Any
     :rtype: dictionary
     """
     tk.check_access("pricing_licence_list", context, data_dict)
-    return {licence_id: {lang: dict(entry) for lang, entry in texts.items()}
-            for licence_id, texts in licences.LICENCES.items()}
+    return {
+        licence_id: {lang: dict(entry) for lang, entry in texts.items()}
+        for licence_id, texts in licences.LICENCES.items()
+    }
 
 
 @tk.side_effect_free
@@ -531,5 +610,10 @@ def pricing_buyer_check(context: Context, data_dict: DataDict) -> dict[str, Any]
     else:
         buying = set(access.viewer_for(context.get("user")).organization_ids)
     blocked = bool(access.blocked_organization_ids(pkg["id"]) & buying)
-    return {"may_buy": not blocked, "locked_resources": locked,
-            "reason": tk._("The seller has blocked your organisation for this dataset") if blocked else None}
+    return {
+        "may_buy": not blocked,
+        "locked_resources": locked,
+        "reason": tk._("The seller has blocked your organisation for this dataset")
+        if blocked
+        else None,
+    }

@@ -3,6 +3,7 @@
 Seller-side actions chain core's ``package_update`` auth (editors of the owning
 organisation, dataset collaborators, sysadmins) rather than copy it.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,21 +16,21 @@ from ckanext.pricing.model import Entitlement
 from ckanext.pricing.rules import Access
 
 __all__ = [
-    "pricing_entitlement_grant",
-    "pricing_entitlement_revoke",
-    "pricing_entitlement_list",
-    "pricing_entitlement_check",
+    "activity_show",
+    "datastore_info",
+    "datastore_search",
+    "datastore_search_sql",
+    "pricing_activity_scrub",
     "pricing_block_create",
     "pricing_block_delete",
     "pricing_block_list",
-    "pricing_download_list",
-    "pricing_activity_scrub",
-    "pricing_licence_list",
     "pricing_buyer_check",
-    "datastore_search",
-    "datastore_info",
-    "datastore_search_sql",
-    "activity_show",
+    "pricing_download_list",
+    "pricing_entitlement_check",
+    "pricing_entitlement_grant",
+    "pricing_entitlement_list",
+    "pricing_entitlement_revoke",
+    "pricing_licence_list",
 ]
 
 
@@ -39,7 +40,10 @@ def _may_edit_dataset(context: Context, package_id: Any) -> AuthResult:
     try:
         tk.check_access("package_update", context, {"id": package_id})
     except tk.NotAuthorized:
-        return {"success": False, "msg": tk._("Only the seller's editors can manage this dataset's buyers")}
+        return {
+            "success": False,
+            "msg": tk._("Only the seller's editors can manage this dataset's buyers"),
+        }
     return {"success": True}
 
 
@@ -73,7 +77,8 @@ def pricing_entitlement_check(context: Context, data_dict: DataDict) -> AuthResu
         if resource and not package_id:
             try:
                 package_id = tk.get_action("resource_show")(
-                    {"ignore_auth": True}, {"id": resource})["package_id"]
+                    {"ignore_auth": True}, {"id": resource}
+                )["package_id"]
             except tk.ObjectNotFound:
                 return {"success": False, "msg": tk._("Resource not found")}
         return _may_edit_dataset(context, package_id)
@@ -117,15 +122,17 @@ def _locked_rows(context: Context, resource_id: Any) -> AuthResult | None:
 @tk.chained_auth_function
 @tk.auth_allow_anonymous_access
 def datastore_search(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
-    return _locked_rows(context, data_dict.get("resource_id") or data_dict.get("id")) \
-        or next_auth(context, data_dict)
+    return _locked_rows(context, data_dict.get("resource_id") or data_dict.get("id")) or next_auth(
+        context, data_dict
+    )
 
 
 @tk.chained_auth_function
 @tk.auth_allow_anonymous_access
 def datastore_info(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
-    return _locked_rows(context, data_dict.get("id") or data_dict.get("resource_id")) \
-        or next_auth(context, data_dict)
+    return _locked_rows(context, data_dict.get("id") or data_dict.get("resource_id")) or next_auth(
+        context, data_dict
+    )
 
 
 @tk.chained_auth_function

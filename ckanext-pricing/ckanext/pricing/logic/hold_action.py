@@ -2,13 +2,14 @@
 (``IPricingHolds``): extend a dataset's buyers' entitlements by the length of a hold
 when it ends. (Closing the open checkouts of a dataset whose sales pause is
 ``pricing_checkout_expire``.)"""
+
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.types import Context, DataDict
 
 from ckanext.pricing.logic import schema
@@ -53,11 +54,18 @@ def pricing_entitlement_extend(context: Context, data_dict: DataDict) -> dict[st
         raise tk.ValidationError({"held_until": [tk._("The hold must end after it began")]})
     length = held_until - held_from
     wanted = set(data.get("resource_ids") or [])
-    rows = (model.Session.query(Entitlement)
-            .filter(Entitlement.package_id == package_id, Entitlement.revoked_at.is_(None),
-                    Entitlement.valid_until.isnot(None), Entitlement.valid_until > held_from,
-                    Entitlement.valid_from < held_until)
-            .with_for_update().all())
+    rows = (
+        model.Session.query(Entitlement)
+        .filter(
+            Entitlement.package_id == package_id,
+            Entitlement.revoked_at.is_(None),
+            Entitlement.valid_until.isnot(None),
+            Entitlement.valid_until > held_from,
+            Entitlement.valid_from < held_until,
+        )
+        .with_for_update()
+        .all()
+    )
     extended = []
     for row in rows:
         if wanted and row.resource_ids and not wanted & set(row.resource_ids):

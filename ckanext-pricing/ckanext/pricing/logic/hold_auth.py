@@ -1,5 +1,6 @@
 """Auth of the action offered to plugins that hold resources for review: sysadmins only
 (those plugins call it as the site user)."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk

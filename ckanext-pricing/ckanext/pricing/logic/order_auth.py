@@ -1,10 +1,11 @@
 """Auth functions of the buying actions. Seller-side checks chain core's auth functions
 (``package_create`` in the organisation for its editors, ``organization_update`` for its
 admins) rather than copy them."""
+
 from __future__ import annotations
 
-import ckan.authz as authz
 import ckan.plugins.toolkit as tk
+from ckan import authz
 from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.cityexchange.guard import is_true
@@ -12,22 +13,24 @@ from ckanext.pricing.model import Order
 
 __all__ = [
     "pricing_checkout_create",
-    "pricing_order_show",
+    "pricing_checkout_expire",
+    "pricing_connect_onboard",
+    "pricing_connect_status",
     "pricing_order_list",
+    "pricing_order_reconcile",
+    "pricing_order_show",
+    "pricing_parked_list",
+    "pricing_price_quote",
     "pricing_sales_list",
     "pricing_sales_summary",
     "pricing_stripe_event_apply",
-    "pricing_order_reconcile",
-    "pricing_checkout_expire",
-    "pricing_parked_list",
-    "pricing_price_quote",
-    "pricing_connect_onboard",
-    "pricing_connect_status",
 ]
 
 
 def _logged_in(context: Context, message: str) -> AuthResult:
-    if not context.get("user") or not authz.get_user_id_for_username(context["user"], allow_none=True):
+    if not context.get("user") or not authz.get_user_id_for_username(
+        context["user"], allow_none=True
+    ):
         return {"success": False, "msg": message}
     return {"success": True}
 
@@ -43,8 +46,12 @@ def _chain(context: Context, auth: str, data_dict: DataDict, message: str) -> Au
 def _seller_editor(context: Context, org_id: str | None) -> AuthResult:
     if not org_id:
         return {"success": False, "msg": tk._("An organisation is required")}
-    return _chain(context, "package_create", {"owner_org": org_id},
-                  tk._("Only the seller organisation's editors can see its sales"))
+    return _chain(
+        context,
+        "package_create",
+        {"owner_org": org_id},
+        tk._("Only the seller organisation's editors can see its sales"),
+    )
 
 
 def pricing_checkout_create(context: Context, data_dict: DataDict) -> AuthResult:
@@ -60,7 +67,8 @@ def pricing_order_show(context: Context, data_dict: DataDict) -> AuthResult:
     if order.buyer_id == user_id:
         return {"success": True}
     if order.holder_type == "organization" and authz.has_user_permission_for_group_or_org(
-            order.holder_id, context["user"], "read"):
+        order.holder_id, context["user"], "read"
+    ):
         return {"success": True}
     if _seller_editor(context, order.seller_org_id)["success"]:
         return {"success": True}
@@ -111,8 +119,12 @@ def pricing_connect_onboard(context: Context, data_dict: DataDict) -> AuthResult
     org_id = data_dict.get("organization_id")
     if not org_id:
         return {"success": False, "msg": tk._("An organisation is required")}
-    return _chain(context, "organization_update", {"id": org_id},
-                  tk._("Only the seller organisation's admins can set up payouts"))
+    return _chain(
+        context,
+        "organization_update",
+        {"id": org_id},
+        tk._("Only the seller organisation's admins can set up payouts"),
+    )
 
 
 def pricing_connect_status(context: Context, data_dict: DataDict) -> AuthResult:

@@ -1,4 +1,5 @@
 """Input schemas of the pricing actions."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,9 +12,14 @@ from ckanext.cityexchange.guard import boolean, identifier, text, whole_number
 
 @tk.validator_args
 def entitlement_grant(
-    not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator,
-    one_of: ValidatorFactory, isodate: Validator, default: ValidatorFactory,
-    package_id_or_name_exists: Validator, list_of_strings: Validator,
+    not_empty: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    one_of: ValidatorFactory,
+    isodate: Validator,
+    default: ValidatorFactory,
+    package_id_or_name_exists: Validator,
+    list_of_strings: Validator,
 ) -> Schema:
     return {
         "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
@@ -35,7 +41,8 @@ def entitlement_revoke(not_empty: Validator, unicode_safe: Validator) -> Schema:
 
 @tk.validator_args
 def entitlement_list(
-    ignore_missing: Validator, unicode_safe: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
     package_id_or_name_exists: Validator,
 ) -> Schema:
     return {
@@ -47,7 +54,9 @@ def entitlement_list(
 
 @tk.validator_args
 def entitlement_check(
-    ignore_missing: Validator, not_empty: Validator, unicode_safe: Validator,
+    ignore_missing: Validator,
+    not_empty: Validator,
+    unicode_safe: Validator,
     resource_id_exists: Validator,
 ) -> Schema:
     return {
@@ -58,7 +67,9 @@ def entitlement_check(
 
 @tk.validator_args
 def block(
-    not_empty: Validator, unicode_safe: Validator, package_id_or_name_exists: Validator,
+    not_empty: Validator,
+    unicode_safe: Validator,
+    package_id_or_name_exists: Validator,
     group_id_or_name_exists: Validator,
 ) -> Schema:
     return {
@@ -68,29 +79,39 @@ def block(
 
 
 @tk.validator_args
-def activity_scrub(ignore_missing: Validator, unicode_safe: Validator,
-                   package_id_or_name_exists: Validator) -> Schema:
+def activity_scrub(
+    ignore_missing: Validator, unicode_safe: Validator, package_id_or_name_exists: Validator
+) -> Schema:
     return {"package_id": [ignore_missing, unicode_safe, package_id_or_name_exists]}
 
 
 @tk.validator_args
 def package_only(
-    not_empty: Validator, unicode_safe: Validator, package_id_or_name_exists: Validator,
+    not_empty: Validator,
+    unicode_safe: Validator,
+    package_id_or_name_exists: Validator,
     ignore_missing: Validator,
     limit_to_configured_maximum: Any,
 ) -> Schema:
     return {
         "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
-        "limit": [ignore_missing, whole_number(0),
-                  limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "limit": [
+            ignore_missing,
+            whole_number(0),
+            limit_to_configured_maximum("ckan.search.rows_max", 1000),
+        ],
         "offset": [ignore_missing, whole_number(0)],
     }
 
 
 @tk.validator_args
 def checkout_create(
-    not_empty: Validator, unicode_safe: Validator, package_id_or_name_exists: Validator,
-    default: ValidatorFactory, one_of: ValidatorFactory, ignore_missing: Validator,
+    not_empty: Validator,
+    unicode_safe: Validator,
+    package_id_or_name_exists: Validator,
+    default: ValidatorFactory,
+    one_of: ValidatorFactory,
+    ignore_missing: Validator,
 ) -> Schema:
     return {
         "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
@@ -110,37 +131,51 @@ def order_show(not_empty: Validator, unicode_safe: Validator) -> Schema:
 
 @tk.validator_args
 def order_list(
-    ignore_missing: Validator, unicode_safe: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
     one_of: ValidatorFactory,
     limit_to_configured_maximum: Any,
 ) -> Schema:
     return {
         "all": [ignore_missing, boolean],
-        "state": [ignore_missing, one_of(["pending", "paid", "fulfilled", "failed", "refunded", "disputed"])],
+        "state": [
+            ignore_missing,
+            one_of(["pending", "paid", "fulfilled", "failed", "refunded", "disputed"]),
+        ],
         "since_hours": [ignore_missing, whole_number(0)],
-        "limit": [ignore_missing, whole_number(0),
-                  limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "limit": [
+            ignore_missing,
+            whole_number(0),
+            limit_to_configured_maximum("ckan.search.rows_max", 1000),
+        ],
         "offset": [ignore_missing, whole_number(0)],
     }
 
 
 @tk.validator_args
 def sales_list(
-    not_empty: Validator, unicode_safe: Validator, group_id_or_name_exists: Validator,
+    not_empty: Validator,
+    unicode_safe: Validator,
+    group_id_or_name_exists: Validator,
     ignore_missing: Validator,
     limit_to_configured_maximum: Any,
 ) -> Schema:
     return {
         "organization_id": [not_empty, unicode_safe, group_id_or_name_exists],
-        "limit": [ignore_missing, whole_number(0),
-                  limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "limit": [
+            ignore_missing,
+            whole_number(0),
+            limit_to_configured_maximum("ckan.search.rows_max", 1000),
+        ],
         "offset": [ignore_missing, whole_number(0)],
     }
 
 
 @tk.validator_args
 def organization_only(
-    not_empty: Validator, unicode_safe: Validator, group_id_or_name_exists: Validator,
+    not_empty: Validator,
+    unicode_safe: Validator,
+    group_id_or_name_exists: Validator,
     ignore_missing: Validator,
 ) -> Schema:
     return {
@@ -155,15 +190,23 @@ def stripe_event_apply(not_empty: Validator, ignore_missing: Validator) -> Schem
 
 
 @tk.validator_args
-def checkout_expire(ignore_missing: Validator, unicode_safe: Validator, not_empty: Validator) -> Schema:
-    return {"package_id": [ignore_missing, identifier], "source_ref": [ignore_missing, identifier],
-            "reason": [not_empty, text]}
+def checkout_expire(
+    ignore_missing: Validator, unicode_safe: Validator, not_empty: Validator
+) -> Schema:
+    return {
+        "package_id": [ignore_missing, identifier],
+        "source_ref": [ignore_missing, identifier],
+        "reason": [not_empty, text],
+    }
 
 
 @tk.validator_args
 def price_quote(not_empty: Validator, ignore_missing: Validator) -> Schema:
-    return {"amount": [not_empty, whole_number(0, 10 ** 12)], "currency": [ignore_missing, identifier],
-            "vat_included": [ignore_missing, boolean]}
+    return {
+        "amount": [not_empty, whole_number(0, 10**12)],
+        "currency": [ignore_missing, identifier],
+        "vat_included": [ignore_missing, boolean],
+    }
 
 
 @tk.validator_args
@@ -173,8 +216,12 @@ def parked_list(ignore_missing: Validator) -> Schema:
 
 @tk.validator_args
 def entitlement_extend(
-    not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator, isodate: Validator,
-    package_id_or_name_exists: Validator, list_of_strings: Validator,
+    not_empty: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    isodate: Validator,
+    package_id_or_name_exists: Validator,
+    list_of_strings: Validator,
 ) -> Schema:
     return {
         "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
@@ -185,7 +232,13 @@ def entitlement_extend(
 
 
 @tk.validator_args
-def buyer_check(not_empty: Validator, unicode_safe: Validator, ignore_missing: Validator,
-                package_id_or_name_exists: Validator) -> Schema:
-    return {"package_id": [not_empty, unicode_safe, package_id_or_name_exists],
-            "organization": [ignore_missing, identifier]}
+def buyer_check(
+    not_empty: Validator,
+    unicode_safe: Validator,
+    ignore_missing: Validator,
+    package_id_or_name_exists: Validator,
+) -> Schema:
+    return {
+        "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
+        "organization": [ignore_missing, identifier],
+    }

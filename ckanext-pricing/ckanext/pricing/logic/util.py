@@ -1,4 +1,5 @@
 """Small pieces every action module of the plugin uses: the suite's shared ones."""
+
 from __future__ import annotations
 
 from ckanext.cityexchange.context import site_context

@@ -3,21 +3,22 @@
 Each wraps a pure rule from :mod:`ckanext.pricing.offers`; errors are field errors, so
 bad input gives a 409 with the offending field, never a 500.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
 from ckanext.pricing import offers, redact, rules
 
 __all__ = [
     "pricing_access_tier",
+    "pricing_keep_real_url",
     "pricing_offer_field",
     "pricing_resource_access",
-    "pricing_keep_real_url",
 ]
 
 _missing = tk.missing
@@ -32,47 +33,63 @@ def _offer_indexes(data: FlattenDataDict) -> list[Any]:
 
 
 def _raw_offer(data: FlattenDataDict, index: Any) -> dict[str, Any]:
-    return {k[2]: v for k, v in data.items()
-            if len(k) == 3 and k[0] == "offers" and k[1] == index and v is not _missing}
+    return {
+        k[2]: v
+        for k, v in data.items()
+        if len(k) == 3 and k[0] == "offers" and k[1] == index and v is not _missing
+    }
 
 
-def pricing_offer_field(key: FlattenKey, data: FlattenDataDict,
-                        errors: FlattenErrorDict, context: Context) -> None:
+def pricing_offer_field(
+    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
+) -> None:
     """Normalise one field of an offer; the offer's other fields decide some rules
     (a subscription needs a period)."""
     index, field = key[1], key[2]
     clean, field_errors = offers.normalise_offer(
         _raw_offer(data, index),
         default_currency=tk.config.get("ckanext.pricing.default_currency"),
-        currencies=_currencies(), locked_resource_ids=None)
+        currencies=_currencies(),
+        locked_resource_ids=None,
+    )
     if field in field_errors:
         errors.setdefault(key, []).extend(field_errors[field])
         # keep the input for the form to show again, as text: CKAN stores the offers as
         # JSON even when validation failed, and NaN or a nested object would not encode
         value = data.get(key)
-        if value is not _missing and value is not None and \
-                not (isinstance(value, (str, int)) and not isinstance(value, bool)):
+        if (
+            value is not _missing
+            and value is not None
+            and not (isinstance(value, (str, int)) and not isinstance(value, bool))
+        ):
             data[key] = str(value)
         return
     data[key] = clean.get(field)
 
 
-def pricing_access_tier(key: FlattenKey, data: FlattenDataDict,
-                        errors: FlattenErrorDict, context: Context) -> None:
+def pricing_access_tier(
+    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
+) -> None:
     """Rules across fields: offers against the tier, unique offer ids, covered resources."""
     tier = data.get(key)
     indexes = _offer_indexes(data)
     raw_offers = [_raw_offer(data, i) for i in indexes]
     locked_ids = [
-        data[k] for k in data
-        if len(k) == 3 and k[0] == "resources" and k[2] == "id" and data[k]
+        data[k]
+        for k in data
+        if len(k) == 3
+        and k[0] == "resources"
+        and k[2] == "id"
+        and data[k]
         and data.get(("resources", k[1], "access")) != rules.SAMPLE
     ]
     _clean, result = offers.validate_offers(
-        tier, raw_offers,
+        tier,
+        raw_offers,
         default_currency=tk.config.get("ckanext.pricing.default_currency"),
         currencies=_currencies(),
-        locked_resource_ids=locked_ids if _resources_known(data) else None)
+        locked_resource_ids=locked_ids if _resources_known(data) else None,
+    )
     for message in result.dataset:
         errors.setdefault(key, []).append(message)
     # Only the rules across offers and resources: each offer's own fields are checked by
@@ -90,8 +107,9 @@ def _resources_known(data: FlattenDataDict) -> bool:
     return any(len(k) == 3 and k[0] == "resources" for k in data)
 
 
-def pricing_resource_access(key: FlattenKey, data: FlattenDataDict,
-                            errors: FlattenErrorDict, context: Context) -> None:
+def pricing_resource_access(
+    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
+) -> None:
     """``sample`` or ``locked``; locked by default in a priced or on-request dataset."""
     value = data.get(key)
     tier = data.get(("access_tier",))
@@ -103,11 +121,13 @@ def pricing_resource_access(key: FlattenKey, data: FlattenDataDict,
         errors.setdefault(key, []).append("Access must be 'sample' or 'locked'")
     elif tier == rules.OPEN and value == rules.LOCKED:
         errors.setdefault(key, []).append(
-            "Resources of an open dataset are public; make the dataset priced or on request to lock one")
+            "Resources of an open dataset are public; make the dataset priced or on request to lock one"
+        )
 
 
-def pricing_keep_real_url(key: FlattenKey, data: FlattenDataDict,
-                          errors: FlattenErrorDict, context: Context) -> None:
+def pricing_keep_real_url(
+    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
+) -> None:
     """Never store a purchase placeholder or a signed link over a resource's real URL.
 
     A dict redacted for a buyer may be written back by a job, a harvester or a careless
@@ -123,4 +143,3 @@ def pricing_keep_real_url(key: FlattenKey, data: FlattenDataDict,
         return
     data[key] = stored.url
     data[key[:-1] + ("url_type",)] = stored.url_type
-

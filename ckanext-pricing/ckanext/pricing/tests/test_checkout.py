@@ -4,6 +4,7 @@ Stripe's API is the official stripe-mock server started by the project's scripts
 webhook is signed with the configured secret as Stripe signs it. PostgreSQL, Solr and
 CKAN are real.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,16 +18,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+import ckan.plugins.toolkit as tk
 import pytest
 from bs4 import BeautifulSoup
-
-import ckan.model as model
-import ckan.plugins as plugins
-import ckan.plugins.toolkit as tk
+from ckan import model, plugins
 from ckan.tests import factories, helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 
@@ -49,8 +49,9 @@ class Shop:
 
     def token(self, persona: str) -> dict[str, str]:
         user = self.users[persona]
-        token = helpers.call_action("api_token_create", context={"user": user["name"]},
-                                    user=user["name"], name="t")["token"]
+        token = helpers.call_action(
+            "api_token_create", context={"user": user["name"]}, user=user["name"], name="t"
+        )["token"]
         return {"Authorization": token}
 
 
@@ -60,30 +61,75 @@ def shop(reset_portal_db: Any, reset_index: Any) -> Iterator[Shop]:
     reset_portal_db()
     reset_index()
     marker = "zq" + uuid.uuid4().hex
-    users = {name: factories.User(name=f"{name}-{marker[-6:]}") for name in (
-        "seller_admin", "seller_editor", "seller_member", "org_buyer", "rival", "outsider")}
+    users = {
+        name: factories.User(name=f"{name}-{marker[-6:]}")
+        for name in (
+            "seller_admin",
+            "seller_editor",
+            "seller_member",
+            "org_buyer",
+            "rival",
+            "outsider",
+        )
+    }
     users["sysadmin"] = factories.Sysadmin()
-    org = factories.Organization(users=[
-        {"name": users["seller_admin"]["name"], "capacity": "admin"},
-        {"name": users["seller_editor"]["name"], "capacity": "editor"},
-        {"name": users["seller_member"]["name"], "capacity": "member"}])
-    buyer_org = factories.Organization(users=[{"name": users["org_buyer"]["name"], "capacity": "editor"}])
-    rival_org = factories.Organization(users=[{"name": users["rival"]["name"], "capacity": "editor"}])
+    org = factories.Organization(
+        users=[
+            {"name": users["seller_admin"]["name"], "capacity": "admin"},
+            {"name": users["seller_editor"]["name"], "capacity": "editor"},
+            {"name": users["seller_member"]["name"], "capacity": "member"},
+        ]
+    )
+    buyer_org = factories.Organization(
+        users=[{"name": users["org_buyer"]["name"], "capacity": "editor"}]
+    )
+    rival_org = factories.Organization(
+        users=[{"name": users["rival"]["name"], "capacity": "editor"}]
+    )
     seller = {"user": users["seller_admin"]["name"]}
     dataset = helpers.call_action(
-        "package_create", context=seller, name=f"shop-{marker[-8:]}", title="Pedestrian counts",
-        owner_org=org["id"], access_tier="priced",
-        offers=[{"id": "standard", "kind": "one_off", "amount": 125000, "currency": "DKK",
-                 "vat_included": True, "licence": "internal-use"},
-                {"id": "quarterly", "kind": "subscription", "period_months": 3, "amount": 30000,
-                 "currency": "DKK", "vat_included": False, "licence": "internal-use"}],
-        resources=[{"name": "Sample", "url": "http://example.com/sample.csv", "access": "sample"}])
+        "package_create",
+        context=seller,
+        name=f"shop-{marker[-8:]}",
+        title="Pedestrian counts",
+        owner_org=org["id"],
+        access_tier="priced",
+        offers=[
+            {
+                "id": "standard",
+                "kind": "one_off",
+                "amount": 125000,
+                "currency": "DKK",
+                "vat_included": True,
+                "licence": "internal-use",
+            },
+            {
+                "id": "quarterly",
+                "kind": "subscription",
+                "period_months": 3,
+                "amount": 30000,
+                "currency": "DKK",
+                "vat_included": False,
+                "licence": "internal-use",
+            },
+        ],
+        resources=[{"name": "Sample", "url": "http://example.com/sample.csv", "access": "sample"}],
+    )
     locked = helpers.call_action(
-        "resource_create", context=seller, package_id=dataset["id"], name="Full data",
-        format="CSV", access="locked",
-        upload=FakeFileStorage(io.BytesIO(f"id,value\n1,{marker}\n".encode()), "full.csv"))
-    helpers.call_action("pricing_block_create", context=seller, package_id=dataset["id"],
-                        organization=rival_org["name"])
+        "resource_create",
+        context=seller,
+        package_id=dataset["id"],
+        name="Full data",
+        format="CSV",
+        access="locked",
+        upload=FakeFileStorage(io.BytesIO(f"id,value\n1,{marker}\n".encode()), "full.csv"),
+    )
+    helpers.call_action(
+        "pricing_block_create",
+        context=seller,
+        package_id=dataset["id"],
+        organization=rival_org["name"],
+    )
     yield Shop(marker, org, dataset, locked, users, buyer_org, rival_org)
     plugins.unload_non_system_plugins()
 
@@ -93,8 +139,13 @@ def _buyer() -> dict[str, Any]:
 
 
 def _checkout(shop: Shop, user: dict[str, Any], offer: str = "standard", **extra: Any) -> Order:
-    result = helpers.call_action("pricing_checkout_create", context={"user": user["name"], "ignore_auth": False},
-                                 package_id=shop.dataset["id"], offer_id=offer, **extra)
+    result = helpers.call_action(
+        "pricing_checkout_create",
+        context={"user": user["name"], "ignore_auth": False},
+        package_id=shop.dataset["id"],
+        offer_id=offer,
+        **extra,
+    )
     model.Session.expire_all()
     return Order.get(result["order_id"])
 
@@ -106,8 +157,11 @@ def _deliver(app: Any, event: dict[str, Any], **sign: Any) -> Any:
 
 def _entitlements(order: Order) -> list[Entitlement]:
     model.Session.expire_all()
-    return model.Session.query(Entitlement).filter(Entitlement.source == "order",
-                                                   Entitlement.source_ref == order.id).all()
+    return (
+        model.Session.query(Entitlement)
+        .filter(Entitlement.source == "order", Entitlement.source_ref == order.id)
+        .all()
+    )
 
 
 def _state(order: Order) -> str:
@@ -116,18 +170,23 @@ def _state(order: Order) -> str:
 
 
 def _can_download(app: Any, shop: Shop, user: dict[str, Any]) -> bool:
-    response = app.get(f"/dataset/{shop.dataset['id']}/resource/{shop.locked['id']}/download/full.csv",
-                       headers=shop_token(user), follow_redirects=False)
+    response = app.get(
+        f"/dataset/{shop.dataset['id']}/resource/{shop.locked['id']}/download/full.csv",
+        headers=shop_token(user),
+        follow_redirects=False,
+    )
     return response.status_code == 200 and shop.marker in response.get_data(as_text=True)
 
 
 def shop_token(user: dict[str, Any]) -> dict[str, str]:
-    token = helpers.call_action("api_token_create", context={"user": user["name"]},
-                                user=user["name"], name="t")["token"]
+    token = helpers.call_action(
+        "api_token_create", context={"user": user["name"]}, user=user["name"], name="t"
+    )["token"]
     return {"Authorization": token}
 
 
 # --- the whole path ----------------------------------------------------------------------
+
 
 def test_buyer_goes_from_buy_to_an_entitlement(app: Any, shop: Shop) -> None:
     buyer = _buyer()
@@ -136,10 +195,16 @@ def test_buyer_goes_from_buy_to_an_entitlement(app: Any, shop: Shop) -> None:
     form = BeautifulSoup(page, "html.parser").find("form", {"class": "pricing-buy"})
     assert form is not None, "the price box offers a Buy button"
     token = form.find("input", {"name": "_csrf_token"})["value"]
-    response = app.post(form["action"], data={"_csrf_token": token, "offer_id": "standard"},
-                        headers=headers, follow_redirects=False)
+    response = app.post(
+        form["action"],
+        data={"_csrf_token": token, "offer_id": "standard"},
+        headers=headers,
+        follow_redirects=False,
+    )
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("https://checkout.stripe.com/")  # stripe-mock's session
+    assert response.headers["Location"].startswith(
+        "https://checkout.stripe.com/"
+    )  # stripe-mock's session
     order = model.Session.query(Order).filter(Order.buyer_id == buyer["id"]).one()
     assert order.state == "pending" and order.stripe_session_id.startswith("cs_")
     assert (order.net, order.vat, order.gross, order.charged) == (100000, 25000, 125000, 125000)
@@ -149,7 +214,9 @@ def test_buyer_goes_from_buy_to_an_entitlement(app: Any, shop: Shop) -> None:
     assert _state(order) == "fulfilled"
     assert len(_entitlements(order)) == 1
     assert _can_download(app, shop, buyer)
-    receipt = app.get(f"/pricing/checkout/{order.id}/success", headers=headers).get_data(as_text=True)
+    receipt = app.get(f"/pricing/checkout/{order.id}/success", headers=headers).get_data(
+        as_text=True
+    )
     assert "Paid" in receipt and "1,250.00" in receipt
     # A second Buy is refused: the buyer holds the data already.
     with pytest.raises(tk.ValidationError) as error:
@@ -170,10 +237,14 @@ def test_an_editor_buys_for_their_organisation(app: Any, shop: Shop) -> None:
     assert (order.holder_type, order.holder_id) == ("organization", shop.buyer_org["id"])
     assert _deliver(app, se.completed(order)).status_code == 200
     [entitlement] = _entitlements(order)
-    assert (entitlement.holder_type, entitlement.holder_id) == ("organization", shop.buyer_org["id"])
+    assert (entitlement.holder_type, entitlement.holder_id) == (
+        "organization",
+        shop.buyer_org["id"],
+    )
 
 
 # --- exactly once, in any order ------------------------------------------------------------
+
 
 def test_the_same_event_ten_times_grants_once(app: Any, shop: Shop) -> None:
     order = _checkout(shop, _buyer())
@@ -184,16 +255,36 @@ def test_the_same_event_ten_times_grants_once(app: Any, shop: Shop) -> None:
     assert model.Session.query(StripeEvent).filter(StripeEvent.id == event["id"]).count() == 1
 
 
-def _post_from_processes(path: str, body: bytes, headers: dict[str, str], times: int,
-                         processes: int, login: tuple[str, ...] = ()) -> list[int]:
+def _post_from_processes(
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    times: int,
+    processes: int,
+    login: tuple[str, ...] = (),
+) -> list[int]:
     """POST from several processes of their own, started together; their status codes."""
     with tempfile.NamedTemporaryFile("wb", suffix=".body", delete=False) as f:
         f.write(body)
     script = Path(__file__).with_name("wsgi_post.py")
-    procs = [subprocess.Popen([sys.executable, str(script), tk.config["__file__"], path, f.name,
-                               json.dumps(headers), str(times), *login],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-             for _ in range(processes)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(script),
+                tk.config["__file__"],
+                path,
+                f.name,
+                json.dumps(headers),
+                str(times),
+                *login,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
     try:
         for proc in procs:
             assert proc.stdout.readline().strip() == "ready"
@@ -251,16 +342,22 @@ def test_bad_signature_stale_timestamp_and_wrong_amount_grant_nothing(app: Any, 
     stale = _deliver(app, se.completed(order), timestamp=int(time.time()) - 3600)
     assert stale.status_code == 400
     cheap = _deliver(app, se.completed(order, amount=100))
-    assert cheap.status_code == 200 and cheap.get_json()["outcome"].startswith("rejected: Amount mismatch")
+    assert cheap.status_code == 200 and cheap.get_json()["outcome"].startswith(
+        "rejected: Amount mismatch"
+    )
     euro = _deliver(app, se.completed(order, currency="EUR"))
     assert euro.get_json()["outcome"].startswith("rejected")
     assert _state(order) == "pending" and _entitlements(order) == []
     assert "mismatch" in Order.get(order.id).note
 
 
-@pytest.mark.parametrize("make, reason", [
-    (se.refunded, "Payment refunded"), (se.disputed, "Payment disputed (fraudulent)")])
-def test_refund_or_dispute_revokes_with_its_reason(app: Any, shop: Shop, make: Any, reason: str) -> None:
+@pytest.mark.parametrize(
+    "make, reason",
+    [(se.refunded, "Payment refunded"), (se.disputed, "Payment disputed (fraudulent)")],
+)
+def test_refund_or_dispute_revokes_with_its_reason(
+    app: Any, shop: Shop, make: Any, reason: str
+) -> None:
     buyer = _buyer()
     order = _checkout(shop, buyer)
     _deliver(app, se.completed(order))
@@ -281,7 +378,7 @@ def test_subscription_renewal_extends_and_cancellation_ends(app: Any, shop: Shop
     [entitlement] = _entitlements(order)
     first_end = entitlement.valid_until
     assert first_end is not None and first_end > dt.datetime.utcnow() + dt.timedelta(days=85)
-    renewal_end = int((first_end + dt.timedelta(days=92)).replace(tzinfo=dt.timezone.utc).timestamp())
+    renewal_end = int((first_end + dt.timedelta(days=92)).replace(tzinfo=dt.UTC).timestamp())
     assert _deliver(app, se.invoice_paid(order, renewal_end)).status_code == 200
     [entitlement] = _entitlements(order)
     assert entitlement.valid_until == dt.datetime.utcfromtimestamp(renewal_end)
@@ -294,8 +391,13 @@ def test_subscription_renewal_extends_and_cancellation_ends(app: Any, shop: Shop
 def test_a_blocked_buyer_who_paid_is_marked_for_refund_not_granted(app: Any, shop: Shop) -> None:
     buyer = _buyer()
     order = _checkout(shop, buyer)
-    helpers.call_action("member_create", id=shop.rival_org["id"], object=buyer["name"],
-                        object_type="user", capacity="member")
+    helpers.call_action(
+        "member_create",
+        id=shop.rival_org["id"],
+        object=buyer["name"],
+        object_type="user",
+        capacity="member",
+    )
     _deliver(app, se.completed(order))
     model.Session.expire_all()
     row = Order.get(order.id)
@@ -303,6 +405,7 @@ def test_a_blocked_buyer_who_paid_is_marked_for_refund_not_granted(app: Any, sho
 
 
 # --- lost webhooks --------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -314,18 +417,35 @@ def _free_port() -> int:
 def paid_stripe(tmp_path: Path) -> Iterator[Any]:
     """A second stripe-mock whose fixtures say every checkout session is complete and
     paid: Stripe's answer about an order whose webhook was lost."""
+
     def start(amount: int, currency: str) -> str:
         fixtures = json.loads(Path(os.environ["CDX_STRIPE_MOCK_FIXTURES"]).read_text())
         fixtures["resources"]["checkout.session"].update(
-            status="complete", payment_status="paid", amount_subtotal=amount, amount_total=amount,
-            currency=currency.lower(), payment_intent="pi_reconciled")
+            status="complete",
+            payment_status="paid",
+            amount_subtotal=amount,
+            amount_total=amount,
+            currency=currency.lower(),
+            payment_intent="pi_reconciled",
+        )
         path = tmp_path / "fixtures.json"
         path.write_text(json.dumps(fixtures))
         port = _free_port()
-        procs.append(subprocess.Popen(
-            [os.environ["CDX_STRIPE_MOCK_BIN"], "-http-addr", f"127.0.0.1:{port}",
-             "-https-unix", str(tmp_path / "https.sock"), "-fixtures", str(path)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [
+                    os.environ["CDX_STRIPE_MOCK_BIN"],
+                    "-http-addr",
+                    f"127.0.0.1:{port}",
+                    "-https-unix",
+                    str(tmp_path / "https.sock"),
+                    "-fixtures",
+                    str(path),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with socket.socket() as s:
@@ -354,7 +474,8 @@ def _ini_with(tmp_path: Path, **options: str) -> str:
 
 
 def test_reconcile_fulfils_an_order_whose_webhook_was_lost_once(
-        shop: Shop, cli: Any, paid_stripe: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shop: Shop, cli: Any, paid_stripe: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ckan.cli.cli import ckan
 
     order = _checkout(shop, _buyer())
@@ -388,62 +509,90 @@ def test_reconcile_leaves_unpaid_orders_pending(shop: Shop, cli: Any) -> None:
 
 # --- bad input -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data, field", [
-    ({"offer_id": "no-such-offer"}, "offer_id"),
-    ({"offer_id": ""}, "offer_id"),
-    ({"holder_type": "organization", "holder": "no-such-org"}, "holder"),
-    ({"holder_type": "alien"}, "holder_type"),
-])
-def test_bad_checkout_input_is_a_field_error(app: Any, shop: Shop, data: dict[str, Any], field: str) -> None:
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"offer_id": "no-such-offer"}, "offer_id"),
+        ({"offer_id": ""}, "offer_id"),
+        ({"holder_type": "organization", "holder": "no-such-org"}, "holder"),
+        ({"holder_type": "alien"}, "holder_type"),
+    ],
+)
+def test_bad_checkout_input_is_a_field_error(
+    app: Any, shop: Shop, data: dict[str, Any], field: str
+) -> None:
     body = dict({"package_id": shop.dataset["id"], "offer_id": "standard"}, **data)
-    response = app.post("/api/3/action/pricing_checkout_create", json=body, headers=shop_token(_buyer()))
+    response = app.post(
+        "/api/3/action/pricing_checkout_create", json=body, headers=shop_token(_buyer())
+    )
     assert response.status_code == 409
     assert field in response.get_json()["error"]
 
 
-@pytest.mark.parametrize("persona, field", [
-    ("seller_editor", "package_id"), ("seller_admin", "package_id"), ("rival", "holder")])
-def test_own_dataset_and_blocked_organisations_are_refused(app: Any, shop: Shop, persona: str, field: str) -> None:
+@pytest.mark.parametrize(
+    "persona, field",
+    [("seller_editor", "package_id"), ("seller_admin", "package_id"), ("rival", "holder")],
+)
+def test_own_dataset_and_blocked_organisations_are_refused(
+    app: Any, shop: Shop, persona: str, field: str
+) -> None:
     body = {"package_id": shop.dataset["id"], "offer_id": "standard"}
-    response = app.post("/api/3/action/pricing_checkout_create", json=body,
-                        headers=shop_token(shop.users[persona]))
+    response = app.post(
+        "/api/3/action/pricing_checkout_create", json=body, headers=shop_token(shop.users[persona])
+    )
     assert response.status_code == 409 and field in response.get_json()["error"]
 
 
 def test_checkout_needs_a_login_and_a_visible_priced_dataset(app: Any, shop: Shop) -> None:
     body = {"package_id": shop.dataset["id"], "offer_id": "standard"}
     assert app.post("/api/3/action/pricing_checkout_create", json=body).status_code == 403
-    missing = app.post("/api/3/action/pricing_checkout_create", json=dict(body, package_id="nope"),
-                       headers=shop_token(_buyer()))
+    missing = app.post(
+        "/api/3/action/pricing_checkout_create",
+        json=dict(body, package_id="nope"),
+        headers=shop_token(_buyer()),
+    )
     assert missing.status_code == 409 and "package_id" in missing.get_json()["error"]
     open_ds = factories.Dataset(owner_org=shop.org["id"])
-    response = app.post("/api/3/action/pricing_checkout_create", json=dict(body, package_id=open_ds["id"]),
-                        headers=shop_token(_buyer()))
+    response = app.post(
+        "/api/3/action/pricing_checkout_create",
+        json=dict(body, package_id=open_ds["id"]),
+        headers=shop_token(_buyer()),
+    )
     assert response.status_code == 409 and "open" in json.dumps(response.get_json()["error"])
 
 
-@pytest.mark.parametrize("body, headers", [
-    (b"{not json", None),
-    (b"[]", None),
-    (b'{"type": "charge.refunded"}', None),
-    ("\xff\xfe".encode("latin-1"), None),
-    (b"{}", {}),
-    (b"{}", {"Stripe-Signature": "garbage"}),
-    (b"{}", {"Stripe-Signature": "t=abc,v1=def"}),
-])
+@pytest.mark.parametrize(
+    "body, headers",
+    [
+        (b"{not json", None),
+        (b"[]", None),
+        (b'{"type": "charge.refunded"}', None),
+        ("\xff\xfe".encode("latin-1"), None),
+        (b"{}", {}),
+        (b"{}", {"Stripe-Signature": "garbage"}),
+        (b"{}", {"Stripe-Signature": "t=abc,v1=def"}),
+    ],
+)
 def test_malformed_webhooks_are_400_never_500(app: Any, body: bytes, headers: Any) -> None:
     if headers is None:
         text = body.decode("utf-8", errors="replace")
         import stripe
-        headers = {"Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
-            text, tk.config["ckanext.pricing.stripe.webhook_secret"])}
+
+        headers = {
+            "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
+                text, tk.config["ckanext.pricing.stripe.webhook_secret"]
+            )
+        }
     response = app.post(WEBHOOK, data=body, headers=headers)
     assert response.status_code == 400
     assert response.get_json()["error"]
 
 
 def test_a_huge_webhook_body_is_refused(app: Any) -> None:
-    response = app.post(WEBHOOK, data=b"x" * (1024 * 1024 + 1), headers={"Stripe-Signature": "t=1,v1=x"})
+    response = app.post(
+        WEBHOOK, data=b"x" * (1024 * 1024 + 1), headers={"Stripe-Signature": "t=1,v1=x"}
+    )
     assert response.status_code == 413
 
 
@@ -454,8 +603,14 @@ def test_the_webhook_is_exempt_from_csrf_and_the_buy_form_is_not(shop: Shop) -> 
     order = _checkout(shop, _buyer())
     buyer = factories.User(password="correct-horse-battery")
     form = {"Content-Type": "application/x-www-form-urlencoded"}
-    assert _post_from_processes(f"/dataset/{shop.dataset['name']}/buy", b"offer_id=standard", form,
-                                times=1, processes=1, login=(buyer["name"], "correct-horse-battery")) == [400]
+    assert _post_from_processes(
+        f"/dataset/{shop.dataset['name']}/buy",
+        b"offer_id=standard",
+        form,
+        times=1,
+        processes=1,
+        login=(buyer["name"], "correct-horse-battery"),
+    ) == [400]
     assert model.Session.query(Order).filter(Order.buyer_id == buyer["id"]).count() == 0
     body, headers = se.signed(se.completed(order))
     assert _post_from_processes(WEBHOOK, body, headers, times=1, processes=1) == [200]
@@ -463,6 +618,7 @@ def test_the_webhook_is_exempt_from_csrf_and_the_buy_form_is_not(shop: Shop) -> 
 
 
 # --- who sees what ---------------------------------------------------------------------------
+
 
 def _allowed(name: str, user: str, **data: Any) -> bool:
     try:
@@ -475,30 +631,58 @@ def _allowed(name: str, user: str, **data: Any) -> bool:
 def test_orders_are_private_to_buyer_and_seller(shop: Shop) -> None:
     buyer = _buyer()
     order = _checkout(shop, buyer)
-    allowed = {persona: _allowed("pricing_order_show", shop.users[persona]["name"], id=order.id)
-               for persona in ("seller_editor", "seller_admin", "seller_member", "rival", "outsider")}
-    assert allowed == {"seller_editor": True, "seller_admin": True, "seller_member": False,
-                       "rival": False, "outsider": False}
+    allowed = {
+        persona: _allowed("pricing_order_show", shop.users[persona]["name"], id=order.id)
+        for persona in ("seller_editor", "seller_admin", "seller_member", "rival", "outsider")
+    }
+    assert allowed == {
+        "seller_editor": True,
+        "seller_admin": True,
+        "seller_member": False,
+        "rival": False,
+        "outsider": False,
+    }
     assert _allowed("pricing_order_show", buyer["name"], id=order.id)
     assert not _allowed("pricing_order_show", "", id=order.id)
-    mine = helpers.call_action("pricing_order_list", context={"user": buyer["name"], "ignore_auth": False})
+    mine = helpers.call_action(
+        "pricing_order_list", context={"user": buyer["name"], "ignore_auth": False}
+    )
     assert [o["id"] for o in mine] == [order.id]
     assert "platform_fee" not in mine[0]
-    other = helpers.call_action("pricing_order_list", context={"user": shop.users["outsider"]["name"]})
+    other = helpers.call_action(
+        "pricing_order_list", context={"user": shop.users["outsider"]["name"]}
+    )
     assert order.id not in [o["id"] for o in other]
 
 
-@pytest.mark.parametrize("action", ["pricing_sales_list", "pricing_sales_summary", "pricing_connect_status"])
+@pytest.mark.parametrize(
+    "action", ["pricing_sales_list", "pricing_sales_summary", "pricing_connect_status"]
+)
 def test_sales_are_for_the_seller_editors(shop: Shop, action: str) -> None:
-    allowed = {persona for persona in ("seller_editor", "seller_admin", "seller_member", "rival", "outsider", "sysadmin")
-               if _allowed(action, shop.users[persona]["name"], organization_id=shop.org["id"])}
+    allowed = {
+        persona
+        for persona in (
+            "seller_editor",
+            "seller_admin",
+            "seller_member",
+            "rival",
+            "outsider",
+            "sysadmin",
+        )
+        if _allowed(action, shop.users[persona]["name"], organization_id=shop.org["id"])
+    }
     assert allowed == {"seller_editor", "seller_admin", "sysadmin"}
     assert not _allowed(action, "", organization_id=shop.org["id"])
 
 
-@pytest.mark.parametrize("action, data", [
-    ("pricing_stripe_event_apply", {"event": {}}), ("pricing_order_reconcile", {"id": "x"}),
-    ("pricing_order_list", {"all": True})])
+@pytest.mark.parametrize(
+    "action, data",
+    [
+        ("pricing_stripe_event_apply", {"event": {}}),
+        ("pricing_order_reconcile", {"id": "x"}),
+        ("pricing_order_list", {"all": True}),
+    ],
+)
 def test_operator_actions_are_for_sysadmins(shop: Shop, action: str, data: dict[str, Any]) -> None:
     for persona in ("seller_admin", "seller_editor", "rival", "outsider"):
         assert not _allowed(action, shop.users[persona]["name"], **data)
@@ -507,8 +691,11 @@ def test_operator_actions_are_for_sysadmins(shop: Shop, action: str, data: dict[
 
 def test_payment_events_cannot_be_posted_through_the_api(app: Any, shop: Shop) -> None:
     order = _checkout(shop, _buyer())
-    response = app.post("/api/3/action/pricing_stripe_event_apply", json={"event": se.completed(order)},
-                        headers=shop_token(shop.users["seller_admin"]))
+    response = app.post(
+        "/api/3/action/pricing_stripe_event_apply",
+        json={"event": se.completed(order)},
+        headers=shop_token(shop.users["seller_admin"]),
+    )
     assert response.status_code == 403 and _state(order) == "pending"
 
 
@@ -526,10 +713,16 @@ def test_sales_page_chart_and_csv(app: Any, shop: Shop) -> None:
     csv_response = app.get(f"/organization/sales/{shop.org['name']}/export.csv", headers=headers)
     assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
     lines = csv_response.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("created,paid_at,id,state") and any(order.id in line for line in lines[1:])
+    assert lines[0].startswith("created,paid_at,id,state") and any(
+        order.id in line for line in lines[1:]
+    )
     for persona in ("seller_member", "outsider"):
-        assert app.get(f"/organization/sales/{shop.org['name']}",
-                       headers=shop_token(shop.users[persona])).status_code == 403
+        assert (
+            app.get(
+                f"/organization/sales/{shop.org['name']}", headers=shop_token(shop.users[persona])
+            ).status_code
+            == 403
+        )
     assert app.get(f"/organization/sales/{shop.org['name']}/export.csv").status_code == 403
     summary = helpers.call_action("pricing_sales_summary", organization_id=shop.org["id"])
     assert summary["states"]["fulfilled"] >= 1 and summary["months"][-1]["currency"] == "DKK"
@@ -545,7 +738,12 @@ def test_buyer_pages_orders_and_receipt(app: Any, shop: Shop) -> None:
     assert order.id in listing and "Awaiting payment" in listing
     receipt = app.get(f"/pricing/orders/{order.id}", headers=headers).get_data(as_text=True)
     assert "VAT" in receipt and "Internal" in receipt  # licence title
-    assert app.get(f"/pricing/orders/{order.id}", headers=shop_token(shop.users["outsider"])).status_code == 404
+    assert (
+        app.get(
+            f"/pricing/orders/{order.id}", headers=shop_token(shop.users["outsider"])
+        ).status_code
+        == 404
+    )
     assert app.get(f"/pricing/orders/{order.id}", follow_redirects=False).status_code == 302
     assert app.get(f"/pricing/checkout/{order.id}/other", headers=headers).status_code == 404
 
@@ -553,13 +751,18 @@ def test_buyer_pages_orders_and_receipt(app: Any, shop: Shop) -> None:
 def test_danish_receipt(app: Any, shop: Shop) -> None:
     buyer = _buyer()
     order = _checkout(shop, buyer)
-    page = app.get(f"/da_DK/pricing/orders/{order.id}", headers=shop_token(buyer)).get_data(as_text=True)
+    page = app.get(f"/da_DK/pricing/orders/{order.id}", headers=shop_token(buyer)).get_data(
+        as_text=True
+    )
     assert "Kvittering" in page and "moms" in page.lower()
 
 
 # --- secrets ---------------------------------------------------------------------------------
 
-def test_stripe_secrets_appear_in_no_response(app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_stripe_secrets_appear_in_no_response(
+    app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret_key = "sk_test_" + shop.marker
     webhook_secret = "whsec_" + shop.marker
     monkeypatch.setitem(tk.config, "ckanext.pricing.stripe.secret_key", secret_key)
@@ -568,10 +771,16 @@ def test_stripe_secrets_appear_in_no_response(app: Any, shop: Shop, monkeypatch:
     headers = shop_token(buyer)
     seller = shop_token(shop.users["seller_admin"])
     responses = [
-        app.post("/api/3/action/pricing_checkout_create", headers=headers,
-                 json={"package_id": shop.dataset["id"], "offer_id": "standard"}),
-        app.post("/api/3/action/pricing_checkout_create", headers=headers,
-                 json={"package_id": shop.dataset["id"], "offer_id": "nope"}),
+        app.post(
+            "/api/3/action/pricing_checkout_create",
+            headers=headers,
+            json={"package_id": shop.dataset["id"], "offer_id": "standard"},
+        ),
+        app.post(
+            "/api/3/action/pricing_checkout_create",
+            headers=headers,
+            json={"package_id": shop.dataset["id"], "offer_id": "nope"},
+        ),
     ]
     order = model.Session.query(Order).filter(Order.buyer_id == buyer["id"]).one()
     body, sig = se.signed(se.completed(order), secret=webhook_secret)
@@ -580,15 +789,21 @@ def test_stripe_secrets_appear_in_no_response(app: Any, shop: Shop, monkeypatch:
         app.post(WEBHOOK, data=body, headers={"Stripe-Signature": "t=1,v1=00"}),
         app.get(f"/api/3/action/pricing_order_show?id={order.id}", headers=headers),
         app.get("/api/3/action/pricing_order_list", headers=headers),
-        app.get(f"/api/3/action/pricing_sales_list?organization_id={shop.org['id']}", headers=seller),
-        app.get(f"/api/3/action/pricing_connect_status?organization_id={shop.org['id']}", headers=seller),
+        app.get(
+            f"/api/3/action/pricing_sales_list?organization_id={shop.org['id']}", headers=seller
+        ),
+        app.get(
+            f"/api/3/action/pricing_connect_status?organization_id={shop.org['id']}", headers=seller
+        ),
         app.get(f"/api/3/action/package_show?id={shop.dataset['id']}", headers=headers),
         app.get(f"/dataset/{shop.dataset['name']}", headers=headers),
         app.get(f"/pricing/orders/{order.id}", headers=headers),
         app.get("/pricing/orders", headers=headers),
         app.get(f"/organization/sales/{shop.org['name']}", headers=seller),
-        app.get("/api/3/action/config_option_show?key=ckanext.pricing.stripe.secret_key",
-                headers=shop_token(shop.users["sysadmin"])),
+        app.get(
+            "/api/3/action/config_option_show?key=ckanext.pricing.stripe.secret_key",
+            headers=shop_token(shop.users["sysadmin"]),
+        ),
     ]
     for response in responses:
         assert response.status_code < 500
@@ -598,35 +813,61 @@ def test_stripe_secrets_appear_in_no_response(app: Any, shop: Shop, monkeypatch:
 
 # --- seller payouts and tax modes --------------------------------------------------------------
 
-def test_connect_onboarding_then_destination_charges(app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_connect_onboarding_then_destination_charges(
+    app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(tk.config, "ckanext.pricing.stripe.connect", True)
     monkeypatch.setitem(tk.config, "ckanext.pricing.platform_fee_percent", "7.5")
     admin = {"user": shop.users["seller_admin"]["name"], "ignore_auth": False}
     with pytest.raises(tk.NotAuthorized):
-        helpers.call_action("pricing_connect_onboard", context={"user": shop.users["seller_editor"]["name"],
-                                                                "ignore_auth": False},
-                            organization_id=shop.org["id"])
+        helpers.call_action(
+            "pricing_connect_onboard",
+            context={"user": shop.users["seller_editor"]["name"], "ignore_auth": False},
+            organization_id=shop.org["id"],
+        )
     # Not onboarded yet: buyers get a clear refusal, not a payment to the wrong account.
     with pytest.raises(tk.ValidationError) as refused:
         _checkout(shop, _buyer())
     assert "payment" in refused.value.error_dict
-    onboard = helpers.call_action("pricing_connect_onboard", context=admin, organization_id=shop.org["id"])
-    assert onboard["url"].startswith("https://") and onboard["connected"] and not onboard["charges_enabled"]
+    onboard = helpers.call_action(
+        "pricing_connect_onboard", context=admin, organization_id=shop.org["id"]
+    )
+    assert (
+        onboard["url"].startswith("https://")
+        and onboard["connected"]
+        and not onboard["charges_enabled"]
+    )
     from ckanext.pricing.model import SellerAccount
+
     account = model.Session.query(SellerAccount).get(shop.org["id"])
     # Stripe reports the finished onboarding with a signed account.updated event.
-    update = se.event("account.updated", {"id": account.stripe_account, "object": "account",
-                                          "charges_enabled": True, "payouts_enabled": True})
+    update = se.event(
+        "account.updated",
+        {
+            "id": account.stripe_account,
+            "object": "account",
+            "charges_enabled": True,
+            "payouts_enabled": True,
+        },
+    )
     assert _deliver(app, update).get_json()["outcome"] == "account updated"
-    status = helpers.call_action("pricing_connect_status", context=admin, organization_id=shop.org["id"])
+    status = helpers.call_action(
+        "pricing_connect_status", context=admin, organization_id=shop.org["id"]
+    )
     assert status["charges_enabled"] and status["payouts_enabled"]
     order = _checkout(shop, _buyer())  # stripe-mock checks the destination-charge parameters
-    assert order.stripe_account == account.stripe_account and order.platform_fee == 9375  # 7.5 % of 1,250 kr
+    assert (
+        order.stripe_account == account.stripe_account and order.platform_fee == 9375
+    )  # 7.5 % of 1,250 kr
     sub = _checkout(shop, _buyer(), offer="quarterly")
     assert sub.stripe_account == account.stripe_account
     seller_view = helpers.call_action("pricing_order_show", context=admin, id=order.id)
-    buyer_view = helpers.call_action("pricing_order_show", context={"user": model.User.get(order.buyer_id).name,
-                                                                    "ignore_auth": False}, id=order.id)
+    buyer_view = helpers.call_action(
+        "pricing_order_show",
+        context={"user": model.User.get(order.buyer_id).name, "ignore_auth": False},
+        id=order.id,
+    )
     assert seller_view["platform_fee"] == 9375 and "platform_fee" not in buyer_view
 
 
@@ -638,23 +879,30 @@ def test_stripe_tax_mode_charges_the_net_price(shop: Shop, monkeypatch: pytest.M
     assert (sub.net, sub.charged) == (30000, 30000)
 
 
-def test_payments_switched_off_hide_the_buy_button(app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_payments_switched_off_hide_the_buy_button(
+    app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(tk.config, "ckanext.pricing.stripe.secret_key", "")
     buyer = _buyer()
-    page = app.get(f"/dataset/{shop.dataset['name']}", headers=shop_token(buyer)).get_data(as_text=True)
+    page = app.get(f"/dataset/{shop.dataset['name']}", headers=shop_token(buyer)).get_data(
+        as_text=True
+    )
     assert "pricing-buy" not in page and "contact the seller" in page
     with pytest.raises(tk.ValidationError) as error:
         _checkout(shop, buyer)
     assert "not set up" in str(error.value.error_dict["payment"])
 
 
-def test_cli_test_webhook_refuses_live_keys_and_unknown_orders(cli: Any, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_test_webhook_refuses_live_keys_and_unknown_orders(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ckan.cli.cli import ckan
 
     key = "ckanext.pricing.stripe.secret_key"
     monkeypatch.setitem(tk.config, key, tk.config[key])
-    live = cli.invoke(ckan, ["-c", _ini_with(tmp_path, **{key: "sk_live_x"}), "pricing", "test-webhook", "x"])
+    live = cli.invoke(
+        ckan, ["-c", _ini_with(tmp_path, **{key: "sk_live_x"}), "pricing", "test-webhook", "x"]
+    )
     assert live.exit_code != 0 and "test mode only" in live.output
     monkeypatch.setitem(tk.config, key, tk.config[key])
     unknown = cli.invoke(ckan, ["pricing", "test-webhook", "no-such-order"])

@@ -1,4 +1,5 @@
 """Offer validation on plain data, with property-based tests for the validators."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,28 +16,47 @@ CURRENCIES = ["DKK", "EUR", "SEK"]
 
 
 def _offer(**kw: Any) -> dict[str, Any]:
-    base = {"id": "standard", "kind": "one_off", "amount": 125000, "currency": "DKK",
-            "vat_included": True, "licence": "internal-use", "resources": []}
+    base = {
+        "id": "standard",
+        "kind": "one_off",
+        "amount": 125000,
+        "currency": "DKK",
+        "vat_included": True,
+        "licence": "internal-use",
+        "resources": [],
+    }
     base.update(kw)
     return base
 
 
 def _check(tier: str, raw: Any, locked: list[str] | None = None):
-    return offers.validate_offers(tier, raw, default_currency="DKK", currencies=CURRENCIES,
-                                  locked_resource_ids=locked)
+    return offers.validate_offers(
+        tier, raw, default_currency="DKK", currencies=CURRENCIES, locked_resource_ids=locked
+    )
 
 
 def test_a_valid_offer_is_kept_and_normalised() -> None:
-    clean, errors = _check("priced", [_offer(amount="125000", currency="eur", vat_included="false")])
+    clean, errors = _check(
+        "priced", [_offer(amount="125000", currency="eur", vat_included="false")]
+    )
     assert not errors
     assert clean == [_offer(amount=125000, currency="EUR", vat_included=False)]
 
 
-@pytest.mark.parametrize("amount, message", [
-    (-1, "greater than zero"), (0, "greater than zero"), ("12.50", "fraction"),
-    (12.5, "fraction"), ("12,50", "fraction"), ("abc", "whole number"), (None, "whole number"),
-    (True, "whole number"), (10**15, "too large"),
-])
+@pytest.mark.parametrize(
+    "amount, message",
+    [
+        (-1, "greater than zero"),
+        (0, "greater than zero"),
+        ("12.50", "fraction"),
+        (12.5, "fraction"),
+        ("12,50", "fraction"),
+        ("abc", "whole number"),
+        (None, "whole number"),
+        (True, "whole number"),
+        (10**15, "too large"),
+    ],
+)
 def test_bad_amounts_are_field_errors(amount: Any, message: str) -> None:
     _clean, errors = _check("priced", [_offer(amount=amount)])
     assert message in " ".join(errors.offers[0]["amount"])
@@ -64,7 +84,10 @@ def test_subscriptions_need_a_period_and_one_offs_have_none() -> None:
     assert "period_months" in _check("priced", [_offer(period_months=12)])[1].offers[0]
     clean, errors = _check("priced", [_offer(kind="subscription", period_months="12")])
     assert not errors and clean[0]["period_months"] == 12
-    assert "period_months" in _check("priced", [_offer(kind="subscription", period_months=0)])[1].offers[0]
+    assert (
+        "period_months"
+        in _check("priced", [_offer(kind="subscription", period_months=0)])[1].offers[0]
+    )
 
 
 def test_offer_ids_are_unique_and_resources_must_be_locked_ones() -> None:
@@ -87,37 +110,63 @@ def test_price_bands_and_sort_keys() -> None:
     assert offers.price_band(100_000, 0) == "over-100000"
     assert offers.sort_key("open", []) == "0" * 15
     assert offers.sort_key("on_request", []) is None
-    cheap, dear = offers.sort_key("priced", [_offer(amount=900)]), offers.sort_key("priced", [_offer(amount=10_000)])
+    cheap, dear = (
+        offers.sort_key("priced", [_offer(amount=900)]),
+        offers.sort_key("priced", [_offer(amount=10_000)]),
+    )
     assert cheap is not None and dear is not None and cheap < dear
 
 
 # --- properties ------------------------------------------------------------------------
 
-any_value = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-                      st.text(max_size=20), st.lists(st.integers(), max_size=3),
-                      st.dictionaries(st.text(max_size=5), st.integers(), max_size=3))
+any_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["id", "kind", "period_months", "amount", "currency",
-                                        "vat_included", "licence", "resources", "junk"]),
-                       any_value))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "id",
+                "kind",
+                "period_months",
+                "amount",
+                "currency",
+                "vat_included",
+                "licence",
+                "resources",
+                "junk",
+            ]
+        ),
+        any_value,
+    )
+)
 def test_any_offer_input_gives_a_clean_offer_or_field_errors(raw: dict[str, Any]) -> None:
-    clean, errors = offers.normalise_offer(raw, default_currency="DKK", currencies=CURRENCIES,
-                                           locked_resource_ids=None)
+    clean, errors = offers.normalise_offer(
+        raw, default_currency="DKK", currencies=CURRENCIES, locked_resource_ids=None
+    )
     assert all(isinstance(m, str) and m for ms in errors.values() for m in ms)
     if not errors:
         assert isinstance(clean["amount"], int) and clean["amount"] > 0
         assert clean["currency"] in CURRENCIES
         assert clean["licence"] in offers.LICENCES
         # normalising a clean offer changes nothing
-        again, again_errors = offers.normalise_offer(clean, default_currency="DKK",
-                                                     currencies=CURRENCIES, locked_resource_ids=None)
+        again, again_errors = offers.normalise_offer(
+            clean, default_currency="DKK", currencies=CURRENCIES, locked_resource_ids=None
+        )
         assert not again_errors and again == clean
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(min_value=-10**16, max_value=10**16))
+@given(st.integers(min_value=-(10**16), max_value=10**16))
 def test_amounts_accept_exactly_the_positive_bounded_integers(amount: int) -> None:
     value, message = offers.parse_amount(amount)
     ok = 0 < amount <= offers.MAX_AMOUNT

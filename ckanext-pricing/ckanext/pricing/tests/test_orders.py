@@ -1,4 +1,5 @@
 """Order states, payment events, VAT and fees: plain data, no CKAN."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -113,37 +114,86 @@ def event(type_: str, obj: dict) -> dict:
 
 
 def test_read_checkout_completed() -> None:
-    event_id, f = orders.read_event(event("checkout.session.completed", {
-        "id": "cs_1", "payment_intent": "pi_1", "amount_subtotal": 100, "amount_total": 125,
-        "currency": "dkk", "payment_status": "paid", "metadata": {"order_id": "o1"}}))
+    event_id, f = orders.read_event(
+        event(
+            "checkout.session.completed",
+            {
+                "id": "cs_1",
+                "payment_intent": "pi_1",
+                "amount_subtotal": 100,
+                "amount_total": 125,
+                "currency": "dkk",
+                "payment_status": "paid",
+                "metadata": {"order_id": "o1"},
+            },
+        )
+    )
     assert event_id == "evt_1"
     assert (f.kind, f.order_id, f.session_id, f.payment_intent, f.amount, f.currency) == (
-        Kind.PAID, "o1", "cs_1", "pi_1", 125, "DKK")  # the total paid, after discounts
+        Kind.PAID,
+        "o1",
+        "cs_1",
+        "pi_1",
+        125,
+        "DKK",
+    )  # the total paid, after discounts
     assert set(f.refs) == {"cs_1", "pi_1"}
 
 
 def test_read_unpaid_completion_waits_for_the_async_payment() -> None:
-    _, f = orders.read_event(event("checkout.session.completed", {
-        "id": "cs_1", "payment_status": "unpaid", "client_reference_id": "o1"}))
+    _, f = orders.read_event(
+        event(
+            "checkout.session.completed",
+            {"id": "cs_1", "payment_status": "unpaid", "client_reference_id": "o1"},
+        )
+    )
     assert f.kind is Kind.AWAITING and f.order_id == "o1"
 
 
 def test_read_invoice_and_subscription_events() -> None:
-    _, paid = orders.read_event(event("invoice.paid", {
-        "subscription": "sub_1", "amount_paid": 500, "currency": "eur", "billing_reason": "subscription_cycle",
-        "lines": {"data": [{"period": {"end": 1767225600}}]},
-        "parent": {"subscription_details": {"metadata": {"order_id": "o2"}}}}))
-    assert (paid.kind, paid.order_id, paid.subscription, paid.amount) == (Kind.RENEWED, "o2", "sub_1", 500)
+    _, paid = orders.read_event(
+        event(
+            "invoice.paid",
+            {
+                "subscription": "sub_1",
+                "amount_paid": 500,
+                "currency": "eur",
+                "billing_reason": "subscription_cycle",
+                "lines": {"data": [{"period": {"end": 1767225600}}]},
+                "parent": {"subscription_details": {"metadata": {"order_id": "o2"}}},
+            },
+        )
+    )
+    assert (paid.kind, paid.order_id, paid.subscription, paid.amount) == (
+        Kind.RENEWED,
+        "o2",
+        "sub_1",
+        500,
+    )
     assert paid.period_end == dt.datetime(2026, 1, 1)
-    _, ended = orders.read_event(event("customer.subscription.deleted", {
-        "id": "sub_1", "items": {"data": [{"current_period_end": 1767225600}]}}))
-    assert (ended.kind, ended.subscription, ended.period_end) == (Kind.CANCELLED, "sub_1", dt.datetime(2026, 1, 1))
+    _, ended = orders.read_event(
+        event(
+            "customer.subscription.deleted",
+            {"id": "sub_1", "items": {"data": [{"current_period_end": 1767225600}]}},
+        )
+    )
+    assert (ended.kind, ended.subscription, ended.period_end) == (
+        Kind.CANCELLED,
+        "sub_1",
+        dt.datetime(2026, 1, 1),
+    )
 
 
 def test_read_refund_and_dispute_carry_their_reason() -> None:
     _, refund = orders.read_event(event("charge.refunded", {"payment_intent": {"id": "pi_9"}}))
-    assert (refund.kind, refund.payment_intent, refund.reason) == (Kind.REFUNDED, "pi_9", "Payment refunded")
-    _, dispute = orders.read_event(event("charge.dispute.created", {"payment_intent": "pi_9", "reason": "fraudulent"}))
+    assert (refund.kind, refund.payment_intent, refund.reason) == (
+        Kind.REFUNDED,
+        "pi_9",
+        "Payment refunded",
+    )
+    _, dispute = orders.read_event(
+        event("charge.dispute.created", {"payment_intent": "pi_9", "reason": "fraudulent"})
+    )
     assert dispute.kind is Kind.DISPUTED and dispute.reason == "Payment disputed (fraudulent)"
 
 
@@ -151,23 +201,42 @@ def test_other_events_are_ignored() -> None:
     assert orders.read_event(event("customer.created", {"id": "cus_1"}))[1].kind is Kind.IGNORED
 
 
-@pytest.mark.parametrize("bad", [None, [], "x", {"type": "charge.refunded"}, {"id": "e", "type": "x"},
-                                 {"id": "e", "type": "x", "data": {"object": "nope"}}, {"id": 5, "type": "x", "data": {"object": {}}}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        [],
+        "x",
+        {"type": "charge.refunded"},
+        {"id": "e", "type": "x"},
+        {"id": "e", "type": "x", "data": {"object": "nope"}},
+        {"id": 5, "type": "x", "data": {"object": {}}},
+    ],
+)
 def test_malformed_events_raise(bad: object) -> None:
     with pytest.raises(orders.EventError):
         orders.read_event(bad)
 
 
 def test_danish_vat_included_and_excluded() -> None:
-    assert orders.price(125000, vat_included=True, vat_rate=25, provider_adds_tax=False) == orders.Price(
-        net=100000, vat=25000, gross=125000, vat_rate=25, charged=125000)
-    assert orders.price(100000, vat_included=False, vat_rate=25, provider_adds_tax=False) == orders.Price(
-        net=100000, vat=25000, gross=125000, vat_rate=25, charged=125000)
+    assert orders.price(
+        125000, vat_included=True, vat_rate=25, provider_adds_tax=False
+    ) == orders.Price(net=100000, vat=25000, gross=125000, vat_rate=25, charged=125000)
+    assert orders.price(
+        100000, vat_included=False, vat_rate=25, provider_adds_tax=False
+    ) == orders.Price(net=100000, vat=25000, gross=125000, vat_rate=25, charged=125000)
     # Stripe Tax adds the tax itself: the checkout charges the net price.
-    assert orders.price(100000, vat_included=False, vat_rate=25, provider_adds_tax=True).charged == 100000
+    assert (
+        orders.price(100000, vat_included=False, vat_rate=25, provider_adds_tax=True).charged
+        == 100000
+    )
 
 
-@given(st.integers(min_value=1, max_value=10**12), st.booleans(), st.integers(min_value=0, max_value=50))
+@given(
+    st.integers(min_value=1, max_value=10**12),
+    st.booleans(),
+    st.integers(min_value=0, max_value=50),
+)
 def test_vat_split_always_adds_up(amount: int, included: bool, rate: int) -> None:
     p = orders.price(amount, vat_included=included, vat_rate=rate, provider_adds_tax=False)
     assert p.net + p.vat == p.gross == p.charged
@@ -186,55 +255,91 @@ def test_idempotency_key_is_deterministic_per_order() -> None:
     assert orders.idempotency_key("a") == orders.idempotency_key("a") != orders.idempotency_key("b")
 
 
-@pytest.mark.parametrize("start, months, end", [
-    (dt.datetime(2026, 1, 31), 1, dt.datetime(2026, 2, 28)),
-    (dt.datetime(2028, 1, 31), 1, dt.datetime(2028, 2, 29)),
-    (dt.datetime(2026, 11, 15), 3, dt.datetime(2027, 2, 15)),
-    (dt.datetime(2026, 5, 1), 12, dt.datetime(2027, 5, 1)),
-])
+@pytest.mark.parametrize(
+    "start, months, end",
+    [
+        (dt.datetime(2026, 1, 31), 1, dt.datetime(2026, 2, 28)),
+        (dt.datetime(2028, 1, 31), 1, dt.datetime(2028, 2, 29)),
+        (dt.datetime(2026, 11, 15), 3, dt.datetime(2027, 2, 15)),
+        (dt.datetime(2026, 5, 1), 12, dt.datetime(2027, 5, 1)),
+    ],
+)
 def test_add_months(start: dt.datetime, months: int, end: dt.datetime) -> None:
     assert orders.add_months(start, months) == end
 
 
 def test_checkout_params_carry_the_order_everywhere() -> None:
-    common = dict(order_id="o1", title="T", dataset_url="u", charged=125000, currency="DKK",
-                  success_url="s", cancel_url="c", expires_at=1, buyer_email=None)
-    one_off = orders.checkout_params(offer={"id": "a", "kind": "one_off"}, vat_mode="offer",
-                                     destination="acct_1", fee_percent=10, **common)
+    common = dict(
+        order_id="o1",
+        title="T",
+        dataset_url="u",
+        charged=125000,
+        currency="DKK",
+        success_url="s",
+        cancel_url="c",
+        expires_at=1,
+        buyer_email=None,
+    )
+    one_off = orders.checkout_params(
+        offer={"id": "a", "kind": "one_off"},
+        vat_mode="offer",
+        destination="acct_1",
+        fee_percent=10,
+        **common,
+    )
     assert one_off["mode"] == "payment" and one_off["client_reference_id"] == "o1"
     assert one_off["payment_intent_data"]["metadata"]["order_id"] == "o1"
     assert one_off["payment_intent_data"]["application_fee_amount"] == 12500
     assert one_off["payment_intent_data"]["transfer_data"] == {"destination": "acct_1"}
     assert one_off["line_items"][0]["price_data"]["currency"] == "dkk"
-    sub = orders.checkout_params(offer={"id": "m", "kind": "subscription", "period_months": 3,
-                                        "vat_included": False}, vat_mode="stripe_tax",
-                                 destination=None, fee_percent=0, **common)
-    assert sub["mode"] == "subscription" and sub["subscription_data"]["metadata"]["order_id"] == "o1"
-    assert sub["line_items"][0]["price_data"]["recurring"] == {"interval": "month", "interval_count": 3}
+    sub = orders.checkout_params(
+        offer={"id": "m", "kind": "subscription", "period_months": 3, "vat_included": False},
+        vat_mode="stripe_tax",
+        destination=None,
+        fee_percent=0,
+        **common,
+    )
+    assert (
+        sub["mode"] == "subscription" and sub["subscription_data"]["metadata"]["order_id"] == "o1"
+    )
+    assert sub["line_items"][0]["price_data"]["recurring"] == {
+        "interval": "month",
+        "interval_count": 3,
+    }
     assert sub["automatic_tax"] == {"enabled": True}
     assert sub["line_items"][0]["price_data"]["tax_behavior"] == "exclusive"
 
 
 def test_monthly_revenue() -> None:
-    rows = [(dt.datetime(2026, 10, 3), 100, "DKK"), (dt.datetime(2026, 10, 30), 50, "DKK"),
-            (dt.datetime(2026, 11, 1), 70, "DKK"), (dt.datetime(2026, 11, 2), 5, "EUR")]
+    rows = [
+        (dt.datetime(2026, 10, 3), 100, "DKK"),
+        (dt.datetime(2026, 10, 30), 50, "DKK"),
+        (dt.datetime(2026, 11, 1), 70, "DKK"),
+        (dt.datetime(2026, 11, 2), 5, "EUR"),
+    ]
     assert orders.monthly_revenue(rows) == [
         {"month": "2026-10", "currency": "DKK", "amount": 150},
         {"month": "2026-11", "currency": "DKK", "amount": 70},
-        {"month": "2026-11", "currency": "EUR", "amount": 5}]
+        {"month": "2026-11", "currency": "EUR", "amount": 5},
+    ]
 
 
 def test_a_dispute_won_over_a_payment_never_applied_counts_as_the_payment() -> None:
     """Disputed before its payment's own event (which a disputed order ignores): winning
     the dispute grants, or refunds when the order can no longer be delivered."""
-    assert (lambda o: (o.state, o.effect))(step(State.DISPUTED, Kind.DISPUTE_WON, granted=False)) == (
-        State.FULFILLED, Effect.GRANT)
-    late = orders.transition(view(State.DISPUTED, granted=False, undeliverable="The deal is revoked"),
-                             fact(Kind.DISPUTE_WON))
+    assert (lambda o: (o.state, o.effect))(
+        step(State.DISPUTED, Kind.DISPUTE_WON, granted=False)
+    ) == (State.FULFILLED, Effect.GRANT)
+    late = orders.transition(
+        view(State.DISPUTED, granted=False, undeliverable="The deal is revoked"),
+        fact(Kind.DISPUTE_WON),
+    )
     assert (late.state, late.effect) == (State.REFUNDED, Effect.REFUND)
 
 
 def test_only_its_own_revocation_is_restored() -> None:
     assert orders.may_restore(orders.payment_revoker("o1"), "o1")
     assert not orders.may_restore(orders.payment_revoker("o2"), "o1")
-    assert not orders.may_restore("user-id-of-a-seller", "o1") and not orders.may_restore(None, "o1")
+    assert not orders.may_restore("user-id-of-a-seller", "o1") and not orders.may_restore(
+        None, "o1"
+    )

@@ -1,4 +1,5 @@
 """The seller's Buyers tab and the buyer's My data page, rendered."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,13 +19,24 @@ def _h(world: World, persona: str) -> dict[str, str]:
 def _post(app: Any, url: str, headers: dict[str, str], data: dict[str, str]) -> Any:
     page = app.get(url, headers=headers)
     token = BeautifulSoup(page.get_data(as_text=True), "html.parser").find(
-        "input", {"name": "_csrf_token"})["value"]
+        "input", {"name": "_csrf_token"}
+    )["value"]
     return app.post(url, data=dict(data, _csrf_token=token), headers=headers)
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("seller_editor", 200), ("sysadmin", 200), ("seller_member", 403), ("buyer", 403), ("outsider", 403)])
-def test_only_the_seller_side_sees_the_buyers_tab(app: Any, world: World, persona: str, status: int) -> None:
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("seller_editor", 200),
+        ("sysadmin", 200),
+        ("seller_member", 403),
+        ("buyer", 403),
+        ("outsider", 403),
+    ],
+)
+def test_only_the_seller_side_sees_the_buyers_tab(
+    app: Any, world: World, persona: str, status: int
+) -> None:
     response = app.get(f"/dataset/{world.dataset['name']}/buyers", headers=_h(world, persona))
     assert response.status_code == status
     assert app.get(f"/dataset/{world.dataset['name']}/buyers").status_code == 403
@@ -34,8 +46,12 @@ def test_seller_grants_revokes_and_blocks_from_the_buyers_tab(app: Any, world: W
     url = f"/dataset/{world.dataset['name']}/buyers"
     seller = _h(world, "seller_editor")
     outsider = world.users["outsider"]["name"]
-    page = _post(app, url, seller, {"do": "grant", "holder_type": "user", "holder": outsider,
-                                    "valid_until": "2099-01-01"}).get_data(as_text=True)
+    page = _post(
+        app,
+        url,
+        seller,
+        {"do": "grant", "holder_type": "user", "holder": outsider, "valid_until": "2099-01-01"},
+    ).get_data(as_text=True)
     assert outsider in page and "Payment refunded" in page  # new grant, and the earlier revocation
     mine = app.get("/pricing/my-data", headers=_h(world, "outsider")).get_data(as_text=True)
     assert world.dataset["title"] in mine and "pricing-active" in mine

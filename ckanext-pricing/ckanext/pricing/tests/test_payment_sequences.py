@@ -13,27 +13,27 @@ Nothing is mocked but Stripe's API (stripe-mock); events are signed as Stripe si
 ``CDX_STATEFUL_EXAMPLES`` raises the number of runs (``make test`` keeps it small and the
 same every time; ``CDX_STATEFUL_RANDOM=1`` draws new ones).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import os
 import threading
-from collections import Counter
 import time
 import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
+import ckan.plugins.toolkit as tk
 import pytest
+from ckan import model, plugins
+from ckan.tests import factories, helpers
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from werkzeug.test import Client
-
-import ckan.model as model
-import ckan.plugins as plugins
-import ckan.plugins.toolkit as tk
-from ckan.tests import factories, helpers
 
 from ckanext.pricing.model import Entitlement, Order, StripeEvent
 from ckanext.pricing.tests import stripe_events as se
@@ -52,21 +52,43 @@ def market(reset_portal_db: Any, reset_index: Any) -> Iterator[dict[str, Any]]:
     seller = factories.User()
     org = factories.Organization(users=[{"name": seller["name"], "capacity": "admin"}])
     dataset = helpers.call_action(
-        "package_create", context={"user": seller["name"]}, name=f"seq-{uuid.uuid4().hex[:8]}",
-        title="Bike trips", owner_org=org["id"], access_tier="priced",
-        offers=[{"id": "once", "kind": "one_off", "amount": 100000, "currency": "DKK",
-                 "vat_included": True, "licence": "internal-use"},
-                {"id": "monthly", "kind": "subscription", "period_months": 1, "amount": 20000,
-                 "currency": "DKK", "vat_included": True, "licence": "internal-use"}],
-        resources=[{"name": "Full", "url": "http://example.com/full.csv", "access": "locked"}])
+        "package_create",
+        context={"user": seller["name"]},
+        name=f"seq-{uuid.uuid4().hex[:8]}",
+        title="Bike trips",
+        owner_org=org["id"],
+        access_tier="priced",
+        offers=[
+            {
+                "id": "once",
+                "kind": "one_off",
+                "amount": 100000,
+                "currency": "DKK",
+                "vat_included": True,
+                "licence": "internal-use",
+            },
+            {
+                "id": "monthly",
+                "kind": "subscription",
+                "period_months": 1,
+                "amount": 20000,
+                "currency": "DKK",
+                "vat_included": True,
+                "licence": "internal-use",
+            },
+        ],
+        resources=[{"name": "Full", "url": "http://example.com/full.csv", "access": "locked"}],
+    )
     from ckan.cli import load_config
     from ckan.config.middleware import make_app
+
     production = make_app(load_config(tk.config["__file__"]))
     yield {"dataset": dataset, "production": production}
     plugins.unload_non_system_plugins()
 
 
 # --- the reference model -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OrderRef:
@@ -79,8 +101,10 @@ class OrderRef:
     stripe_session_id: str
 
     @classmethod
-    def of(cls, order: Order) -> "OrderRef":
-        return cls(order.id, order.charged, order.currency, dict(order.offer), order.stripe_session_id)
+    def of(cls, order: Order) -> OrderRef:
+        return cls(
+            order.id, order.charged, order.currency, dict(order.offer), order.stripe_session_id
+        )
 
 
 @dataclass
@@ -99,10 +123,10 @@ class Story:
     state: str = "pending"
     granted: bool = False
     revoked: bool = False
-    until: Optional[dt.datetime] = None
+    until: dt.datetime | None = None
     decided: set[str] = field(default_factory=set)
     refunded: dict[str, int] = field(default_factory=dict)
-    revoker: Optional[str] = None  # who revoked the entitlement: "order" (refund, dispute) or another
+    revoker: str | None = None  # who revoked the entitlement: "order" (refund, dispute) or another
     # What the order's source adds (a deal room, see dealroom's deal machine): whether a
     # payment can still be delivered, and what the source is told ("grant", "revoke",
     # "restore").
@@ -122,19 +146,33 @@ def _refs(event: dict[str, Any]) -> set[str]:
 
 def _names_order(story: Story, event: dict[str, Any]) -> bool:
     o = _obj(event)
-    meta = [o.get("client_reference_id"), (o.get("metadata") or {}).get("order_id"),
-            ((o.get("parent") or {}).get("subscription_details") or {}).get("metadata", {}).get("order_id")]
+    meta = [
+        o.get("client_reference_id"),
+        (o.get("metadata") or {}).get("order_id"),
+        ((o.get("parent") or {}).get("subscription_details") or {})
+        .get("metadata", {})
+        .get("order_id"),
+    ]
     return story.order.id in meta or bool(_refs(event) & story.known)
 
 
 def _apply(story: Story, event: dict[str, Any]) -> None:
     """The reference model: what one event means for the order, if it is known."""
     o, kind = _obj(event), event["type"]
-    paid_kinds = ("checkout.session.completed", "checkout.session.async_payment_succeeded", "invoice.paid")
+    paid_kinds = (
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "invoice.paid",
+    )
     reason = o.get("billing_reason")
-    is_payment = (kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded")
-                  and o.get("payment_status") == "paid") or (
-        kind == "invoice.paid" and o.get("subscription") and reason in ("subscription_create", "subscription_cycle"))
+    is_payment = (
+        kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+        and o.get("payment_status") == "paid"
+    ) or (
+        kind == "invoice.paid"
+        and o.get("subscription")
+        and reason in ("subscription_create", "subscription_cycle")
+    )
     if kind in paid_kinds:
         story.known |= _refs(event)  # every id seen (a rejected payment teaches nothing)
     if story.state == "refunded":
@@ -144,10 +182,18 @@ def _apply(story: Story, event: dict[str, Any]) -> None:
             if not _pays(story):
                 return
             if story.subscription:
-                end = max(line["period"]["end"] for line in o["lines"]["data"]) if kind == "invoice.paid" else None
+                end = (
+                    max(line["period"]["end"] for line in o["lines"]["data"])
+                    if kind == "invoice.paid"
+                    else None
+                )
                 story.until = dt.datetime.utcfromtimestamp(end) if end else None
-        elif story.state == "fulfilled" and kind == "invoice.paid" and reason == "subscription_cycle":
-            end = dt.datetime.utcfromtimestamp(max(line["period"]["end"] for line in o["lines"]["data"]))
+        elif (
+            story.state == "fulfilled" and kind == "invoice.paid" and reason == "subscription_cycle"
+        ):
+            end = dt.datetime.utcfromtimestamp(
+                max(line["period"]["end"] for line in o["lines"]["data"])
+            )
             if story.until is None or story.until < end:
                 story.until = end
         return
@@ -220,6 +266,7 @@ def _receive(story: Story, event: dict[str, Any]) -> None:
 
 # --- the machine ----------------------------------------------------------------------------
 
+
 class PaymentSequences(RuleBasedStateMachine):
     market: dict[str, Any] = {}
     app: Any = None
@@ -230,7 +277,7 @@ class PaymentSequences(RuleBasedStateMachine):
         buyer = factories.User()
         self.buyer = buyer
         self.subscription = False
-        self.story: Optional[Story] = None
+        self.story: Story | None = None
         self.now = int(time.time())
 
     # the order ----------------------------------------------------------------------------
@@ -238,8 +285,11 @@ class PaymentSequences(RuleBasedStateMachine):
     @rule(subscription=st.booleans())
     def buy(self, subscription: bool) -> None:
         result = helpers.call_action(
-            "pricing_checkout_create", context={"user": self.buyer["name"]},
-            package_id=self.market["dataset"]["id"], offer_id="monthly" if subscription else "once")
+            "pricing_checkout_create",
+            context={"user": self.buyer["name"]},
+            package_id=self.market["dataset"]["id"],
+            offer_id="monthly" if subscription else "once",
+        )
         model.Session.expire_all()
         order = OrderRef.of(Order.get(result["order_id"]))
         self.story = Story(order=order, subscription=subscription, known={order.stripe_session_id})
@@ -268,22 +318,37 @@ class PaymentSequences(RuleBasedStateMachine):
         if story.subscription:
             first = f"in_first_{order.id[:8]}"
             end = self.now + 86400 * 30
-            self._queue(se.invoice_paid(order, end, billing_reason="subscription_create", invoice=first,
-                                        payment_intent=f"pi_first_{order.id[:8]}"))
+            self._queue(
+                se.invoice_paid(
+                    order,
+                    end,
+                    billing_reason="subscription_create",
+                    invoice=first,
+                    payment_intent=f"pi_first_{order.id[:8]}",
+                )
+            )
             story.charges.append((f"ch_first_{order.id[:8]}", f"pi_first_{order.id[:8]}"))
         else:
             self._queue(se.receipt_invoice_paid(order))
             story.charges.append((f"ch_{order.id[:8]}", f"pi_{order.id[:8]}"))
 
-    @precondition(lambda self: self.story is not None and self.story.subscription and self.story.charges)
+    @precondition(
+        lambda self: self.story is not None and self.story.subscription and self.story.charges
+    )
     @rule()
     def renew(self) -> None:
         story = self.story
         assert story is not None
         n = len(story.charges)
         invoice = f"in_r{n}_{story.order.id[:8]}"
-        self._queue(se.invoice_paid(story.order, self.now + 86400 * 30 * (n + 1), invoice=invoice,
-                                    payment_intent=f"pi_r{n}_{story.order.id[:8]}"))
+        self._queue(
+            se.invoice_paid(
+                story.order,
+                self.now + 86400 * 30 * (n + 1),
+                invoice=invoice,
+                payment_intent=f"pi_r{n}_{story.order.id[:8]}",
+            )
+        )
         story.charges.append((f"ch_r{n}_{story.order.id[:8]}", f"pi_r{n}_{story.order.id[:8]}"))
 
     @precondition(lambda self: self.story is not None and self.story.charges)
@@ -314,7 +379,9 @@ class PaymentSequences(RuleBasedStateMachine):
         assert story is not None
         dispute, charge = story.disputes[which % len(story.disputes)]
         intent = dict(story.charges)[charge]
-        event = se.dispute_closed(story.order, "won" if won else "lost", dispute=dispute, payment_intent=intent)
+        event = se.dispute_closed(
+            story.order, "won" if won else "lost", dispute=dispute, payment_intent=intent
+        )
         _obj(event)["charge"] = charge
         self._queue(event)
 
@@ -324,16 +391,30 @@ class PaymentSequences(RuleBasedStateMachine):
         story = self.story
         assert story is not None
         order = story.order
-        self._queue(se.event("checkout.session.async_payment_failed" if failed else "checkout.session.expired", {
-            "id": order.stripe_session_id, "object": "checkout.session", "client_reference_id": order.id,
-            "metadata": {"order_id": order.id}, "status": "expired", "payment_status": "unpaid"}))
+        self._queue(
+            se.event(
+                "checkout.session.async_payment_failed" if failed else "checkout.session.expired",
+                {
+                    "id": order.stripe_session_id,
+                    "object": "checkout.session",
+                    "client_reference_id": order.id,
+                    "metadata": {"order_id": order.id},
+                    "status": "expired",
+                    "payment_status": "unpaid",
+                },
+            )
+        )
 
-    @precondition(lambda self: self.story is not None and self.story.subscription and self.story.charges)
+    @precondition(
+        lambda self: self.story is not None and self.story.subscription and self.story.charges
+    )
     @rule()
     def cancel(self) -> None:
         story = self.story
         assert story is not None
-        self._queue(se.subscription_deleted(story.order, self.now + 86400 * 30 * len(story.charges)))
+        self._queue(
+            se.subscription_deleted(story.order, self.now + 86400 * 30 * len(story.charges))
+        )
 
     # what the portal is told, in any order -------------------------------------------------
     def _post(self, event: dict[str, Any]) -> int:
@@ -382,8 +463,9 @@ class PaymentSequences(RuleBasedStateMachine):
         story = self.story
         assert story is not None
         before = _state(story.order)
-        result = helpers.call_action("pricing_order_reconcile", context={"ignore_auth": True, "user": ""},
-                                     id=story.order.id)
+        result = helpers.call_action(
+            "pricing_order_reconcile", context={"ignore_auth": True, "user": ""}, id=story.order.id
+        )
         # stripe-mock reports the session as not paid: reconcile changes nothing
         assert result["state"] == before
         self.tally["reconcile"] += 1
@@ -398,15 +480,21 @@ class PaymentSequences(RuleBasedStateMachine):
         assert _has_access(story.order) == _expected_access(story), self._trail()
         order = Order.get(story.order.id)
         assert sum((order.refunds or {}).values()) == sum(story.refunded.values()), self._trail()
-        entitlements = model.Session.query(Entitlement).filter(Entitlement.source_ref == story.order.id).count()
+        entitlements = (
+            model.Session.query(Entitlement)
+            .filter(Entitlement.source_ref == story.order.id)
+            .count()
+        )
         assert entitlements <= 1
 
     def _trail(self) -> str:
         story = self.story
         assert story is not None
         rows = model.Session.query(StripeEvent).filter(StripeEvent.order_id == story.order.id).all()
-        return "\n".join([f"{e['type']} {e['id']}" for e in story.delivered] +
-                         [f"  stored: {r.type} {r.outcome}" for r in rows])
+        return "\n".join(
+            [f"{e['type']} {e['id']}" for e in story.delivered]
+            + [f"  stored: {r.type} {r.outcome}" for r in rows]
+        )
 
 
 def _state(order: OrderRef) -> str:
@@ -419,8 +507,12 @@ def _has_access(order: OrderRef) -> bool:
     now = dt.datetime.utcnow()
     current = Order.get(order.id)
     entitlement = Entitlement.get(current.entitlement_id) if current.entitlement_id else None
-    return bool(entitlement and entitlement.revoked_at is None and entitlement.valid_from <= now
-                and (entitlement.valid_until is None or entitlement.valid_until > now))
+    return bool(
+        entitlement
+        and entitlement.revoked_at is None
+        and entitlement.valid_from <= now
+        and (entitlement.valid_until is None or entitlement.valid_until > now)
+    )
 
 
 def _expected_access(story: Story) -> bool:
@@ -446,8 +538,12 @@ def deliver_at_once(production: Any, events: list[dict[str, Any]]) -> list[dict[
         t.join()
     assert statuses == [200] * len(events)
     model.Session.expire_all()
-    received = {row.id: row.received for row in model.Session.query(StripeEvent).filter(
-        StripeEvent.id.in_([e["id"] for e in events]))}
+    received = {
+        row.id: row.received
+        for row in model.Session.query(StripeEvent).filter(
+            StripeEvent.id.in_([e["id"] for e in events])
+        )
+    }
     return sorted(events, key=lambda e: received[e["id"]])
 
 
@@ -455,15 +551,25 @@ def run_machine(machine: Any, label: str, examples: int, steps: int) -> Counter[
     """Run a state machine with make test's bounds; what its runs did, printed and
     returned. (dealroom's deal machine runs the same way.)"""
     # No shrinking in make test: a failing run prints its steps; shrinking can take minutes.
-    phases = list(Phase) if os.environ.get("CDX_STATEFUL_SHRINK") else [Phase.explicit, Phase.generate]
+    phases = (
+        list(Phase) if os.environ.get("CDX_STATEFUL_SHRINK") else [Phase.explicit, Phase.generate]
+    )
     # make test runs the same examples every time (CDX_STATEFUL_RANDOM=1 draws new ones).
-    bounded = settings(max_examples=examples, stateful_step_count=steps, deadline=None, phases=phases,
-                       database=None, derandomize=not os.environ.get("CDX_STATEFUL_RANDOM"),
-                       suppress_health_check=list(HealthCheck))(machine)
+    bounded = settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        phases=phases,
+        database=None,
+        derandomize=not os.environ.get("CDX_STATEFUL_RANDOM"),
+        suppress_health_check=list(HealthCheck),
+    )(machine)
     machine.tally.clear()
     bounded.TestCase().runTest()
     tally: Counter[str] = machine.tally
-    print(f"\n{label}: {examples} runs; " + ", ".join(f"{k}: {v}" for k, v in sorted(tally.items())))
+    print(
+        f"\n{label}: {examples} runs; " + ", ".join(f"{k}: {v}" for k, v in sorted(tally.items()))
+    )
     return tally
 
 
@@ -472,4 +578,6 @@ def test_payment_sequences_end_right(app: Any, market: dict[str, Any]) -> None:
     PaymentSequences.app = app
     tally = run_machine(PaymentSequences, "payment sequences", EXAMPLES, STEPS)
     # the probes reached what they probe: events of every kind were delivered and checked
-    assert tally["checkout.session.completed"] and tally["invoice.paid"] and tally["charge.refunded"], tally
+    assert (
+        tally["checkout.session.completed"] and tally["invoice.paid"] and tally["charge.refunded"]
+    ), tally

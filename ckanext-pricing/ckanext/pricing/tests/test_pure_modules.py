@@ -1,4 +1,5 @@
 """Business rules live in plain modules that do not import CKAN."""
+
 from __future__ import annotations
 
 import ast

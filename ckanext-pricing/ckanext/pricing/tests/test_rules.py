@@ -1,4 +1,5 @@
 """The paywall's decision on plain data."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,15 +16,28 @@ LOCKED_RES = {"id": "r1", "access": "locked"}
 
 
 def grant(**kw):  # type: ignore[no-untyped-def]
-    base = dict(holder_type="user", holder_id="u1", resource_ids=None,
-                valid_from=NOW - DAY, valid_until=NOW + DAY, revoked_at=None)
+    base = dict(
+        holder_type="user",
+        holder_id="u1",
+        resource_ids=None,
+        valid_from=NOW - DAY,
+        valid_until=NOW + DAY,
+        revoked_at=None,
+    )
     base.update(kw)
     return Grant(**base)
 
 
 def _decide(viewer: Viewer, grants=(), blocked=(), resource=LOCKED_RES, tier="priced"):  # type: ignore[no-untyped-def]
-    return decide(viewer, access_tier=tier, owner_org="seller", resource=resource,
-                  grants=list(grants), blocked_organization_ids=blocked, now=NOW)
+    return decide(
+        viewer,
+        access_tier=tier,
+        owner_org="seller",
+        resource=resource,
+        grants=list(grants),
+        blocked_organization_ids=blocked,
+        now=NOW,
+    )
 
 
 def test_open_datasets_and_samples_are_public() -> None:
@@ -41,19 +55,22 @@ def test_managers() -> None:
     assert _decide(Viewer("collab", can_edit=True)) is Access.MANAGE
 
 
-@pytest.mark.parametrize("g, expected", [
-    (grant(), Access.ENTITLED),
-    (grant(valid_until=None), Access.ENTITLED),
-    (grant(valid_until=NOW - DAY), Access.LOCKED),
-    (grant(valid_until=NOW), Access.LOCKED),
-    (grant(valid_from=NOW + DAY), Access.LOCKED),
-    (grant(revoked_at=NOW - DAY), Access.LOCKED),
-    (grant(revoked_at=NOW + DAY), Access.ENTITLED),
-    (grant(resource_ids=("r2",)), Access.LOCKED),
-    (grant(resource_ids=("r1", "r2")), Access.ENTITLED),
-    (grant(holder_id="someone-else"), Access.LOCKED),
-    (grant(holder_type="organization", holder_id="buyer-org"), Access.ENTITLED),
-])
+@pytest.mark.parametrize(
+    "g, expected",
+    [
+        (grant(), Access.ENTITLED),
+        (grant(valid_until=None), Access.ENTITLED),
+        (grant(valid_until=NOW - DAY), Access.LOCKED),
+        (grant(valid_until=NOW), Access.LOCKED),
+        (grant(valid_from=NOW + DAY), Access.LOCKED),
+        (grant(revoked_at=NOW - DAY), Access.LOCKED),
+        (grant(revoked_at=NOW + DAY), Access.ENTITLED),
+        (grant(resource_ids=("r2",)), Access.LOCKED),
+        (grant(resource_ids=("r1", "r2")), Access.ENTITLED),
+        (grant(holder_id="someone-else"), Access.LOCKED),
+        (grant(holder_type="organization", holder_id="buyer-org"), Access.ENTITLED),
+    ],
+)
 def test_entitlements(g: Grant, expected: Access) -> None:
     viewer = Viewer("u1", organization_ids=frozenset({"buyer-org"}))
     assert _decide(viewer, [g]) is expected
@@ -69,13 +86,24 @@ def test_anonymous_and_blocked_users_are_never_entitled() -> None:
 def test_a_held_resource_is_withheld_from_everyone_but_managers(tier: str) -> None:
     """IPricingHolds: held for review, in open datasets too; an entitled buyer is refused
     like everyone else, the seller side and sysadmins keep it."""
+
     def held(viewer: Viewer, grants=()):  # type: ignore[no-untyped-def]
-        return decide(viewer, access_tier=tier, owner_org="seller", resource=LOCKED_RES,
-                      grants=list(grants), blocked_organization_ids=(), now=NOW, held=True)
+        return decide(
+            viewer,
+            access_tier=tier,
+            owner_org="seller",
+            resource=LOCKED_RES,
+            grants=list(grants),
+            blocked_organization_ids=(),
+            now=NOW,
+            held=True,
+        )
 
     assert held(Viewer(None)) is Access.HELD
     assert held(Viewer("u1"), [grant()]) is Access.HELD
     assert held(Viewer("u2", organization_ids=frozenset({"seller"}))) is Access.MANAGE
     assert held(Viewer("u3", sysadmin=True)) is Access.MANAGE
     assert held(Viewer("u4", can_edit=True)) is Access.MANAGE
-    assert _decide(Viewer("u1"), [grant()], tier="priced") is Access.ENTITLED  # the same buyer, no hold
+    assert (
+        _decide(Viewer("u1"), [grant()], tier="priced") is Access.ENTITLED
+    )  # the same buyer, no hold

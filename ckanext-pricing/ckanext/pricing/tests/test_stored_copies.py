@@ -4,16 +4,16 @@ The activity stream stores a full dataset dict for every change; core's resource
 page reads those rows directly, so no redaction when reading can cover it. These tests
 read the database itself.
 """
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import ckan.plugins.toolkit as tk
 import pytest
 import sqlalchemy as sa
-
-import ckan.model as model
-import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.tests import helpers
 
 from ckanext.pricing.tests.conftest import World
@@ -23,7 +23,8 @@ pytestmark = pytest.mark.module_plugins
 
 def _activities_holding(marker: str) -> list[str]:
     rows = model.Session.execute(
-        sa.text("SELECT id FROM activity WHERE data LIKE :pattern"), {"pattern": f"%{marker}%"})
+        sa.text("SELECT id FROM activity WHERE data LIKE :pattern"), {"pattern": f"%{marker}%"}
+    )
     return [row[0] for row in rows]
 
 
@@ -39,7 +40,9 @@ def test_snapshots_from_before_the_dataset_was_priced_are_redacted(world: World)
     """The dataset was born open with its future locked URL: the first snapshot held it."""
     first = world.activities[-1]
     assert first["activity_type"] == "new package"
-    row = model.Session.execute(sa.text("SELECT data FROM activity WHERE id = :id"), {"id": first["id"]}).scalar()
+    row = model.Session.execute(
+        sa.text("SELECT data FROM activity WHERE id = :id"), {"id": first["id"]}
+    ).scalar()
     stored = json.loads(row)["package"]
     link = next(r for r in stored["resources"] if r["id"] == world.link["id"])
     assert link["url"].endswith(f"/pricing/locked/{world.link['id']}")
@@ -49,18 +52,24 @@ def test_snapshots_from_before_the_dataset_was_priced_are_redacted(world: World)
 
 def _plant(activity_id: str, secret_url: str, resource_id: str) -> None:
     """An activity as stored before this rule: the real URL in the snapshot and a note."""
-    row = model.Session.execute(sa.text("SELECT data FROM activity WHERE id = :id"), {"id": activity_id}).scalar()
+    row = model.Session.execute(
+        sa.text("SELECT data FROM activity WHERE id = :id"), {"id": activity_id}
+    ).scalar()
     data = json.loads(row)
     for res in data["package"]["resources"]:
         if res["id"] == resource_id:
             res["url"] = secret_url
     data["package"]["notes"] = f"See {secret_url} for the full data"
-    model.Session.execute(sa.text("UPDATE activity SET data = :data WHERE id = :id"),
-                          {"data": json.dumps(data), "id": activity_id})
+    model.Session.execute(
+        sa.text("UPDATE activity SET data = :data WHERE id = :id"),
+        {"data": json.dumps(data), "id": activity_id},
+    )
     model.Session.commit()
 
 
-def test_the_scrub_command_redacts_activities_stored_before(world: World, cli: Any, ckan_config: Any) -> None:
+def test_the_scrub_command_redacts_activities_stored_before(
+    world: World, cli: Any, ckan_config: Any
+) -> None:
     from ckanext.pricing.cli import pricing
 
     changed = next(a for a in world.activities if a["activity_type"] == "changed package")
@@ -75,8 +84,11 @@ def test_the_scrub_command_redacts_activities_stored_before(world: World, cli: A
     again = cli.invoke(pricing, ["scrub-activities"])
     assert "0 stored activities redacted" in again.output
     # The seller still has the real URL, in the dataset itself.
-    shown = helpers.call_action("package_show", context={"user": world.users["seller_admin"]["name"]},
-                                id=world.dataset["id"])
+    shown = helpers.call_action(
+        "package_show",
+        context={"user": world.users["seller_admin"]["name"]},
+        id=world.dataset["id"],
+    )
     assert {r["id"]: r["url"] for r in shown["resources"]}[world.link["id"]] == world.link["url"]
 
 
@@ -86,8 +98,12 @@ def test_a_new_activity_scrubs_older_ones_that_still_hold_the_url(world: World) 
     changed = [a for a in world.activities if a["activity_type"] == "changed package"][-1]
     _plant(changed["id"], world.link["url"], world.link["id"])
     assert _activities_holding(world.secret) == [changed["id"]]
-    helpers.call_action("package_patch", context={"user": world.users["seller_editor"]["name"]},
-                        id=world.dataset["id"], notes="Edited again")
+    helpers.call_action(
+        "package_patch",
+        context={"user": world.users["seller_editor"]["name"]},
+        id=world.dataset["id"],
+        notes="Edited again",
+    )
     assert _activities_holding(world.secret) == []
 
 
@@ -96,4 +112,7 @@ def test_the_sysadmin_only_may_scrub(world: World) -> None:
 
     for persona in ("seller_admin", "outsider"):
         with pytest.raises(tk.NotAuthorized):
-            call_auth("pricing_activity_scrub", context={"user": world.users[persona]["name"], "model": model})
+            call_auth(
+                "pricing_activity_scrub",
+                context={"user": world.users[persona]["name"], "model": model},
+            )

@@ -1,4 +1,5 @@
 """The test catalog builds as a seller would build it (a smoke test of the fixtures)."""
+
 from __future__ import annotations
 
 import pytest

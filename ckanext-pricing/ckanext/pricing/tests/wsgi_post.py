@@ -7,6 +7,7 @@ that the posts carry a session cookie (CKAN checks CSRF tokens only on such requ
 Prints ``ready``, waits for a line on stdin (so that several processes start together),
 posts, then prints the status codes as JSON.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,10 +16,9 @@ import sys
 
 def main() -> None:
     ini, path, body_file, headers, times = sys.argv[1:6]
-    from werkzeug.test import Client
-
     from ckan.cli import load_config
     from ckan.config.middleware import make_app
+    from werkzeug.test import Client
 
     client = Client(make_app(load_config(ini)))
     if len(sys.argv) > 7:
@@ -28,8 +28,10 @@ def main() -> None:
         body = f.read()
     print("ready", flush=True)
     sys.stdin.readline()
-    statuses = [client.post(path, data=body, headers=json.loads(headers)).status_code
-                for _ in range(int(times))]
+    statuses = [
+        client.post(path, data=body, headers=json.loads(headers)).status_code
+        for _ in range(int(times))
+    ]
     print(json.dumps(statuses), flush=True)
 
 

@@ -1,13 +1,13 @@
 """Alembic environment of the dealroom plugin: only `dealroom_*` tables, own version table."""
+
 from __future__ import annotations
 
 import os
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
-
 from ckan.model.meta import metadata
+from sqlalchemy import engine_from_config, pool
 
 config = context.config
 if config.config_file_name:
@@ -20,8 +20,12 @@ def include_object(obj, object_name, type_, reflected, compare_to):  # type: ign
 
 
 def _configure(**kwargs) -> None:  # type: ignore[no-untyped-def]
-    context.configure(target_metadata=metadata, include_object=include_object,
-                      version_table=f"{name}_alembic_version", **kwargs)
+    context.configure(
+        target_metadata=metadata,
+        include_object=include_object,
+        version_table=f"{name}_alembic_version",
+        **kwargs,
+    )
 
 
 if context.is_offline_mode():
@@ -29,8 +33,11 @@ if context.is_offline_mode():
     with context.begin_transaction():
         context.run_migrations()
 else:
-    engine = engine_from_config(config.get_section(config.config_ini_section) or {},
-                                prefix="sqlalchemy.", poolclass=pool.NullPool)
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section) or {},
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
     with engine.connect() as connection:
         _configure(connection=connection)
         with context.begin_transaction():

@@ -5,6 +5,7 @@ Revises:
 Create Date: 2026-11-24
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,8 +30,13 @@ def upgrade():
     op.create_index("ix_cityharvest_record_identity", "cityharvest_record", ["identity"])
     op.create_index("ix_cityharvest_record_package_id", "cityharvest_record", ["package_id"])
     # One importing source per dataset: the dedupe across sources rests on this.
-    op.create_index("ux_cityharvest_record_owner", "cityharvest_record", ["identity"],
-                    unique=True, postgresql_where=sa.text("owner"))
+    op.create_index(
+        "ux_cityharvest_record_owner",
+        "cityharvest_record",
+        ["identity"],
+        unique=True,
+        postgresql_where=sa.text("owner"),
+    )
 
 
 def downgrade():

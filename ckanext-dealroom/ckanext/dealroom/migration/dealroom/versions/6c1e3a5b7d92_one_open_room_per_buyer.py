@@ -5,6 +5,7 @@ Revises: 2b7d9e4c6a10
 Create Date: 2026-12-02
 
 """
+
 from alembic import op
 
 revision = "6c1e3a5b7d92"
@@ -16,10 +17,20 @@ OPEN = "state IN ('requested', 'open', 'agreed')"
 
 
 def upgrade():
-    op.create_index("dealroom_room_one_open_per_user", "dealroom_room", ["package_id", "buyer_user_id"],
-                    unique=True, postgresql_where=f"{OPEN} AND buyer_org_id IS NULL")
-    op.create_index("dealroom_room_one_open_per_org", "dealroom_room", ["package_id", "buyer_org_id"],
-                    unique=True, postgresql_where=f"{OPEN} AND buyer_org_id IS NOT NULL")
+    op.create_index(
+        "dealroom_room_one_open_per_user",
+        "dealroom_room",
+        ["package_id", "buyer_user_id"],
+        unique=True,
+        postgresql_where=f"{OPEN} AND buyer_org_id IS NULL",
+    )
+    op.create_index(
+        "dealroom_room_one_open_per_org",
+        "dealroom_room",
+        ["package_id", "buyer_org_id"],
+        unique=True,
+        postgresql_where=f"{OPEN} AND buyer_org_id IS NOT NULL",
+    )
 
 
 def downgrade():

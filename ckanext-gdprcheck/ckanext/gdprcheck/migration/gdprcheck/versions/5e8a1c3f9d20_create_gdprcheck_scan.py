@@ -5,6 +5,7 @@ Revises:
 Create Date: 2026-11-23
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
@@ -30,7 +31,9 @@ def upgrade():
         sa.Column("seconds", sa.Float),
         sa.Column("source", sa.UnicodeText),
         sa.Column("updated", sa.DateTime, nullable=False),
-        sa.CheckConstraint("state IN ('queued', 'done', 'skipped', 'error')", name="gdprcheck_scan_state"),
+        sa.CheckConstraint(
+            "state IN ('queued', 'done', 'skipped', 'error')", name="gdprcheck_scan_state"
+        ),
     )
     op.create_index("ix_gdprcheck_scan_package_id", "gdprcheck_scan", ["package_id"])
 

@@ -5,6 +5,7 @@ Revises: 5e8a1c3f9d20
 Create Date: 2026-12-02
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
@@ -32,14 +33,22 @@ def upgrade():
         sa.Column("entitlements_extended", sa.Integer, nullable=False, server_default="0"),
         sa.CheckConstraint(
             "release_kind IS NULL OR release_kind IN ('corrected', 'replaced', 'sysadmin', 'removed')",
-            name="gdprcheck_hold_release_kind"),
-        sa.CheckConstraint("(released_at IS NULL) = (release_kind IS NULL)", name="gdprcheck_hold_released"),
+            name="gdprcheck_hold_release_kind",
+        ),
+        sa.CheckConstraint(
+            "(released_at IS NULL) = (release_kind IS NULL)", name="gdprcheck_hold_released"
+        ),
     )
     op.create_index("ix_gdprcheck_hold_package_id", "gdprcheck_hold", ["package_id"])
     op.create_index("ix_gdprcheck_hold_resource_id", "gdprcheck_hold", ["resource_id"])
     # One active hold per resource, whatever runs concurrently.
-    op.create_index("ux_gdprcheck_hold_active", "gdprcheck_hold", ["resource_id"], unique=True,
-                    postgresql_where=sa.text("released_at IS NULL"))
+    op.create_index(
+        "ux_gdprcheck_hold_active",
+        "gdprcheck_hold",
+        ["resource_id"],
+        unique=True,
+        postgresql_where=sa.text("released_at IS NULL"),
+    )
 
 
 def downgrade():

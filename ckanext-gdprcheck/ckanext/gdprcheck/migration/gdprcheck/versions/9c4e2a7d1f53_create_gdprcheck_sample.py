@@ -4,6 +4,7 @@ source publisher's gate).
 Revision ID: 9c4e2a7d1f53
 Revises: 7b2d4e6f8a31
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB

@@ -5,6 +5,7 @@ Revises:
 Create Date: 2026-11-23
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
@@ -32,8 +33,12 @@ def upgrade():
         sa.Column("revoke_reason", sa.UnicodeText, nullable=True),
         sa.Column("created", sa.DateTime, nullable=False),
         sa.Column("created_by", sa.UnicodeText, nullable=True),
-        sa.CheckConstraint("holder_type IN ('user', 'organization')", name="pricing_entitlement_holder_type"),
-        sa.CheckConstraint("source IN ('order', 'deal', 'grant')", name="pricing_entitlement_source"),
+        sa.CheckConstraint(
+            "holder_type IN ('user', 'organization')", name="pricing_entitlement_holder_type"
+        ),
+        sa.CheckConstraint(
+            "source IN ('order', 'deal', 'grant')", name="pricing_entitlement_source"
+        ),
     )
     op.create_index("pricing_entitlement_package_idx", "pricing_entitlement", ["package_id"])
     op.create_index("pricing_entitlement_holder_idx", "pricing_entitlement", ["holder_id"])

@@ -5,6 +5,7 @@ Revises: 4f1c2a9e7b10
 Create Date: 2026-11-23
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
@@ -48,8 +49,12 @@ def upgrade():
         sa.Column("updated", sa.DateTime, nullable=False),
         sa.Column("paid_at", sa.DateTime, nullable=True),
         sa.CheckConstraint(f"state IN ({STATES})", name="pricing_order_state"),
-        sa.CheckConstraint("holder_type IN ('user', 'organization')", name="pricing_order_holder_type"),
-        sa.CheckConstraint("net >= 0 AND vat >= 0 AND gross > 0 AND charged > 0", name="pricing_order_amounts"),
+        sa.CheckConstraint(
+            "holder_type IN ('user', 'organization')", name="pricing_order_holder_type"
+        ),
+        sa.CheckConstraint(
+            "net >= 0 AND vat >= 0 AND gross > 0 AND charged > 0", name="pricing_order_amounts"
+        ),
     )
     op.create_index("pricing_order_buyer_idx", "pricing_order", ["buyer_id", "created"])
     op.create_index("pricing_order_seller_idx", "pricing_order", ["seller_org_id", "paid_at"])
@@ -68,8 +73,9 @@ def upgrade():
         sa.Column("received", sa.DateTime, nullable=False),
     )
     op.create_index("pricing_stripe_event_order_idx", "pricing_stripe_event", ["order_id"])
-    op.create_index("pricing_stripe_event_refs_idx", "pricing_stripe_event", ["refs"],
-                    postgresql_using="gin")
+    op.create_index(
+        "pricing_stripe_event_refs_idx", "pricing_stripe_event", ["refs"], postgresql_using="gin"
+    )
 
     op.create_table(
         "pricing_seller_account",
@@ -82,8 +88,13 @@ def upgrade():
     )
 
     # A paid order grants one entitlement, however often its payment is reported.
-    op.create_index("pricing_entitlement_order_uniq", "pricing_entitlement", ["source_ref"],
-                    unique=True, postgresql_where=sa.text("source = 'order'"))
+    op.create_index(
+        "pricing_entitlement_order_uniq",
+        "pricing_entitlement",
+        ["source_ref"],
+        unique=True,
+        postgresql_where=sa.text("source = 'order'"),
+    )
 
 
 def downgrade():

@@ -5,6 +5,7 @@ Revises: 9c3e5d7a1b42
 Create Date: 2026-11-23
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,9 +16,13 @@ depends_on = None
 
 
 def upgrade():
-    op.add_column("pricing_order", sa.Column("source", sa.UnicodeText, nullable=False, server_default="offer"))
+    op.add_column(
+        "pricing_order", sa.Column("source", sa.UnicodeText, nullable=False, server_default="offer")
+    )
     op.add_column("pricing_order", sa.Column("source_ref", sa.UnicodeText, nullable=True))
-    op.create_check_constraint("pricing_order_source", "pricing_order", "source IN ('offer', 'deal')")
+    op.create_check_constraint(
+        "pricing_order_source", "pricing_order", "source IN ('offer', 'deal')"
+    )
 
 
 def downgrade():

@@ -5,6 +5,7 @@ Revises: b1d4e6f8a203
 Create Date: 2026-12-02
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
@@ -16,13 +17,20 @@ depends_on = None
 
 
 def upgrade():
-    op.add_column("pricing_order", sa.Column("stripe_refs", JSONB, nullable=False, server_default="[]"))
+    op.add_column(
+        "pricing_order", sa.Column("stripe_refs", JSONB, nullable=False, server_default="[]")
+    )
     op.add_column("pricing_order", sa.Column("refunds", JSONB, nullable=False, server_default="{}"))
     # Every id an order has seen: sessions, payment intents, invoices, charges, subscriptions.
     op.execute("""UPDATE pricing_order SET stripe_refs = to_jsonb(array_remove(ARRAY[
         stripe_session_id, stripe_payment_intent, stripe_subscription], NULL))""")
-    op.create_index("pricing_order_stripe_refs", "pricing_order", ["stripe_refs"],
-                    postgresql_using="gin", postgresql_ops={"stripe_refs": "jsonb_path_ops"})
+    op.create_index(
+        "pricing_order_stripe_refs",
+        "pricing_order",
+        ["stripe_refs"],
+        postgresql_using="gin",
+        postgresql_ops={"stripe_refs": "jsonb_path_ops"},
+    )
 
 
 def downgrade():
