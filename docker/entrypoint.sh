@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Container entrypoint: render the same ini template as the development setup from the
-# CDX_* environment, prepare the database (web only), then run the requested role.
-#   web      gunicorn serving CKAN on :5000
+# CDX_* environment, then run the requested role.
+#   init     one-shot: wait for PostgreSQL and Solr, create or migrate the database
+#            (`ckan db init`, every plugin's pending migrations), scrub stored
+#            activities, load the harvest sources, set the DataStore permissions, exit.
+#            The only role that changes the schema: compose runs it once before the
+#            others, so any number of web containers can start at the same time.
+#   web      gunicorn serving CKAN on :5000 (no migrations)
 #   worker   CKAN's background job worker (RQ on Redis)
-#   scheduler  the periodic commands (every CDX_SCHEDULER_INTERVAL seconds): harvest
-#            runs that are due and finished jobs (`ckan harvester run`), lost-payment
-#            reconciliation, deal expiry
+#   scheduler  scripts/scheduler.sh, the same loop as in development: every
+#            CDX_SCHEDULER_INTERVAL seconds the harvest runs that are due and finished
+#            jobs (`ckan harvester run`), lost-payment reconciliation, expiry of parked
+#            payment events and of deals
 #   harvest-gather, harvest-fetch  ckanext-harvest's queue consumers (run more
 #            harvest-fetch containers to import faster)
 #   ckan ... any ckan CLI command
@@ -33,9 +39,18 @@ PY
   done
 }
 
+wait_for_solr() {
+  local deadline=$((SECONDS + 120))
+  until curl -sf -o /dev/null "$CDX_SOLR_URL/select?q=*:*&rows=0"; do
+    ((SECONDS < deadline)) || { echo "entrypoint: Solr not answering at $CDX_SOLR_URL after 120s" >&2; exit 1; }
+    sleep 1
+  done
+}
+
 case "${1:-web}" in
-  web)
+  init)
     wait_for_db
+    wait_for_solr
     ckan -c "$CKAN_INI" db init
     ckan -c "$CKAN_INI" db pending-migrations --apply
     ckan -c "$CKAN_INI" pricing scrub-activities
@@ -43,6 +58,10 @@ case "${1:-web}" in
     if [[ -n "${CDX_DATASTORE_ADMIN_URL:-}" ]]; then
       ckan -c "$CKAN_INI" datastore set-permissions | psql "$CDX_DATASTORE_ADMIN_URL" --set ON_ERROR_STOP=1 -q
     fi
+    echo "entrypoint: the database is initialised and migrated"
+    ;;
+  web)
+    wait_for_db
     exec gunicorn --bind 0.0.0.0:5000 --workers "${CDX_WEB_WORKERS:-4}" --timeout 120 \
       --chdir "$CDX_APP/docker" --access-logfile - wsgi:application
     ;;
@@ -52,13 +71,7 @@ case "${1:-web}" in
     ;;
   scheduler)
     wait_for_db
-    while true; do
-      ckan -c "$CKAN_INI" harvester run || echo "scheduler: harvester run failed" >&2
-      ckan -c "$CKAN_INI" pricing reconcile --since-hours 72 || echo "scheduler: reconcile reported errors" >&2
-      ckan -c "$CKAN_INI" pricing parked --expire >/dev/null || echo "scheduler: parked events could not be expired" >&2
-      ckan -c "$CKAN_INI" dealroom expire || echo "scheduler: dealroom expire failed" >&2
-      sleep "${CDX_SCHEDULER_INTERVAL:-300}"
-    done
+    exec sh "$CDX_APP/scripts/scheduler.sh" "$CKAN_INI"
     ;;
   harvest-gather)
     wait_for_db

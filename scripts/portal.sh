@@ -156,7 +156,7 @@ start() {
   pid_alive "$CDX_RUN/harvest-fetch.pid" || start_daemon harvest-fetch "$CDX_LOG/harvest-fetch.log" \
     "$CDX_VENV/bin/ckan" -c "$CDX_INI" harvester fetch-consumer
   pid_alive "$CDX_RUN/scheduler.pid" || start_daemon scheduler "$CDX_LOG/scheduler.log" \
-    bash "$CDX_ROOT/scripts/scheduler.sh" "$CDX_INI"
+    env CDX_CKAN="$CDX_VENV/bin/ckan" sh "$CDX_ROOT/scripts/scheduler.sh" "$CDX_INI"
   local deadline=$((SECONDS + 90))
   until web_up; do
     pid_alive "$CDX_RUN/ckan.pid" || die ckan "the web server exited during start-up" "$web_log"
