@@ -6,7 +6,7 @@ SCRIPTS := scripts
 PYTEST_ARGS ?=
 CDX_VENV_PY := $(or $(CDX_VAR),var)/venv/bin/python
 
-.PHONY: help install services run stop status test test-deep bench docker-config clean
+.PHONY: help install services run stop status lint test test-deep bench docker-config clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,7 +32,11 @@ stop: ## stop everything `make run` and `make test` started
 status: ## show which services are up
 	@$(SCRIPTS)/services.sh status
 
-test: services ## run the suite's tests against real services, isolated from dev data
+lint: install ## ruff (lint and format check) and mypy, as `make test` runs them
+	@$(SCRIPTS)/lint.sh
+
+test: services ## ruff and mypy, then the suite's tests against real services, isolated from dev data
+	@$(SCRIPTS)/lint.sh
 	@$(SCRIPTS)/portal.sh init test
 	@$(SCRIPTS)/portal.sh peer test
 	@$(SCRIPTS)/test.sh $(PYTEST_ARGS)

@@ -32,7 +32,8 @@ def main() -> None:
     parser.add_argument("peer", help="the peer's description written by portal.sh peer bench")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    peer = json.load(open(args.peer))
+    with open(args.peer) as handle:
+        peer = json.load(handle)
 
     app = make_app(load_config(args.ini))
     app._wsgi_app.test_request_context().push()
@@ -40,7 +41,9 @@ def main() -> None:
     from ckan import model
 
     site = tk.get_action("get_site_user")({"ignore_auth": True}, {})
-    ctx = lambda: {"user": site["name"]}  # noqa: E731
+
+    def ctx() -> dict[str, Any]:
+        return {"user": site["name"]}
 
     def fresh_source(name: str, source_type: str) -> None:
         tk.get_action("cityharvest_source_load")(

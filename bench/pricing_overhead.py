@@ -169,7 +169,7 @@ def main() -> None:
     print(f"{'case':34} {'without':>9} {'with':>9} {'with/without':>13}  per-round ratios")
     for name, r in results.items():
         without, with_ = statistics.median(r["without"]), statistics.median(r["with"])
-        rounds = " ".join(f"{w / wo:.2f}" for w, wo in zip(r["with"], r["without"]))
+        rounds = " ".join(f"{w / wo:.2f}" for w, wo in zip(r["with"], r["without"], strict=False))
         print(f"{name:34} {without:9.1f} {with_:9.1f} {with_ / without:13.3f}  {rounds}")
 
 

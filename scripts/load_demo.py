@@ -112,7 +112,9 @@ def load_access(ckan: Any, access: dict[str, Any]) -> None:
         held = ckan.action.pricing_entitlement_list(package_id=grant["dataset"])
         if any(e["holder_name"] == grant["holder"] and e["active"] for e in held):
             continue
-        until = dt.datetime.utcnow() + dt.timedelta(days=grant["valid_days"])
+        until = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(
+            days=grant["valid_days"]
+        )
         ckan.action.pricing_entitlement_grant(
             package_id=grant["dataset"],
             holder_type=grant["holder_type"],

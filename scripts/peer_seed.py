@@ -22,6 +22,8 @@ from pathlib import Path
 import ckanapi
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "test-data" / "opendata"))
+import contextlib
+
 import catalog
 
 
@@ -71,10 +73,8 @@ def main() -> None:
     extra = [i for i in present if i not in seed]
 
     def purge(dataset_id: str) -> None:
-        try:
+        with contextlib.suppress(ckanapi.NotFound):
             ckan.action.dataset_purge(id=dataset_id)
-        except ckanapi.NotFound:
-            pass
 
     def recreate(dataset_id: str) -> None:
         purge(dataset_id)

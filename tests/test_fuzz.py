@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_route_leaks import RouteWorld, _fill, _headers, rworld, upstream  # noqa: F401 (fixtures)
+from tests.test_route_leaks import RouteWorld, _fill, _headers, rworld, upstream  # noqa: F401 (pytest fixtures)
 
 pytestmark = pytest.mark.module_plugins
 
@@ -179,7 +179,7 @@ def test_hostile_values_to_every_parameter_of_every_suite_action(
 def _generated_probe(
     app: Any, w: RouteWorld, name: str, params: list[str], errors: list[str], calls: list[int]
 ) -> Any:
-    keys = st.sampled_from(params + ["extras", "__junk"])
+    keys = st.sampled_from([*params, "extras", "__junk"])
 
     @settings(
         max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)

@@ -19,7 +19,7 @@ DEMO = Path(__file__).resolve().parent.parent / "test-data" / "demo"
 @pytest.mark.usefixtures("with_plugins")
 def test_status_show_lists_the_suite_and_its_stack() -> None:
     extensions = helpers.call_action("status_show")["extensions"]
-    for name in SUITE_PLUGINS + ("scheming_datasets", "harvest", "dcat", "activity", "datastore"):
+    for name in (*SUITE_PLUGINS, "scheming_datasets", "harvest", "dcat", "activity", "datastore"):
         assert name in extensions
         assert p.plugin_loaded(name)
 

@@ -32,7 +32,7 @@ from ckan.tests import helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 from flask import Flask
 
-from ckanext.pricing.tests.conftest import World, build_world, upstream  # noqa: F401 (fixture)
+from ckanext.pricing.tests.conftest import World, build_world, upstream  # noqa: F401 (pytest fixtures)
 
 pytestmark = pytest.mark.module_plugins
 

@@ -64,8 +64,8 @@ def id_problems(data_dict: Any) -> dict[str, list[str]]:
     if not isinstance(data_dict, Mapping):
         return {}
     out: dict[str, list[str]] = {}
-    for key, value in data_dict.items():
-        key = str(key)
+    for raw_key, value in data_dict.items():
+        key = str(raw_key)
         if key == "id" or key.endswith("_id"):
             values = [value]
         elif key.endswith("_ids") and isinstance(value, (list, tuple)):

@@ -7,7 +7,8 @@ request's data.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
+from typing import Protocol
 
 NONCE_PLACEHOLDER = "{nonce}"
 
@@ -48,7 +49,15 @@ def security_headers(
     return headers
 
 
-def add_missing(target: MutableMapping[str, str], headers: Mapping[str, str]) -> None:
+class _Headers(Protocol):
+    """What add_missing needs of a response's headers (a dict or werkzeug's Headers)."""
+
+    def __contains__(self, name: str, /) -> bool: ...
+
+    def __setitem__(self, name: str, value: str, /) -> None: ...
+
+
+def add_missing(target: _Headers, headers: Mapping[str, str]) -> None:
     """Set each header the response does not set itself (a view may set a stricter one)."""
     for name, value in headers.items():
         if name not in target:

@@ -24,7 +24,7 @@ import ipaddress
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -46,8 +46,8 @@ __all__ = [
     "resolve",
 ]
 
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
-IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], list[str]]
 
 SCHEMES = ("http", "https")
@@ -91,7 +91,7 @@ def parse_allow(text: str | None) -> AllowList:
             networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
         except ValueError:
             if "/" in entry:
-                raise ValueError(f"not a network: {entry!r}")
+                raise ValueError(f"not a network: {entry!r}") from None
             hosts.add(_norm_host(entry))
     return AllowList(frozenset(hosts), tuple(networks))
 
@@ -193,7 +193,7 @@ def check_url(url: str, allow: AllowList, resolver: Resolver = resolve) -> list[
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise Refused("", "the URL cannot be read")
+        raise Refused("", "the URL cannot be read") from None
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
         raise Refused(
@@ -288,7 +288,7 @@ class GuardedSession(requests.Session):
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         try:
             check_url(request.url or "", self.allow, self.resolver)
         except Refused:
@@ -296,7 +296,7 @@ class GuardedSession(requests.Session):
         except OSError as error:
             raise requests.exceptions.ConnectionError(
                 f"could not resolve the host: {error}", request=request
-            )
+            ) from error
         try:
             return super().send(request, **kwargs)
         except _RefusedAtConnect as error:

@@ -55,25 +55,27 @@ def load(path: str | None) -> None:
 
 
 def _progress_printer() -> Any:
-    state: dict[str, Any] = {"bar": None, "done": 0}
+    bar: Any = None
+    shown = 0
 
     def progress(stage: str, done: int, total: int) -> None:
+        nonlocal bar, shown
         if stage == "gather":
             click.echo("  listing the source's datasets ...", err=True)
             return
-        if state["bar"] is None:
-            state["bar"] = click.progressbar(
+        if bar is None:
+            bar = click.progressbar(
                 length=total,
                 label="  fetching and importing",
                 show_pos=True,
                 show_eta=True,
                 file=click.get_text_stream("stderr"),
             )
-            state["bar"].__enter__()
-        state["bar"].update(done - state["done"])
-        state["done"] = done
+            bar.__enter__()
+        bar.update(done - shown)
+        shown = done
         if done == total:
-            state["bar"].__exit__(None, None, None)
+            bar.__exit__(None, None, None)
 
     return progress
 

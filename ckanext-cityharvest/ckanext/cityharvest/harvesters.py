@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -37,7 +38,7 @@ from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 
 log = logging.getLogger(__name__)
 
-_OPTIONS = {
+_OPTIONS: dict[str, type | tuple[type, ...]] = {
     "organizations": dict,
     "default_organization": str,
     "licences": dict,
@@ -62,7 +63,7 @@ def check_config(config: str) -> str:
     try:
         values = json.loads(config)
     except ValueError as error:
-        raise ValueError(f"the configuration is not valid JSON: {error}")
+        raise ValueError(f"the configuration is not valid JSON: {error}") from error
     if not isinstance(values, dict):
         raise ValueError("the configuration must be a JSON object")
     for key, value in values.items():
@@ -79,7 +80,9 @@ def check_config(config: str) -> str:
 class _Sync:
     """The gather planning and the import shared by both harvesters."""
 
-    # _save_gather_error and _save_object_error come from ckanext-harvest's HarvesterBase.
+    # These come from ckanext-harvest's HarvesterBase, which each harvester here extends.
+    _save_gather_error: Callable[..., Any]
+    _save_object_error: Callable[..., Any]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         # CKAN's SingletonPlugin keeps its instance in a class attribute that subclasses
@@ -327,7 +330,7 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
             )
             return None, None
         original = _dcat_base.requests
-        _dcat_base.requests = _GuardedRequests  # type: ignore[assignment]
+        _dcat_base.requests = _GuardedRequests
         try:
             return super()._get_content_and_type(url, harvest_job, page, content_type)
         except outbound.Refused as refused:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 
 
-class Record(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Record(tk.BaseModel):
     __tablename__ = "cityharvest_record"
 
     source_id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)

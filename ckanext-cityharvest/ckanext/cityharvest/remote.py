@@ -50,11 +50,11 @@ class CkanPortal:
             response = self.session.get(url, params=params, timeout=self.timeout, stream=True)
             body = response.raw.read(MAX_BODY + 1, decode_content=True)
         except Refused as refused:
-            raise RemoteError(f"{action}: {refused}")
+            raise RemoteError(f"{action}: {refused}") from refused
         except requests.Timeout:
-            raise RemoteError(f"{action}: no answer within {self.timeout:g} s")
+            raise RemoteError(f"{action}: no answer within {self.timeout:g} s") from None
         except (requests.RequestException, OSError) as error:
-            raise RemoteError(f"{action}: could not connect ({type(error).__name__})")
+            raise RemoteError(f"{action}: could not connect ({type(error).__name__})") from error
         if len(body) > MAX_BODY:
             raise RemoteError(f"{action}: the answer is larger than {MAX_BODY // 1024 // 1024} MB")
         if response.status_code in (403, 404):
@@ -64,7 +64,7 @@ class CkanPortal:
         except ValueError:
             raise RemoteError(
                 f"{action}: the answer is not valid JSON (HTTP {response.status_code})"
-            )
+            ) from None
         if (
             not isinstance(payload, dict)
             or payload.get("success") is not True

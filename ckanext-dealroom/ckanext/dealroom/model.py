@@ -22,14 +22,14 @@ def _uuid() -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.utcnow()
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-class Room(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Room(tk.BaseModel):
     __tablename__ = "dealroom_room"
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=_uuid)
@@ -57,7 +57,7 @@ class Room(tk.BaseModel):  # type: ignore[misc, valid-type]
         return (query.with_for_update().populate_existing() if lock else query).first()
 
 
-class Offer(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Offer(tk.BaseModel):
     """Immutable terms proposed by one side; only ``state`` changes (live → superseded,
     accepted or withdrawn)."""
 
@@ -97,7 +97,7 @@ class Offer(tk.BaseModel):  # type: ignore[misc, valid-type]
         }
 
 
-class Message(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Message(tk.BaseModel):
     __tablename__ = "dealroom_message"
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=_uuid)
@@ -107,7 +107,7 @@ class Message(tk.BaseModel):  # type: ignore[misc, valid-type]
     created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
 
 
-class Attachment(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Attachment(tk.BaseModel):
     __tablename__ = "dealroom_attachment"
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=_uuid)
@@ -120,7 +120,7 @@ class Attachment(tk.BaseModel):  # type: ignore[misc, valid-type]
     created: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
 
 
-class Contract(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Contract(tk.BaseModel):
     __tablename__ = "dealroom_contract"
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=_uuid)
@@ -147,7 +147,7 @@ class Contract(tk.BaseModel):  # type: ignore[misc, valid-type]
         }
 
 
-class Audit(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Audit(tk.BaseModel):
     __tablename__ = "dealroom_audit"
 
     id: Mapped[int] = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
@@ -159,7 +159,7 @@ class Audit(tk.BaseModel):  # type: ignore[misc, valid-type]
     at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
 
 
-class ClosedDataset(tk.BaseModel):  # type: ignore[misc, valid-type]
+class ClosedDataset(tk.BaseModel):
     """A dataset whose seller takes no new deal rooms."""
 
     __tablename__ = "dealroom_closed_dataset"

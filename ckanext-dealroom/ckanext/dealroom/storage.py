@@ -3,6 +3,7 @@ public route; only the room's parties reach them, through the attachment action.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -46,7 +47,5 @@ def keep(tmp: str, room_id: str, attachment_id: str) -> None:
 
 
 def discard(tmp: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp)
-    except FileNotFoundError:
-        pass

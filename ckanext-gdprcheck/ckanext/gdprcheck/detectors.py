@@ -73,7 +73,7 @@ def _compile_candidates(patterns: list[str]) -> Any:
 
 
 CANDIDATES = _compile_candidates(_PATTERNS)
-CANDIDATES_DECIMAL_COMMA = _compile_candidates(_PATTERNS[:6] + [_DECIMAL_COMMA] + _PATTERNS[6:])
+CANDIDATES_DECIMAL_COMMA = _compile_candidates([*_PATTERNS[:6], _DECIMAL_COMMA, *_PATTERNS[6:]])
 
 HEADER_HINTS = {
     "phone": re.compile(r"(tlf|telefon|phone|mobil|mobile|tel\b)", re.I),
@@ -121,13 +121,15 @@ def check_cpr(digits: str, today: dt.date | None = None) -> str | None:
         return None
     day, month, yy = d[0] * 10 + d[1], d[2] * 10 + d[3], d[4] * 10 + d[5]
     year = cpr_century(yy, d[6])
+    if year is None:
+        return None
     try:
         born = dt.date(year, month, day)
     except ValueError:
         return None
     if born > (today or dt.date.today()):
         return None
-    return HIGH if sum(a * b for a, b in zip(d, _CPR_WEIGHTS)) % 11 == 0 else MEDIUM
+    return HIGH if sum(a * b for a, b in zip(d, _CPR_WEIGHTS, strict=False)) % 11 == 0 else MEDIUM
 
 
 def luhn(digits: str) -> bool:
@@ -135,8 +137,9 @@ def luhn(digits: str) -> bool:
     total = 0
     for i, n in enumerate(reversed(d)):
         if i % 2 == 1:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
+            total += n * 2 - 9 if n > 4 else n * 2
+        else:
+            total += n
     return total % 10 == 0
 
 
@@ -156,7 +159,11 @@ def check_iban(value: str) -> bool:
 
 def check_cvr(digits: str) -> bool:
     d = [int(c) for c in digits if c.isdigit()][-8:]
-    return len(d) == 8 and d[0] != 0 and sum(a * b for a, b in zip(d, _CVR_WEIGHTS)) % 11 == 0
+    return (
+        len(d) == 8
+        and d[0] != 0
+        and sum(a * b for a, b in zip(d, _CVR_WEIGHTS, strict=False)) % 11 == 0
+    )
 
 
 def mask(value: str) -> str:

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.utcnow()
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _site_context(**extra: Any) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def held_resources(package_id: str | None) -> dict[str, str]:
     rows = model.Session.query(Hold.resource_id, Hold.reason).filter(
         Hold.package_id == package_id, Hold.released_at.is_(None)
     )
-    return {rid: reason for rid, reason in rows}
+    return dict(rows)
 
 
 def scanning(pkg: dict[str, Any]) -> dict[str, str]:

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import os
 import time
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import ckan.plugins.toolkit as tk
 from ckan import model
@@ -104,7 +104,7 @@ def _open(resource: dict[str, Any], timeout: Any = 60) -> IO[bytes]:
     response = outbound.session().get(resource["url"], stream=True, timeout=timeout)
     response.raise_for_status()
     response.raw.decode_content = True
-    return response.raw
+    return cast(IO[bytes], response.raw)
 
 
 class _Head:
@@ -172,6 +172,7 @@ def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
         return {"resource_id": resource_id, "state": "gone"}
     fmt = format_of(resource)
     started = time.perf_counter()
+    message: str | None
     if fmt is None:
         result, state, message = scanner.Result(), "skipped", "not a CSV, TSV, XLSX or JSON file"
     else:
@@ -184,7 +185,7 @@ def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
     row.bytes_scanned, row.rows, row.encoding = result.bytes_scanned, result.rows, result.encoding
     row.seconds = round(time.perf_counter() - started, 3)
     row.source = source_of(resource_id)
-    row.updated = dt.datetime.utcnow()
+    row.updated = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     model.Session.add(row)
     model.repo.commit()
     result_dict = row.dictize()
@@ -301,6 +302,7 @@ def sample_resource(resource_id: str, limit: int | None = None) -> dict[str, Any
     if limit is None:
         limit = int(tk.config.get("ckanext.gdprcheck.harvest_sample_bytes") or 0)
     fmt = format_of(resource)
+    message: str | None
     if fmt not in SAMPLED_FORMATS:
         result, state, message, truncated = (
             scanner.Result(),
@@ -318,7 +320,7 @@ def sample_resource(resource_id: str, limit: int | None = None) -> dict[str, Any
     sample.detected = sorted(result.detected)
     sample.bytes_scanned, sample.rows = result.bytes_scanned, result.rows
     sample.source = source_of(resource_id)
-    sample.updated = dt.datetime.utcnow()
+    sample.updated = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     model.Session.add(sample)
     model.repo.commit()
     out = sample.dictize()

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped
 
 
-class Scan(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Scan(tk.BaseModel):
     __tablename__ = "gdprcheck_scan"
 
     resource_id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True)
@@ -49,7 +49,7 @@ class Scan(tk.BaseModel):  # type: ignore[misc, valid-type]
         }
 
 
-class Sample(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Sample(tk.BaseModel):
     """The first megabytes of a harvested file, scanned in the background. Findings are
     for the operator (the harvest status page and an e-mail to sysadmins): the file lives
     on the source portal, whose publisher our gate does not reach."""
@@ -85,7 +85,7 @@ class Sample(tk.BaseModel):  # type: ignore[misc, valid-type]
         }
 
 
-class Hold(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Hold(tk.BaseModel):
     """A file withheld for review, and how the hold ended: the audit trail. Rows are
     never deleted; a resource has at most one active hold (``released_at`` empty)."""
 

@@ -36,7 +36,7 @@ UNCHECKED_HOLD = (
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.utcnow()
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _site_url() -> str:

@@ -21,14 +21,14 @@ def _uuid() -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.utcnow()
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-class Entitlement(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Entitlement(tk.BaseModel):
     """A holder's right to the locked resources of one dataset, for a period."""
 
     __tablename__ = "pricing_entitlement"
@@ -69,7 +69,7 @@ class Entitlement(tk.BaseModel):  # type: ignore[misc, valid-type]
         }
 
 
-class Block(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Block(tk.BaseModel):
     """An organisation that may not buy or be granted a dataset (e.g. a competitor)."""
 
     __tablename__ = "pricing_block"
@@ -80,7 +80,7 @@ class Block(tk.BaseModel):  # type: ignore[misc, valid-type]
     created_by: Mapped[str | None] = sa.Column(sa.UnicodeText)
 
 
-class Download(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Download(tk.BaseModel):
     """One delivery of a locked resource's data to someone outside the seller."""
 
     __tablename__ = "pricing_download"
@@ -96,7 +96,7 @@ class Download(tk.BaseModel):  # type: ignore[misc, valid-type]
 ORDER_STATES = ("pending", "paid", "fulfilled", "failed", "refunded", "disputed")
 
 
-class Order(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Order(tk.BaseModel):
     """A buyer's purchase of one offer, and its payment at the provider."""
 
     __tablename__ = "pricing_order"
@@ -169,7 +169,7 @@ class Order(tk.BaseModel):  # type: ignore[misc, valid-type]
         }
 
 
-class StripeEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
+class StripeEvent(tk.BaseModel):
     """Each payment event received, once: its id is the key that makes delivery idempotent.
 
     ``fact`` keeps what the event said about an order (never card or customer details), so
@@ -188,7 +188,7 @@ class StripeEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
     received: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)
 
 
-class SellerAccount(tk.BaseModel):  # type: ignore[misc, valid-type]
+class SellerAccount(tk.BaseModel):
     """A seller organisation's connected payment account (Stripe Connect)."""
 
     __tablename__ = "pricing_seller_account"

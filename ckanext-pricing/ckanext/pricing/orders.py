@@ -127,9 +127,8 @@ def _str(value: Any) -> str | None:
     """A Stripe id, whether the event carries it as a string or an expanded object."""
     if isinstance(value, str) and value:
         return value
-    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
-        return value["id"]
-    return None
+    ident = value.get("id") if isinstance(value, Mapping) else None
+    return ident if isinstance(ident, str) else None
 
 
 def _int(value: Any) -> int | None:

@@ -70,8 +70,10 @@ def create_checkout_session(params: dict[str, Any], idempotency_key: str) -> tup
     """(session id, checkout URL)."""
     try:
         session = _client().v1.checkout.sessions.create(
-            params=params, options={"idempotency_key": idempotency_key}
-        )  # type: ignore[arg-type]
+            # the parameters come from offers.checkout_params as a plain dict
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": idempotency_key},
+        )
     except stripe.StripeError as error:
         raise _safe(error) from None
     return session.id, session.url or ""
@@ -91,8 +93,9 @@ def refund(payment_intent: str | None, charge: str | None, idempotency_key: str)
     )
     try:
         made = _client().v1.refunds.create(
-            params=params, options={"idempotency_key": idempotency_key}
-        )  # type: ignore[arg-type]
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": idempotency_key},
+        )
     except stripe.StripeError as error:
         raise _safe(error) from None
     return made.id

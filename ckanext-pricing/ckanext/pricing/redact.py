@@ -134,4 +134,5 @@ def redact_stored(
             ):
                 found.setdefault(url, substitute)
             res["url"] = substitute
-    return scrub(out, found)
+    scrubbed: dict[str, Any] = scrub(out, found)
+    return scrubbed

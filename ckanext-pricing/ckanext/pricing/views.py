@@ -58,7 +58,9 @@ def guard_downloads() -> Any:
     if level is Access.LOCKED:
         return tk.redirect_to("pricing.locked", resource_id=resource_id)
     if level is Access.ENTITLED and pkg:
-        res = next((r for r in pkg.get("resources", []) if r["id"] == resource_id), {})
+        res: dict[str, Any] = next(
+            (r for r in pkg.get("resources", []) if r["id"] == resource_id), {}
+        )
         if endpoint != "datastore.dump" and res.get("url_type") != "upload":
             # A link: never redirect to the upstream URL, hand out the signed proxy link.
             return tk.redirect_to(access.signed_link(tk.current_user.id, resource_id))
@@ -71,7 +73,9 @@ def guard_downloads() -> Any:
 def _held_page(pkg: dict[str, Any], resource_id: str) -> Response:
     """A resource withheld for review (``IPricingHolds``): what it is, and why it is held.
     403 for everyone it is withheld from, entitled buyers included."""
-    resource = next((r for r in pkg.get("resources") or [] if r.get("id") == resource_id), {})
+    resource: dict[str, Any] = next(
+        (r for r in pkg.get("resources") or [] if r.get("id") == resource_id), {}
+    )
     reason = access.holds_for(pkg).get(resource_id) or access.UNCHECKED_HOLD
     body = tk.render("pricing/held.html", {"pkg_dict": pkg, "resource": resource, "reason": reason})
     return Response(

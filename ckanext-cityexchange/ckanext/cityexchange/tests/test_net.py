@@ -245,9 +245,9 @@ def test_a_public_looking_name_that_resolves_to_loopback_is_refused(
     server: tuple[int, Any],
 ) -> None:
     port, _ = server
-    to_loopback = lambda host, p: (
+    to_loopback = lambda host, p: (  # noqa: E731
         ["127.0.0.1"] if host == "data.example.com" else net.resolve(host, p)
-    )  # noqa: E731
+    )
     with pytest.raises(net.Refused) as refused:
         net.GuardedSession(resolver=to_loopback).get(f"http://data.example.com:{port}/", timeout=5)
     assert "data.example.com" in str(refused.value) and "127.0.0.1" in str(refused.value)

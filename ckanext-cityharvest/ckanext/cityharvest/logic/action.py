@@ -124,8 +124,13 @@ def cityharvest_source_load(context: Context, data_dict: DataDict) -> dict[str, 
     for number, entry in enumerate(sources, start=1):
         try:
             if isinstance(entry, dict):
-                entry = dict(entry, organization=entry.get("organization") or default_org)
-            wanted.append(_source_fields(entry))
+                wanted.append(
+                    _source_fields(
+                        dict(entry, organization=entry.get("organization") or default_org)
+                    )
+                )
+            else:
+                wanted.append(_source_fields(entry))
         except tk.Invalid as error:
             errors.append(f"{number}: {error.error}")
     names = [w["name"] for w in wanted]
@@ -193,7 +198,7 @@ def _worker_start(config_file: str) -> None:
     from ckan.config.middleware import make_app
 
     app = make_app(load_config(config_file))
-    request_context = app._wsgi_app.test_request_context()  # type: ignore[attr-defined]
+    request_context = app._wsgi_app.test_request_context()
     request_context.push()
     _WORKER_CONTEXT.append(request_context)
 
@@ -249,7 +254,7 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
 
     data = _validate(data_dict, _run_schema(), context)
     tk.check_access("cityharvest_source_run", context, data)
-    progress: Progress | None = context.get("cityharvest.progress")  # type: ignore[assignment]
+    progress: Progress | None = context.get("cityharvest.progress")
     site = site_context()
     source = tk.get_action("harvest_source_show")(dict(site), {"id": data["id"]})
     try:
@@ -259,7 +264,7 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
     except HarvestJobExists:
         raise tk.ValidationError(
             {"id": [tk._("A run of this source is already waiting or under way")]}
-        )
+        ) from None
     harvester = queue.get_harvester(source["source_type"])
     if harvester is None:
         raise tk.ValidationError({"id": [tk._("No harvester for this source's type")]})
@@ -332,7 +337,7 @@ def cityharvest_source_summary(context: Context, data_dict: DataDict) -> list[di
     try:
         limit = max(0, min(200, int(data_dict.get("errors", 20))))
     except (TypeError, ValueError):
-        raise tk.ValidationError({"errors": [tk._("Must be a whole number")]})
+        raise tk.ValidationError({"errors": [tk._("Must be a whole number")]}) from None
     held = dict(
         model.Session.query(Record.source_id, sa.func.count())
         .join(model.Package, model.Package.id == Record.package_id)
@@ -491,7 +496,7 @@ def _organization(org: mapping.Organization, site: Context) -> str:
         model.Session.rollback()
         found = model.Group.get(org.name)
         if found is None:
-            raise mapping.MappingError("organization", f"could not create {org.name!r}")
+            raise mapping.MappingError("organization", f"could not create {org.name!r}") from None
         return found.id
 
 
@@ -556,7 +561,7 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
     if source_row is None:
         raise tk.ObjectNotFound(tk._("Harvest source not found"))
     source = source_settings(source_row)
-    now = dt.datetime.utcnow()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
         ident = mapping.identity(remote)
         remote_id = str(remote.get("id") or ident)
@@ -569,7 +574,7 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
         )
         org = mapping.organization(remote, source)
     except mapping.MappingError as error:
-        raise tk.ValidationError({error.field: [error.message]})
+        raise tk.ValidationError({error.field: [error.message]}) from error
 
     _lock(ident)
     mine = model.Session.get(Record, (source.id, remote_id))
@@ -603,7 +608,7 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
     existing = owner_pkg or (
         model.Package.get(mine.package_id) if mine and mine.package_id else None
     )
-    action_context: Context = dict(site, return_id_only=True, defer_commit=True)  # type: ignore[assignment]
+    action_context: Context = dict(site, return_id_only=True, defer_commit=True)
     if existing is not None:
         local.update(id=existing.id, name=existing.name, state="active")
         _keep_free_ids(local, existing.id)

@@ -14,7 +14,7 @@ import ckanapi
 
 ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT / "test-data" / "opendata"))
-import catalog  # noqa: E402
+import catalog  # noqa: E402 (after the path set-up)
 
 
 @dataclass

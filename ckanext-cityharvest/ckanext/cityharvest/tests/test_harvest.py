@@ -119,7 +119,9 @@ def test_a_harvested_dataset_in_the_suite_schema(harvest: Harvest) -> None:
     assert local["cityharvest_remote_id"] == remote["id"]
     assert local["cityharvest_remote_url"] == f"{harvest.peer.url}/dataset/{remote['name']}"
     harvested_at = datetime.datetime.fromisoformat(local["cityharvest_harvested"])
-    assert abs(datetime.datetime.utcnow() - harvested_at) < datetime.timedelta(hours=1)
+    assert abs(
+        datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - harvested_at
+    ) < datetime.timedelta(hours=1)
     assert local["gdpr_declared_by"] == "source" and local["gdpr_personal_data"] == "none"
     frequency = {
         "daily": "daily",

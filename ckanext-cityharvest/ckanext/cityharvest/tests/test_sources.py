@@ -204,7 +204,7 @@ def test_a_dcat_catalog_is_followed_too(world: World) -> None:
     vejle_changed = next(d for d in datasets if d["owner_org"] == "vejle")
     vejle_changed = dict(vejle_changed, title="Vejle, ændret", modified="2026-02-01T00:00:00")
     rest = [d for d in datasets if d["id"] not in (changed["id"], vejle_changed["id"])]
-    _write_dcat(world, [changed, vejle_changed] + rest, extra=4, name="catalog.jsonld")
+    _write_dcat(world, [changed, vejle_changed, *rest], extra=4, name="catalog.jsonld")
     assert url.endswith("catalog.jsonld")
     again = run_source("region")
     # Aarhus' dataset is imported by "west": the catalog's change is recorded, not applied.

@@ -58,7 +58,7 @@ __all__ = [
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.utcnow()
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _site() -> Context:
@@ -467,7 +467,7 @@ def dealroom_message_create(context: Context, data_dict: DataDict) -> dict[str, 
         ``ckanext.dealroom.max_attachment_size`` MB)
     """
     data = _validate(data_dict, schema.message(), context)
-    room, side = _room(context, data["id"])
+    room, _side = _room(context, data["id"])
     tk.check_access("dealroom_message_create", context, {"id": room.id})
     if State(room.state) in states.FINAL:
         raise tk.ValidationError({"state": [tk._("This room is closed")]})
@@ -478,7 +478,7 @@ def dealroom_message_create(context: Context, data_dict: DataDict) -> dict[str, 
         stream = getattr(upload, "stream", None) or getattr(upload, "file", None) or upload
         tmp, head, size, digest = storage.receive(stream, max_bytes)
         try:
-            ext, media_type = contracts.check_attachment(upload.filename, head, size, max_bytes)
+            _ext, media_type = contracts.check_attachment(upload.filename, head, size, max_bytes)
         except ValueError as error:
             storage.discard(tmp)
             raise tk.ValidationError({"upload": [tk._(str(error))]}) from None

@@ -17,14 +17,14 @@ from ckan.tests import helpers
 
 from ckanext.dealroom import contracts
 from ckanext.dealroom.model import Room
-from ckanext.dealroom.tests.test_deals import (  # noqa: F401 (the market fixture)
+from ckanext.dealroom.tests.test_deals import (
     Market,
     _download,
     _fresh_buyer,
     _negotiating,
-    _open_room,
+    _open_room,  # noqa: F401 (pytest fixtures)
     act,
-    market,
+    market,  # noqa: F401 (pytest fixtures)
 )
 from ckanext.pricing.model import Entitlement, Order
 from ckanext.pricing.tests import stripe_events as se

@@ -30,7 +30,7 @@ from ckan.tests import helpers
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from ckanext.dealroom.tests.test_deals import Market, _negotiating, act, market  # noqa: F401 (the market fixture)
+from ckanext.dealroom.tests.test_deals import Market, _negotiating, act, market  # noqa: F401 (pytest fixtures)
 from ckanext.pricing.model import Order
 from ckanext.pricing.tests import stripe_events as se
 from ckanext.pricing.tests.test_payment_sequences import (

@@ -664,7 +664,7 @@ def test_deals_expire_when_their_period_ends(market: Market, cli: Any) -> None:
         act(market, "seller_admin", "dealroom_expire_due")
     assert rid not in helpers.call_action("dealroom_expire_due")["expired"]  # not due yet
     entitlement = model.Session.query(Entitlement).get(Room.get(rid).entitlement_id)
-    entitlement.valid_until = dt.datetime.utcnow() - dt.timedelta(minutes=1)
+    entitlement.valid_until = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=1)
     model.repo.commit()
     result = cli.invoke(ckan, ["dealroom", "expire"])
     assert result.exit_code == 0 and f"{rid}: expired" in result.output
@@ -702,8 +702,10 @@ def test_no_action_result_or_page_holds_a_storage_path(
     for url in (
         f"/dealroom/{rid}",
         "/dealroom",
-        f"/api/3/action/dealroom_attachment_show?id={rid}"
-        f"&attachment_id={secret_room['attachment']}",
+        (
+            f"/api/3/action/dealroom_attachment_show?id={rid}"
+            f"&attachment_id={secret_room['attachment']}"
+        ),
     ):
         body = app.get(url, headers=market.tokens["buyer_colleague"]).get_data(as_text=True)
         assert storage_root not in body, url

@@ -16,7 +16,7 @@ from ckan.tests import factories, helpers
 from rq.registry import FinishedJobRegistry
 
 from ckanext.gdprcheck.model import Hold
-from ckanext.gdprcheck.tests.test_harvest_samples import files  # noqa: F401 (the file server)
+from ckanext.gdprcheck.tests.test_harvest_samples import files  # noqa: F401 (pytest fixtures)
 from ckanext.gdprcheck.tests.test_quarantine import run_worker
 
 

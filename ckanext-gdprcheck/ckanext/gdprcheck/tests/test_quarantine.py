@@ -277,7 +277,9 @@ def test_a_priced_dataset_pauses_sales_withholds_from_buyers_and_extends_them(
     res = _upload(
         {"user": portal["admin"]["name"]}, ds, CLEAN, access="locked"
     )  # scanned in the request
-    until = dt.datetime.utcnow().replace(microsecond=0) + dt.timedelta(days=30)
+    until = dt.datetime.now(dt.UTC).replace(tzinfo=None).replace(microsecond=0) + dt.timedelta(
+        days=30
+    )
     grant = helpers.call_action(
         "pricing_entitlement_grant",
         context={"user": portal["admin"]["name"]},
@@ -358,7 +360,7 @@ def test_a_priced_dataset_pauses_sales_withholds_from_buyers_and_extends_them(
     hold = model.Session.query(Hold).get(hold.id)
     assert hold.release_kind == "sysadmin" and "CPR office" in hold.release_reason
     assert hold.entitlements_extended == 1
-    extended = [
+    extended = next(
         e
         for e in helpers.call_action(
             "pricing_entitlement_list",
@@ -366,7 +368,7 @@ def test_a_priced_dataset_pauses_sales_withholds_from_buyers_and_extends_them(
             package_id=ds["id"],
         )
         if e["id"] == grant["id"]
-    ][0]
+    )
     length = hold.released_at - hold.held_at
     assert dt.datetime.fromisoformat(extended["valid_until"]) == until + length
     assert _download(app, ds, res, portal["buyer"]).status_code == 200

@@ -222,13 +222,15 @@ def test_cpr_rules() -> None:
 
 
 def test_the_encoding_falls_back_to_windows_1252() -> None:
-    result = scanner.scan(open(CORPUS / "latin1.csv", "rb"), "csv")
+    with open(CORPUS / "latin1.csv", "rb") as stream:
+        result = scanner.scan(stream, "csv")
     assert result.encoding == "cp1252" and any(f.detector == "cpr" for f in result.findings)
 
 
 @pytest.mark.parametrize("name, skipped", [("binary.csv", "binary file"), ("empty.csv", None)])
 def test_binary_and_empty_files(name: str, skipped: str | None) -> None:
-    result = scanner.scan(open(CORPUS / name, "rb"), "csv")
+    with open(CORPUS / name, "rb") as stream:
+        result = scanner.scan(stream, "csv")
     assert result.skipped == skipped and result.findings == []
 
 

@@ -24,31 +24,31 @@ from ckanext.pricing.model import Block, Download, Entitlement
 from ckanext.pricing.rules import Access
 
 __all__ = [
-    "pricing_entitlement_grant",
-    "pricing_entitlement_revoke",
-    "pricing_entitlement_list",
-    "pricing_entitlement_check",
+    # chained core actions
+    "activity_create",
+    "activity_data_show",
+    "activity_diff",
+    "activity_show",
+    "dashboard_activity_list",
+    "group_activity_list",
+    "organization_activity_list",
+    "package_activity_list",
+    "pricing_activity_scrub",
     "pricing_block_create",
     "pricing_block_delete",
     "pricing_block_list",
-    "pricing_download_list",
-    "pricing_activity_scrub",
-    "pricing_licence_list",
     "pricing_buyer_check",
-    # chained core actions
-    "activity_create",
-    "resource_search",
-    "resource_view_show",
-    "resource_view_list",
-    "activity_show",
-    "activity_data_show",
-    "activity_diff",
-    "package_activity_list",
-    "organization_activity_list",
-    "group_activity_list",
-    "user_activity_list",
-    "dashboard_activity_list",
+    "pricing_download_list",
+    "pricing_entitlement_check",
+    "pricing_entitlement_grant",
+    "pricing_entitlement_list",
+    "pricing_entitlement_revoke",
+    "pricing_licence_list",
     "recently_changed_packages_activity_list",
+    "resource_search",
+    "resource_view_list",
+    "resource_view_show",
+    "user_activity_list",
 ]
 
 
@@ -135,7 +135,7 @@ def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str
                 ]
             }
         )
-    now = dt.datetime.utcnow()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     valid_from = data.get("valid_from") or now
     valid_until = data.get("valid_until")
     if data.get("valid_months") is not None:
@@ -177,7 +177,7 @@ def pricing_entitlement_revoke(context: Context, data_dict: DataDict) -> dict[st
     tk.check_access("pricing_entitlement_revoke", context, data)
     if entitlement.revoked_at is None:
         user = model.User.get(context.get("user")) if context.get("user") else None
-        entitlement.revoked_at = dt.datetime.utcnow()
+        entitlement.revoked_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         entitlement.revoked_by = user.id if user else None
         entitlement.revoke_reason = data["reason"]
         _commit(context)
@@ -185,7 +185,7 @@ def pricing_entitlement_revoke(context: Context, data_dict: DataDict) -> dict[st
 
 
 def _with_dataset(rows: Iterable[Entitlement]) -> list[dict[str, Any]]:
-    now = dt.datetime.utcnow()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     out = []
     for row in rows:
         item = row.dictize()
@@ -406,11 +406,11 @@ def resource_search(next_action: Callable[..., Any], context: Context, data_dict
         if not isinstance(res, dict):
             kept.append(res)
             continue
-        pid = res.get("package_id")
+        pid = str(res.get("package_id"))
         if pid not in packages:
             packages[pid] = _levels_and_replacements(context, _dataset(pid))
         user_id, levels, replacements = packages[pid]
-        if rules.withheld(levels.get(res.get("id"), Access.PUBLIC)) and probes_url:
+        if rules.withheld(levels.get(str(res.get("id")), Access.PUBLIC)) and probes_url:
             continue  # searching by URL must not reveal that a locked URL exists
         access.redact_resource_list(user_id, [res], levels)
         kept.append(redact.scrub(res, replacements))

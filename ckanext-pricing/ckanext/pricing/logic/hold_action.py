@@ -49,7 +49,9 @@ def pricing_entitlement_extend(context: Context, data_dict: DataDict) -> dict[st
     data = _validate(data_dict, schema.entitlement_extend(), context)
     package_id = _package_id(data["package_id"])
     held_from: dt.datetime = data["held_from"].replace(tzinfo=None)
-    held_until: dt.datetime = (data.get("held_until") or dt.datetime.utcnow()).replace(tzinfo=None)
+    held_until: dt.datetime = (
+        data.get("held_until") or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    ).replace(tzinfo=None)
     if held_until <= held_from:
         raise tk.ValidationError({"held_until": [tk._("The hold must end after it began")]})
     length = held_until - held_from

@@ -47,7 +47,7 @@ __all__ = [
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.utcnow()
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _user(context: Context) -> model.User | None:
@@ -102,7 +102,8 @@ def _deal_offer(context: Context, data: dict[str, Any], pkg: dict[str, Any]) -> 
     check out deals: the terms come from a contract, never from the buyer."""
     if not context.get("ignore_auth") or not data.get("source_ref"):
         raise tk.ValidationError({"source": [tk._("Deals are paid from their deal room")]})
-    terms = data.get("terms") if isinstance(data.get("terms"), dict) else {}
+    given = data.get("terms")
+    terms: dict[str, Any] = given if isinstance(given, dict) else {}
     locked = [r["id"] for r in pkg["resources"] if rules.is_locked(pkg.get("access_tier"), r)]
     offer, errors = offers.normalise_offer(
         {**terms, "id": "deal", "kind": "one_off", "period_months": None},
@@ -151,6 +152,7 @@ def pricing_checkout_create(context: Context, data_dict: DataDict) -> dict[str, 
             {"package_id": [tk._("You publish this dataset: it is yours already")]}
         )
     tier = pkg.get("access_tier") or rules.OPEN
+    offer: dict[str, Any] | None
     if data["source"] == "deal":
         offer = _deal_offer(context, data, pkg)
     else:
@@ -854,6 +856,7 @@ def pricing_order_reconcile(context: Context, data_dict: DataDict) -> dict[str, 
     )
     model.Session.expire_all()
     order = Order.get(data["id"])
+    assert order is not None  # the engine never deletes an order
     return {"order_id": order.id, "state": order.state, "outcome": result["outcome"]}
 
 

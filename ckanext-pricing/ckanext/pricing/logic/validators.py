@@ -95,7 +95,7 @@ def pricing_access_tier(
     # Only the rules across offers and resources: each offer's own fields are checked by
     # pricing_offer_field.
     across = {"id": offers.DUPLICATE_ID, "resources": offers.NOT_LOCKED}
-    for index, offer_errors in zip(indexes, result.offers):
+    for index, offer_errors in zip(indexes, result.offers, strict=False):
         for field, prefix in across.items():
             for message in offer_errors.get(field, []):
                 if message.startswith(prefix):
@@ -134,7 +134,7 @@ def pricing_keep_real_url(
     client; the stored URL then stays what it was.
     """
     value = data.get(key)
-    resource_id = data.get(key[:-1] + ("id",))
+    resource_id = data.get((*key[:-1], "id"))
     if not redact.is_substitute(value, resource_id if isinstance(resource_id, str) else None):
         return
     stored = model.Resource.get(resource_id) if resource_id else None
@@ -142,4 +142,4 @@ def pricing_keep_real_url(
         errors.setdefault(key, []).append("This is a placeholder link, not the resource's URL")
         return
     data[key] = stored.url
-    data[key[:-1] + ("url_type",)] = stored.url_type
+    data[(*key[:-1], "url_type")] = stored.url_type

@@ -83,7 +83,7 @@ def build_world(upstream: str, reset_portal_db: Any, reset_index: Any) -> World:
     reset_index()
 
     secret = "zq" + uuid.uuid4().hex  # appears in every locked URL and every locked byte
-    now = dt.datetime.utcnow()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     users = {
         name: factories.User(name=f"{name}-{secret[-6:]}")
         for name in (

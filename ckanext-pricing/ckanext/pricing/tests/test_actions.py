@@ -188,7 +188,9 @@ def test_grant_then_revoke_changes_access_at_once(world: World) -> None:
         package_id=world.dataset["id"],
         holder=outsider,
         resource_ids=[world.upload["id"]],
-        valid_until=(dt.datetime.utcnow() + dt.timedelta(days=30)).isoformat(),
+        valid_until=(
+            dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=30)
+        ).isoformat(),
     )
 
     def level(rid: str) -> str:

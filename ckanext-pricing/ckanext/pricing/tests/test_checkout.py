@@ -377,14 +377,20 @@ def test_subscription_renewal_extends_and_cancellation_ends(app: Any, shop: Shop
     _deliver(app, se.completed(order))
     [entitlement] = _entitlements(order)
     first_end = entitlement.valid_until
-    assert first_end is not None and first_end > dt.datetime.utcnow() + dt.timedelta(days=85)
+    assert first_end is not None and first_end > dt.datetime.now(dt.UTC).replace(
+        tzinfo=None
+    ) + dt.timedelta(days=85)
     renewal_end = int((first_end + dt.timedelta(days=92)).replace(tzinfo=dt.UTC).timestamp())
     assert _deliver(app, se.invoice_paid(order, renewal_end)).status_code == 200
     [entitlement] = _entitlements(order)
-    assert entitlement.valid_until == dt.datetime.utcfromtimestamp(renewal_end)
+    assert entitlement.valid_until == dt.datetime.fromtimestamp(renewal_end, dt.UTC).replace(
+        tzinfo=None
+    )
     assert _deliver(app, se.subscription_deleted(order, renewal_end)).status_code == 200
     [entitlement] = _entitlements(order)
-    assert entitlement.valid_until == dt.datetime.utcfromtimestamp(renewal_end)  # paid period kept
+    assert entitlement.valid_until == dt.datetime.fromtimestamp(renewal_end, dt.UTC).replace(
+        tzinfo=None
+    )  # paid period kept
     assert entitlement.revoked_at is None and _state(order) == "fulfilled"
 
 

@@ -85,7 +85,7 @@ def test_bad_pricing_fields_are_409_field_errors(
     assert response.status_code == 409, response.json
     error: Any = response.json["error"]
     for part in error_path:
-        error = error[part] if isinstance(part, str) else error[part]
+        error = error[part]
     assert error, response.json["error"]
 
 
@@ -255,7 +255,7 @@ def test_writing_back_a_redacted_dict_keeps_the_real_urls(app: Any, seller: dict
 
 
 def test_the_seller_editing_a_resource_keeps_its_url(seller: dict[str, Any]) -> None:
-    ds, link, _upload = _locked_dataset(seller)
+    _ds, link, _upload = _locked_dataset(seller)
     context = {"user": seller["user"]["name"]}
     helpers.call_action("resource_patch", context=context, id=link["id"], name="renamed")
     shown = helpers.call_action("resource_show", context=context, id=link["id"])

@@ -269,17 +269,17 @@ def test_add_months(start: dt.datetime, months: int, end: dt.datetime) -> None:
 
 
 def test_checkout_params_carry_the_order_everywhere() -> None:
-    common = dict(
-        order_id="o1",
-        title="T",
-        dataset_url="u",
-        charged=125000,
-        currency="DKK",
-        success_url="s",
-        cancel_url="c",
-        expires_at=1,
-        buyer_email=None,
-    )
+    common = {
+        "order_id": "o1",
+        "title": "T",
+        "dataset_url": "u",
+        "charged": 125000,
+        "currency": "DKK",
+        "success_url": "s",
+        "cancel_url": "c",
+        "expires_at": 1,
+        "buyer_email": None,
+    }
     one_off = orders.checkout_params(
         offer={"id": "a", "kind": "one_off"},
         vat_mode="offer",

@@ -17,7 +17,7 @@ from ckan.tests import helpers
 
 from ckanext.pricing.model import Order, StripeEvent
 from ckanext.pricing.tests import stripe_events as se
-from ckanext.pricing.tests.test_checkout import (  # noqa: F401 (the shop fixture)
+from ckanext.pricing.tests.test_checkout import (
     Shop,
     _buyer,
     _can_download,
@@ -25,7 +25,7 @@ from ckanext.pricing.tests.test_checkout import (  # noqa: F401 (the shop fixtur
     _deliver,
     _entitlements,
     _state,
-    shop,
+    shop,  # noqa: F401 (pytest fixtures)
 )
 
 pytestmark = pytest.mark.module_plugins
@@ -39,7 +39,7 @@ def _order(order: Order) -> Order:
 
 def _active(order: Order) -> bool:
     [entitlement] = _entitlements(order) or [None]
-    now = dt.datetime.utcnow()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return bool(
         entitlement
         and entitlement.revoked_at is None
@@ -262,7 +262,7 @@ def test_parked_events_are_listed_and_expire(app: Any, shop: Shop, cli: Any) -> 
     listed = cli.invoke(pricing, ["parked"])
     assert stray["id"] in listed.output
     row = model.Session.query(StripeEvent).get(stray["id"])
-    row.received = dt.datetime.utcnow() - dt.timedelta(days=31)
+    row.received = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=31)
     model.Session.commit()
     expired = cli.invoke(pricing, ["parked", "--expire"])
     assert expired.exit_code == 0 and "1 expired" in expired.output

@@ -187,13 +187,15 @@ def _apply(story: Story, event: dict[str, Any]) -> None:
                     if kind == "invoice.paid"
                     else None
                 )
-                story.until = dt.datetime.utcfromtimestamp(end) if end else None
+                story.until = (
+                    dt.datetime.fromtimestamp(end, dt.UTC).replace(tzinfo=None) if end else None
+                )
         elif (
             story.state == "fulfilled" and kind == "invoice.paid" and reason == "subscription_cycle"
         ):
-            end = dt.datetime.utcfromtimestamp(
-                max(line["period"]["end"] for line in o["lines"]["data"])
-            )
+            end = dt.datetime.fromtimestamp(
+                max(line["period"]["end"] for line in o["lines"]["data"]), dt.UTC
+            ).replace(tzinfo=None)
             if story.until is None or story.until < end:
                 story.until = end
         return
@@ -222,11 +224,12 @@ def _apply(story: Story, event: dict[str, Any]) -> None:
             if story.revoker == "order":  # only its own revocation is undone
                 story.revoked, story.revoker = False, None
                 story.told("restore")
-    elif kind == "customer.subscription.deleted":
-        if story.state == "fulfilled":
-            end = dt.datetime.utcfromtimestamp(o["items"]["data"][0]["current_period_end"])
-            if story.until is None or story.until > end:
-                story.until = end
+    elif kind == "customer.subscription.deleted" and story.state == "fulfilled":
+        end = dt.datetime.fromtimestamp(
+            o["items"]["data"][0]["current_period_end"], dt.UTC
+        ).replace(tzinfo=None)
+        if story.until is None or story.until > end:
+            story.until = end
 
 
 def _pays(story: Story) -> bool:
@@ -504,7 +507,7 @@ def _state(order: OrderRef) -> str:
 
 def _has_access(order: OrderRef) -> bool:
     model.Session.expire_all()
-    now = dt.datetime.utcnow()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     current = Order.get(order.id)
     entitlement = Entitlement.get(current.entitlement_id) if current.entitlement_id else None
     return bool(
@@ -518,7 +521,7 @@ def _has_access(order: OrderRef) -> bool:
 def _expected_access(story: Story) -> bool:
     if not story.granted or story.revoked or story.state != "fulfilled":
         return False
-    return story.until is None or story.until > dt.datetime.utcnow()
+    return story.until is None or story.until > dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def deliver_at_once(production: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -16,14 +16,14 @@ LOCKED_RES = {"id": "r1", "access": "locked"}
 
 
 def grant(**kw):  # type: ignore[no-untyped-def]
-    base = dict(
-        holder_type="user",
-        holder_id="u1",
-        resource_ids=None,
-        valid_from=NOW - DAY,
-        valid_until=NOW + DAY,
-        revoked_at=None,
-    )
+    base = {
+        "holder_type": "user",
+        "holder_id": "u1",
+        "resource_ids": None,
+        "valid_from": NOW - DAY,
+        "valid_until": NOW + DAY,
+        "revoked_at": None,
+    }
     base.update(kw)
     return Grant(**base)
 

@@ -15,11 +15,11 @@ if config.config_file_name:
 name = os.path.basename(os.path.dirname(__file__))
 
 
-def include_object(obj, object_name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def include_object(obj, object_name, type_, reflected, compare_to):
     return not (type_ == "table" and not object_name.startswith(name))
 
 
-def _configure(**kwargs) -> None:  # type: ignore[no-untyped-def]
+def _configure(**kwargs) -> None:
     context.configure(
         target_metadata=metadata,
         include_object=include_object,
