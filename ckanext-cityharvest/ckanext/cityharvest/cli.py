@@ -11,7 +11,7 @@ import ckan.plugins.toolkit as tk
 import click
 import yaml
 
-from ckanext.cityharvest.logic.action import site_context
+from ckanext.cityexchange.context import site_context
 
 __all__ = ["cityharvest"]
 

@@ -27,8 +27,8 @@ import requests
 from ckan import model
 
 from ckanext.cityexchange import outbound
+from ckanext.cityexchange.context import site_context
 from ckanext.cityharvest import mapping, remote, sync
-from ckanext.cityharvest.logic.action import site_context
 from ckanext.cityharvest.model import Record
 from ckanext.dcat.harvesters import base as _dcat_base
 from ckanext.dcat.harvesters.rdf import DCATRDFHarvester

@@ -13,7 +13,7 @@ from ckanext.cityharvest.logic import action
 LOCAL = "local"
 
 
-@tk.blanket.actions(lambda: guard_all(public_functions(action)))
+@tk.blanket.actions(lambda: guard_all(public_functions(*action.MODULES)))
 @tk.blanket.auth_functions
 @tk.blanket.validators
 @tk.blanket.helpers

@@ -81,7 +81,7 @@ def dealroom_stories(package_id: str) -> list[dict[str, Any]]:
 
 
 def dealroom_is_closed(package_id: str) -> bool:
-    return model.Session.query(ClosedDataset).get(package_id) is not None
+    return model.Session.get(ClosedDataset, package_id) is not None
 
 
 def dealroom_waiting_count() -> int:
@@ -105,7 +105,8 @@ def dealroom_waiting_count() -> int:
 
 
 def dealroom_default_currency() -> str:
-    return tk.config.get("ckanext.pricing.default_currency")
+    """The currency an offer is in unless another is chosen (ckanext-pricing's)."""
+    return tk.get_action("pricing_terms_check")({"user": ""}, {})["currency"]
 
 
 def dealroom_licence_ids() -> list[str]:

@@ -157,7 +157,7 @@ def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
     ``force``."""
     site = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     if not force:
-        current = model.Session.query(Scan).get(resource_id)
+        current = model.Session.get(Scan, resource_id)
         if (
             current is not None
             and current.state != "error"
@@ -177,7 +177,7 @@ def scan_resource(resource_id: str, force: bool = False) -> dict[str, Any]:
         result, state, message = scanner.Result(), "skipped", "not a CSV, TSV, XLSX or JSON file"
     else:
         result, state, message, _truncated = _read(resource, fmt)
-    row = model.Session.query(Scan).get(resource_id) or Scan(resource_id=resource_id)
+    row = model.Session.get(Scan, resource_id) or Scan(resource_id=resource_id)
     row.package_id = resource["package_id"]
     row.state, row.message = state, message
     row.findings = [f.as_dict() for f in result.findings]
@@ -221,7 +221,7 @@ def _found(detected: Any) -> str:
 def notify_hold(hold_id: str) -> dict[str, Any]:
     """Tell the publisher's editors that a file is held (an e-mail each; the dashboard
     shows the same notice). Never raises for a missing mail server: it is logged."""
-    hold = model.Session.query(Hold).get(hold_id)
+    hold = model.Session.get(Hold, hold_id)
     if hold is None:
         return {"hold_id": hold_id, "sent": [], "failed": []}
     pkg = model.Package.get(hold.package_id)
@@ -312,7 +312,7 @@ def sample_resource(resource_id: str, limit: int | None = None) -> dict[str, Any
         )
     else:
         result, state, message, truncated = _read(resource, fmt, limit, timeout=(10, 30))
-    sample = model.Session.query(Sample).get(resource_id) or Sample(resource_id=resource_id)
+    sample = model.Session.get(Sample, resource_id) or Sample(resource_id=resource_id)
     before = set(sample.detected or [])
     sample.package_id = row.package_id
     sample.state, sample.message, sample.truncated = state, message, truncated

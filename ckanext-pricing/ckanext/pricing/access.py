@@ -153,6 +153,14 @@ def to_grant(row: Any) -> Grant:
     )
 
 
+def is_publisher(user_name: str | None, package_id: str) -> bool:
+    """Whoever may edit the dataset (its organisation's editors and admins, collaborators,
+    sysadmins): it is theirs already, they do not buy it or ask for it."""
+    return bool(user_name) and authz.is_authorized_boolean(
+        "package_update", {"user": user_name, "model": model}, {"id": package_id}
+    )
+
+
 def blocked_organization_ids(package_id: str) -> set[str]:
     return {
         row[0]

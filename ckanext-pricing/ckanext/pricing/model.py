@@ -50,7 +50,7 @@ class Entitlement(tk.BaseModel):
 
     @classmethod
     def get(cls, entitlement_id: str) -> Entitlement | None:
-        return model.Session.query(cls).get(entitlement_id)
+        return model.Session.get(cls, entitlement_id)
 
     def dictize(self) -> dict[str, Any]:
         return {
@@ -137,7 +137,7 @@ class Order(tk.BaseModel):
 
     @classmethod
     def get(cls, order_id: str) -> Order | None:
-        return model.Session.query(cls).get(order_id)
+        return model.Session.get(cls, order_id)
 
     def dictize(self) -> dict[str, Any]:
         return {

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ckanext.pricing.licences import LICENCES as _LICENCE_TEXTS
 
@@ -116,11 +116,9 @@ def normalise_offer(
 
     period = raw.get("period_months")
     if kind == "subscription":
-        months, message = (period, None) if _is_int(period) else _parse_months(period)
-        if message or months is None:
-            err("period_months", message or "A subscription needs a period in months")
-        elif not 1 <= months <= MAX_PERIOD_MONTHS:
-            err("period_months", f"Period must be between 1 and {MAX_PERIOD_MONTHS} months")
+        months, problem = check_period(period)
+        if problem or months is None:
+            err("period_months", str(problem or Problem(PERIOD_NEEDED)))
         else:
             clean["period_months"] = months
     elif period not in (None, ""):
@@ -132,11 +130,13 @@ def normalise_offer(
     else:
         clean["amount"] = amount
 
-    currency = raw.get("currency") or default_currency
-    if not isinstance(currency, str) or currency.strip().upper() not in currencies:
-        err("currency", "Currency must be one of: " + ", ".join(currencies))
+    currency, problem = check_currency(
+        raw.get("currency"), default_currency=default_currency, currencies=currencies
+    )
+    if problem:
+        err("currency", str(problem))
     else:
-        clean["currency"] = currency.strip().upper()
+        clean["currency"] = currency
 
     vat, message = _parse_bool(raw.get("vat_included", False))
     if message:
@@ -144,34 +144,136 @@ def normalise_offer(
     else:
         clean["vat_included"] = vat
 
-    licence = raw.get("licence")
-    if licence not in LICENCES:
-        err("licence", "Licence must be one of: " + ", ".join(LICENCES))
+    problem = check_licence(raw.get("licence"))
+    if problem:
+        err("licence", str(problem))
     else:
-        clean["licence"] = licence
+        clean["licence"] = raw["licence"]
 
-    resources = raw.get("resources") or []
-    if isinstance(resources, str):
-        resources = [r for r in re.split(r"[\s,]+", resources) if r]
-    if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
-        err("resources", "Resources must be a list of resource ids")
+    resources, problem = check_resources(raw.get("resources"), locked_resource_ids)
+    if problem:
+        err("resources", str(problem))
     else:
-        if locked_resource_ids is not None:
-            allowed = set(locked_resource_ids)
-            unknown = [r for r in resources if r not in allowed]
-            if unknown:
-                err("resources", f"{NOT_LOCKED}: " + ", ".join(unknown))
-        clean["resources"] = sorted(set(resources))
+        clean["resources"] = resources
 
     return clean, errors
 
 
-def _parse_months(value: Any) -> tuple[int | None, str | None]:
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip()), None
-    if value in (None, ""):
-        return None, "A subscription needs a period in months"
-    return None, "Period must be a whole number of months"
+class Problem(NamedTuple):
+    """A field error as a template and its argument, so that callers can translate it."""
+
+    template: str
+    argument: str = ""
+
+    def __str__(self) -> str:
+        return self.template.format(self.argument) if self.argument else self.template
+
+
+CURRENCY_ONE_OF = "Currency must be one of: {}"
+LICENCE_ONE_OF = "Licence must be one of: {}"
+PERIOD_RANGE = "Period must be between 1 and {} months"
+PERIOD_WHOLE = "Period must be a whole number of months"
+PERIOD_NEEDED = "A subscription needs a period in months"
+RESOURCES_LIST = "Resources must be a list of resource ids"
+NOT_LOCKED_IDS = NOT_LOCKED + ": {}"
+
+
+def check_period(value: Any) -> tuple[int | None, Problem | None]:
+    """A period in whole months, 1 to ``MAX_PERIOD_MONTHS``."""
+    if _is_int(value):
+        months = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        months = int(value.strip())
+    elif value in (None, ""):
+        return None, Problem(PERIOD_NEEDED)
+    else:
+        return None, Problem(PERIOD_WHOLE)
+    if not 1 <= months <= MAX_PERIOD_MONTHS:
+        return None, Problem(PERIOD_RANGE, str(MAX_PERIOD_MONTHS))
+    return months, None
+
+
+def check_currency(
+    value: Any, *, default_currency: str, currencies: Sequence[str]
+) -> tuple[str | None, Problem | None]:
+    """One of the portal's currencies (the default when none is given), upper case."""
+    currency = value or default_currency
+    if not isinstance(currency, str) or currency.strip().upper() not in currencies:
+        return None, Problem(CURRENCY_ONE_OF, ", ".join(currencies))
+    return currency.strip().upper(), None
+
+
+def check_licence(value: Any) -> Problem | None:
+    """Why ``value`` is not one of the licences offers and deals may name, or None."""
+    if value not in LICENCES:
+        return Problem(LICENCE_ONE_OF, ", ".join(LICENCES))
+    return None
+
+
+def not_locked(resource_ids: Iterable[str], locked_resource_ids: Iterable[str]) -> list[str]:
+    """The ids, in the order given, that are not locked resources of the dataset: an
+    offer, an entitlement or a deal covers locked resources only."""
+    allowed = set(locked_resource_ids)
+    return [r for r in resource_ids if r not in allowed]
+
+
+def check_resources(
+    value: Any, locked_resource_ids: Iterable[str] | None
+) -> tuple[list[str] | None, Problem | None]:
+    """The resources an offer or a deal covers: ids of the dataset's locked resources (a
+    list, or a string of ids separated by commas or spaces; empty: all of them). Not
+    checked against the dataset when ``locked_resource_ids`` is None."""
+    resources = value or []
+    if isinstance(resources, str):
+        resources = [r for r in re.split(r"[\s,]+", resources) if r]
+    if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+        return None, Problem(RESOURCES_LIST)
+    if locked_resource_ids is not None:
+        unknown = not_locked(resources, locked_resource_ids)
+        if unknown:
+            return None, Problem(NOT_LOCKED_IDS, ", ".join(unknown))
+    return sorted(set(resources)), None
+
+
+def check_terms(
+    raw: Mapping[str, Any],
+    *,
+    default_currency: str,
+    currencies: Sequence[str],
+    locked_resource_ids: Iterable[str] | None,
+) -> tuple[dict[str, Any], dict[str, Problem]]:
+    """Terms agreed one to one (a deal's request or offer), by the rules of a dataset's
+    offers: ``currency`` (default: the portal's), and each of ``licence``,
+    ``period_months`` (any deal may last a period) and ``resources`` that is given.
+    Returns the clean terms and one problem per field."""
+    clean: dict[str, Any] = {}
+    problems: dict[str, Problem] = {}
+    currency, problem = check_currency(
+        raw.get("currency"), default_currency=default_currency, currencies=currencies
+    )
+    if problem:
+        problems["currency"] = problem
+    else:
+        clean["currency"] = currency
+    if raw.get("licence") not in (None, ""):
+        problem = check_licence(raw["licence"])
+        if problem:
+            problems["licence"] = problem
+        else:
+            clean["licence"] = raw["licence"]
+    if raw.get("period_months") not in (None, ""):
+        months, problem = check_period(raw["period_months"])
+        if problem:
+            problems["period_months"] = problem
+        else:
+            clean["period_months"] = months
+    if raw.get("resources") not in (None, "", []):
+        resources, problem = check_resources(raw["resources"], locked_resource_ids)
+        if problem:
+            problems["resources"] = problem
+        else:
+            clean["resources"] = resources
+    return clean, problems
 
 
 def validate_offers(

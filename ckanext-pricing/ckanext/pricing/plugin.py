@@ -7,17 +7,13 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
-from ckanext.cityexchange.guard import guard_all
+from ckanext.cityexchange.guard import guard_all, public_functions
 from ckanext.pricing import access, indexing
-from ckanext.pricing.logic import action, auth, hold_action, hold_auth, order_action, order_auth
+from ckanext.pricing.logic import action, auth, hold_auth, order_auth
 
 
-def _members(*modules: Any) -> dict[str, Any]:
-    return {name: getattr(module, name) for module in modules for name in module.__all__}
-
-
-@tk.blanket.actions(lambda: guard_all(_members(action, order_action, hold_action)))
-@tk.blanket.auth_functions(lambda: _members(auth, order_auth, hold_auth))
+@tk.blanket.actions(lambda: guard_all(public_functions(*action.MODULES)))
+@tk.blanket.auth_functions(lambda: public_functions(auth, order_auth, hold_auth))
 @tk.blanket.cli
 @tk.blanket.validators
 @tk.blanket.helpers

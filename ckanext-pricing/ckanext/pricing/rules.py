@@ -98,8 +98,10 @@ def withheld(level: Access) -> bool:
     return level in (Access.LOCKED, Access.HELD)
 
 
-def is_blocked(viewer: Viewer, blocked_organization_ids: Iterable[str]) -> bool:
-    return bool(viewer.organization_ids & frozenset(blocked_organization_ids))
+def is_blocked(organization_ids: Iterable[str], blocked_organization_ids: Iterable[str]) -> bool:
+    """The seller blocked one of these organisations (the buyer's, or the one buying): no
+    access, no purchase, no grant and no deal."""
+    return not frozenset(organization_ids).isdisjoint(blocked_organization_ids)
 
 
 def decide(
@@ -121,7 +123,7 @@ def decide(
         return Access.PUBLIC
     if is_manager(viewer, owner_org):
         return Access.MANAGE
-    if viewer.user_id is None or is_blocked(viewer, blocked_organization_ids):
+    if viewer.user_id is None or is_blocked(viewer.organization_ids, blocked_organization_ids):
         return Access.LOCKED
     resource_id = resource.get("id") or ""
     for grant in grants:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ckan import model
 from ckan.types import Context, DataDict
 
-from ckanext.cityexchange.context import site_context
+from ckanext.cityexchange.context import commit, site_context
 from ckanext.cityexchange.guard import validate as _validate
 from ckanext.dealroom import access, contracts, states, storage
 from ckanext.dealroom.logic import schema
@@ -115,6 +115,13 @@ def _locked(pkg: dict[str, Any]) -> dict[str, str]:
 def _licences() -> dict[str, Any]:
     """The licences deals may name, with their texts (ckanext-pricing's)."""
     return tk.get_action("pricing_licence_list")({"user": ""}, {})
+
+
+def _checked_terms(terms: dict[str, Any]) -> dict[str, Any]:
+    """Terms checked by ckanext-pricing's rules for offers (empty values left out): the
+    clean terms, or a ValidationError with an error per field."""
+    given = {key: value for key, value in terms.items() if value not in (None, "", [])}
+    return tk.get_action("pricing_terms_check")(_site(), given)
 
 
 def _quote(amount: int, currency: str) -> dict[str, Any]:
@@ -263,7 +270,16 @@ def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     except tk.NotAuthorized:
         raise tk.ObjectNotFound(tk._("Dataset not found")) from None
     pkg = _pkg(data["package_id"])
-    if access.edits(pkg.get("owner_org"), user):
+    # ckanext-pricing decides who may deal for a dataset: not its publisher, not a buyer
+    # whose organisation the seller blocked.
+    check = tk.get_action("pricing_buyer_check")(
+        {"user": user},
+        {
+            "package_id": pkg["id"],
+            **({"organization": data["buyer_org"]} if data.get("buyer_org") else {}),
+        },
+    )
+    if check["publisher"]:
         raise tk.ValidationError(
             {"package_id": [tk._("You publish this dataset: you cannot ask yourself for it")]}
         )
@@ -271,7 +287,7 @@ def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
         raise tk.ValidationError(
             {"package_id": [tk._("This dataset is open: download it, no deal needed")]}
         )
-    if model.Session.query(ClosedDataset).get(pkg["id"]) is not None:
+    if model.Session.get(ClosedDataset, pkg["id"]) is not None:
         raise tk.ValidationError(
             {"package_id": [tk._("The seller takes no new requests for this dataset")]}
         )
@@ -283,10 +299,6 @@ def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
                 {"buyer_org": [tk._("Choose an organisation you are an editor or admin of")]}
             )
         buyer_org_id = org.id
-    check = tk.get_action("pricing_buyer_check")(
-        {"user": user},
-        {"package_id": pkg["id"], **({"organization": buyer_org_id} if buyer_org_id else {})},
-    )
     if not check["may_buy"]:
         raise tk.ValidationError(
             {
@@ -295,21 +307,15 @@ def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
                 ]
             }
         )
-    locked = set(check["locked_resources"])
-    wanted = set(data.get("resource_ids") or [])
-    if wanted - locked:
-        raise tk.ValidationError(
-            {
-                "resource_ids": [
-                    tk._("Not a locked resource of this dataset: {}").format(
-                        ", ".join(sorted(wanted - locked))
-                    )
-                ]
-            }
-        )
-    period = data.get("period_months")
-    if period is not None and not 1 <= period <= 120:
-        raise tk.ValidationError({"period_months": [tk._("Between 1 and 120 months")]})
+    terms = _checked_terms(
+        {
+            "package_id": pkg["id"],
+            "resource_ids": data.get("resource_ids"),
+            "period_months": data.get("period_months"),
+        }
+    )
+    wanted = set(terms.get("resource_ids") or [])
+    period = terms.get("period_months")
     existing = _open_room(pkg["id"], uid, buyer_org_id)
     if existing is not None:
         raise tk.ValidationError(
@@ -358,7 +364,7 @@ def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
         )
     )
     model.Session.add(Message(room_id=room.id, author_id=None, body="system:create", created=now))
-    model.repo.commit()
+    commit(context)
     tk.enqueue_job(
         "ckanext.dealroom.jobs.notify_sellers", [room.id], title=f"dealroom notify {room.id}"
     )
@@ -389,6 +395,7 @@ def dealroom_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
 
     :param id: the room
     """
+    # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.room(), context)
     room, side = _room(context, data["id"])
     tk.check_access("dealroom_show", context, {"id": room.id})
@@ -435,11 +442,12 @@ def dealroom_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]
 
 
 def _transition(context: Context, data_dict: DataDict, action: str, schema_: Any) -> dict[str, Any]:
+    # Validated before the access check: the room it names decides who may act.
     data = _validate(data_dict, schema_, context)
     room, side = _room(context, data["id"], lock=True)
     tk.check_access(f"dealroom_{action}", context, {"id": room.id})
     _move(room, action, side, access.user_id(context.get("user")), reason=data.get("reason"))
-    model.repo.commit()
+    commit(context)
     return _room_dict(room, side)
 
 
@@ -466,6 +474,7 @@ def dealroom_message_create(context: Context, data_dict: DataDict) -> dict[str, 
     :param upload: a file (PDF, Word, OpenDocument, Excel, text, CSV, PNG, JPEG; at most
         ``ckanext.dealroom.max_attachment_size`` MB)
     """
+    # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.message(), context)
     room, _side = _room(context, data["id"])
     tk.check_access("dealroom_message_create", context, {"id": room.id})
@@ -507,7 +516,7 @@ def dealroom_message_create(context: Context, data_dict: DataDict) -> dict[str, 
         model.Session.flush()
         storage.keep(tmp, room.id, attachment.id)
     room.updated = _now()
-    model.repo.commit()
+    commit(context)
     return {"id": message.id, "room_id": room.id}
 
 
@@ -523,6 +532,7 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
     :param clauses: custom clauses (optional)
     :param dpa_required: whether a data processing agreement is required
     """
+    # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.offer(), context)
     room, side = _room(context, data["id"], lock=True)
     tk.check_access("dealroom_offer_create", context, {"id": room.id})
@@ -530,7 +540,6 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
         states.check_new_offer(State(room.state))
     except states.TransitionError as error:
         raise tk.ValidationError({"state": [str(error)]}) from None
-    licences = _licences()
     errors: dict[str, list[str]] = {}
     try:
         amount = contracts.parse_amount(data["amount"], allow_zero=room.deal_type == "donation")
@@ -538,27 +547,26 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
             errors["amount"] = [tk._("A data donation is free: the price must be 0")]
     except ValueError as error:
         errors["amount"] = [tk._(str(error))]
-    currency = (data.get("currency") or tk.config.get("ckanext.pricing.default_currency")).upper()
-    if currency not in tk.config.get("ckanext.pricing.currencies"):
-        errors["currency"] = [
-            tk._("Currency must be one of: {}").format(
-                ", ".join(tk.config.get("ckanext.pricing.currencies"))
-            )
-        ]
-    if data["licence"] not in licences:
-        errors["licence"] = [tk._("Licence must be one of: {}").format(", ".join(licences))]
-    period = data.get("period_months")
-    if period is not None and not 1 <= period <= 120:
-        errors["period_months"] = [tk._("Between 1 and 120 months")]
-    locked = _locked(_pkg(room.package_id))
-    resource_ids = sorted(data.get("resource_ids") or room.resource_ids or locked)
-    unknown = sorted(set(resource_ids) - set(locked))
-    if unknown:
-        errors["resource_ids"] = [
-            tk._("Not a locked resource of this dataset: {}").format(", ".join(unknown))
-        ]
+    # The terms follow ckanext-pricing's rules for offers (currency, licence, period,
+    # locked resources: all of them when none are named).
+    terms: dict[str, Any] = {}
+    try:
+        terms = _checked_terms(
+            {
+                "package_id": room.package_id,
+                "currency": data.get("currency"),
+                "licence": data["licence"],
+                "period_months": data.get("period_months"),
+                "resource_ids": data.get("resource_ids") or room.resource_ids,
+            }
+        )
+    except tk.ValidationError as error:
+        errors.update(error.error_dict)
     if errors:
         raise tk.ValidationError(errors)
+    currency, period = terms["currency"], terms.get("period_months")
+    locked = _locked(_pkg(room.package_id))
+    resource_ids = terms.get("resource_ids") or sorted(locked)
     previous = (
         model.Session.query(sa.func.max(Offer.version)).filter(Offer.room_id == room.id).scalar()
         or 0
@@ -591,7 +599,7 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
         )
     )
     room.updated = _now()
-    model.repo.commit()
+    commit(context)
     return _offer_dict(offer, locked)
 
 
@@ -652,6 +660,7 @@ def dealroom_offer_accept(context: Context, data_dict: DataDict) -> dict[str, An
     :param id: the room
     :param offer_id: the offer
     """
+    # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.offer_accept(), context)
     room, side = _room(context, data["id"], lock=True)  # concurrent accepts queue here
     tk.check_access("dealroom_offer_accept", context, {"id": room.id})
@@ -679,7 +688,7 @@ def dealroom_offer_accept(context: Context, data_dict: DataDict) -> dict[str, An
     if offer.amount == 0:
         contract.payment, contract.paid_at = "free", now
         _activate(room, offer, uid)
-    model.repo.commit()
+    commit(context)
     return contract.dictize()
 
 
@@ -704,23 +713,25 @@ def _activate(room: Room, offer: Offer, actor: str | None) -> None:
 def dealroom_mark_paid(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """The seller confirms payment of an invoiced deal: access opens for the agreed
     period and resources. :param id: the room"""
+    # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.room(), context)
     room, side = _room(context, data["id"], lock=True)
     tk.check_access("dealroom_mark_paid", context, {"id": room.id})
     contract = model.Session.query(Contract).filter(Contract.room_id == room.id).first()
     if contract is None or room.state != State.AGREED.value:
         raise tk.ValidationError({"state": [tk._("Only an agreed deal can be marked paid")]})
-    offer = model.Session.query(Offer).get(contract.offer_id)
+    offer = model.Session.get(Offer, contract.offer_id)
     _close_checkouts(room, tk._("The seller marked the deal paid by invoice"))
     contract.payment, contract.paid_at = "invoice", _now()
     _activate(room, offer, access.user_id(context.get("user")))
-    model.repo.commit()
+    commit(context)
     return _room_dict(room, side)
 
 
 @tk.side_effect_free
 def dealroom_contract_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """The contract of an agreed room, with its SHA-256. :param id: the room"""
+    # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.room(), context)
     room, _side = _room(context, data["id"])
     tk.check_access("dealroom_contract_show", context, {"id": room.id})
@@ -733,19 +744,21 @@ def dealroom_contract_show(context: Context, data_dict: DataDict) -> dict[str, A
 def dealroom_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """The seller ends an agreed or active deal; access ends now and the buyer sees the
     reason. :param id: the room :param reason: why (required)"""
+    # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.room_with_reason(), context)
     room, side = _room(context, data["id"], lock=True)
     tk.check_access("dealroom_revoke", context, {"id": room.id})
     _move(room, "revoke", side, access.user_id(context.get("user")), reason=data["reason"])
     _close_checkouts(room, data["reason"])
     _revoke_access(room, data["reason"])
-    model.repo.commit()
+    commit(context)
     return _room_dict(room, side)
 
 
 def dealroom_story_consent(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Consent (or not) to show the agreed use case on the dataset page; it is shown once
     both parties consent. :param id: the room :param consent: true or false"""
+    # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.story(), context)
     room, side = _room(context, data["id"])
     tk.check_access("dealroom_story_consent", context, {"id": room.id})
@@ -754,7 +767,7 @@ def dealroom_story_consent(context: Context, data_dict: DataDict) -> dict[str, A
     else:
         room.story_seller = bool(data["consent"])
     room.updated = _now()
-    model.repo.commit()
+    commit(context)
     return _room_dict(room, side, full=False)
 
 
@@ -770,6 +783,7 @@ def dealroom_attachment_show(context: Context, data_dict: DataDict) -> dict[str,
     :returns: id, room_id, filename, media_type, size and sha256
     :rtype: dict
     """
+    # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.attachment(), context)
     room, _side = _room(context, data["id"])
     tk.check_access("dealroom_attachment_show", context, {"id": room.id})
@@ -796,10 +810,11 @@ def dealroom_dataset_close(context: Context, data_dict: DataDict) -> dict[str, A
     :param package_id: the dataset
     :param closed: true to close, false to reopen
     """
+    # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.dataset_close(), context)
     tk.check_access("dealroom_dataset_close", context, data)
     pkg = model.Package.get(data["package_id"])
-    row = model.Session.query(ClosedDataset).get(pkg.id)
+    row = model.Session.get(ClosedDataset, pkg.id)
     if data["closed"] and row is None:
         model.Session.add(
             ClosedDataset(
@@ -808,7 +823,7 @@ def dealroom_dataset_close(context: Context, data_dict: DataDict) -> dict[str, A
         )
     elif not data["closed"] and row is not None:
         model.Session.delete(row)
-    model.repo.commit()
+    commit(context)
     return {"package_id": pkg.id, "closed": bool(data["closed"])}
 
 
@@ -816,13 +831,14 @@ def dealroom_checkout_create(context: Context, data_dict: DataDict) -> dict[str,
     """The buyer pays an agreed deal by card: an order for the contract's terms (price
     excluding VAT) and its Stripe Checkout page. Access opens when Stripe reports the
     payment. :param id: the room :returns: ``{"order_id", "state", "checkout_url"}``"""
+    # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.room(), context)
     room, side = _room(context, data["id"])
     tk.check_access("dealroom_checkout_create", context, {"id": room.id})
     contract = model.Session.query(Contract).filter(Contract.room_id == room.id).first()
     if side is not Side.BUYER or room.state != State.AGREED.value or contract is None:
         raise tk.ValidationError({"state": [tk._("Only the buyer pays, once the deal is agreed")]})
-    offer = model.Session.query(Offer).get(contract.offer_id)
+    offer = model.Session.get(Offer, contract.offer_id)
     if offer.amount == 0:
         raise tk.ValidationError({"state": [tk._("A data donation has nothing to pay")]})
     holder = (
@@ -905,24 +921,22 @@ def dealroom_expire_due(context: Context, data_dict: DataDict) -> dict[str, Any]
     tk.check_access("dealroom_expire_due", context, data_dict)
     now = _now()
     expired = []
-    active = (
-        model.Session.query(Room.id, Room.package_id, Room.entitlement_id)
-        .filter(Room.state == State.ACTIVE.value, Room.entitlement_id.isnot(None))
+    # The deals' access whose period has ended, as ckanext-pricing keeps it: one call.
+    ended = tk.get_action("pricing_entitlement_list")(
+        _site(), {"source": "deal", "all_holders": True, "ended_before": now.isoformat()}
+    )
+    due = (
+        model.Session.query(Room.id)
+        .filter(
+            Room.state == State.ACTIVE.value,
+            Room.entitlement_id.in_([e["id"] for e in ended]),
+        )
         .all()
     )
-    for room_id, package_id, entitlement_id in active:
-        # The deal's access, as ckanext-pricing keeps it.
-        entitlements = tk.get_action("pricing_entitlement_list")(
-            _site(), {"package_id": package_id, "source_ref": room_id}
-        )
-        until = next(
-            (e.get("valid_until") for e in entitlements if e["id"] == entitlement_id), None
-        )
-        if not until or dt.datetime.fromisoformat(until.rstrip("Z")) >= now:
-            continue
+    for (room_id,) in due:
         room = Room.get(room_id, lock=True)
         if room is not None and room.state == State.ACTIVE.value:
             _move(room, "expire", Side.SELLER, None)
             expired.append(room.id)
-    model.repo.commit()
+    commit(context)
     return {"expired": expired}

@@ -663,7 +663,7 @@ def test_deals_expire_when_their_period_ends(market: Market, cli: Any) -> None:
     with pytest.raises(tk.NotAuthorized):
         act(market, "seller_admin", "dealroom_expire_due")
     assert rid not in helpers.call_action("dealroom_expire_due")["expired"]  # not due yet
-    entitlement = model.Session.query(Entitlement).get(Room.get(rid).entitlement_id)
+    entitlement = model.Session.get(Entitlement, Room.get(rid).entitlement_id)
     entitlement.valid_until = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=1)
     model.repo.commit()
     result = cli.invoke(ckan, ["dealroom", "expire"])

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from ckan import model
 from ckan.types import Context, DataDict
 
-from ckanext.cityexchange.guard import boolean, whole_number
+from ckanext.cityexchange.context import commit
 from ckanext.cityexchange.guard import validate as _validate
 from ckanext.gdprcheck import checklist, holds, jobs, status
 from ckanext.gdprcheck.helpers import gdprcheck_detector_label
+from ckanext.gdprcheck.logic import schema
 from ckanext.gdprcheck.model import Hold, Sample, Scan
 
 __all__ = [
@@ -26,14 +27,9 @@ __all__ = [
 ]
 
 
-@tk.validator_args
-def _id_schema(not_empty: Any, unicode_safe: Any) -> dict[str, Any]:
-    return {"id": [not_empty, unicode_safe]}
-
-
 def _resource(context: Context, data_dict: DataDict, auth: str) -> model.Resource:
     """The resource named by ``id``, once the caller passes ``auth`` for its dataset."""
-    data = _validate(data_dict, _id_schema(), context)
+    data = _validate(data_dict, schema.id_only(), context)
     resource = model.Resource.get(data["id"])
     if resource is None:
         raise tk.ObjectNotFound(tk._("Resource not found"))
@@ -49,8 +45,8 @@ def gdprcheck_status_show(context: Context, data_dict: DataDict) -> dict[str, An
 
     :param id: the dataset
     """
-    data = _validate(data_dict, _id_schema(), context)
-    tk.check_access("gdprcheck_status_show", context, data)
+    tk.check_access("gdprcheck_status_show", context, data_dict)
+    data = _validate(data_dict, schema.id_only(), context)
     pkg = tk.get_action("package_show")({"user": context.get("user")}, {"id": data["id"]})
     return status.for_viewer(pkg, context.get("user"))
 
@@ -63,7 +59,7 @@ def gdprcheck_scan_show(context: Context, data_dict: DataDict) -> dict[str, Any]
     :param id: the resource
     """
     resource = _resource(context, data_dict, "gdprcheck_scan_show")
-    scan = model.Session.query(Scan).get(resource.id)
+    scan = model.Session.get(Scan, resource.id)
     if scan is None:
         return {
             "resource_id": resource.id,
@@ -85,11 +81,6 @@ def gdprcheck_scan_request(context: Context, data_dict: DataDict) -> dict[str, A
     return {"resource_id": resource.id, "queued": queued}
 
 
-@tk.validator_args
-def _release_schema(not_empty: Any, unicode_safe: Any) -> dict[str, Any]:
-    return {"id": [not_empty, unicode_safe], "reason": [not_empty, unicode_safe]}
-
-
 @tk.side_effect_free
 def gdprcheck_hold_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """The audit trail of a dataset's holds: every file withheld for review, what the
@@ -101,7 +92,8 @@ def gdprcheck_hold_list(context: Context, data_dict: DataDict) -> list[dict[str,
     :returns: the holds, newest first
     :rtype: list of dictionaries
     """
-    data = _validate(data_dict, _id_schema(), context)
+    # Validated before the access check: the dataset it names decides who may act.
+    data = _validate(data_dict, schema.id_only(), context)
     pkg = model.Package.get(data["id"])
     if pkg is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
@@ -123,7 +115,7 @@ def gdprcheck_hold_release(context: Context, data_dict: DataDict) -> dict[str, A
     :rtype: dictionary
     """
     tk.check_access("gdprcheck_hold_release", context, data_dict)
-    data = _validate(data_dict, _release_schema(), context)
+    data = _validate(data_dict, schema.release(), context)
     hold = model.Session.query(Hold).filter(Hold.id == data["id"]).with_for_update().one_or_none()
     if hold is None:
         raise tk.ObjectNotFound(tk._("Hold not found"))
@@ -132,18 +124,9 @@ def gdprcheck_hold_release(context: Context, data_dict: DataDict) -> dict[str, A
     user = model.User.get(context.get("user") or "")
     holds.release(hold, kind="sysadmin", by=user.id if user else None, reason=data["reason"])
     result = hold.dictize()
-    model.repo.commit()
+    commit(context)
     holds.reindex(hold.package_id)
     return result
-
-
-@tk.validator_args
-def _sample_list_schema(ignore_missing: Any, unicode_safe: Any) -> dict[str, Any]:
-    return {
-        "package_ids": [ignore_missing, tk.get_validator("list_of_strings")],
-        "only_findings": [ignore_missing, boolean],
-        "limit": [ignore_missing, whole_number(1, 1000)],
-    }
 
 
 @tk.side_effect_free
@@ -163,7 +146,7 @@ def gdprcheck_sample_list(context: Context, data_dict: DataDict) -> list[dict[st
     :rtype: list of dictionaries
     """
     tk.check_access("gdprcheck_sample_list", context, data_dict)
-    data = _validate(data_dict, _sample_list_schema(), context)
+    data = _validate(data_dict, schema.sample_list(), context)
     query = model.Session.query(Sample)
     if data.get("package_ids") is not None:
         query = query.filter(Sample.package_id.in_(data["package_ids"]))

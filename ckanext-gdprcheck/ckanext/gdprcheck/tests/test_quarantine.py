@@ -132,12 +132,12 @@ def test_the_editors_sequence_ends_with_the_file_held_and_a_replacement_releases
     )
     res = _upload({"user": portal["editor"]["name"]}, ds, PERSONAL)
     assert ds["private"] is False
-    assert model.Session.query(Scan).get(res["id"]) is None
+    assert model.Session.get(Scan, res["id"]) is None
     assert "Being scanned" in _download(app, ds, res, None).get_data(as_text=True)
 
     log = run_worker()
     assert f"gdprcheck scan {res['id']}" in log, "the worker ran the scan job"
-    scan = model.Session.query(Scan).get(res["id"])
+    scan = model.Session.get(Scan, res["id"])
     assert scan is not None and scan.state == "done" and {"cpr", "email"} <= set(scan.detected)
     hold = model.Session.query(Hold).filter(Hold.resource_id == res["id"]).one()
     assert hold.released_at is None and {"cpr", "email"} <= set(hold.detected)
@@ -203,7 +203,7 @@ def test_the_editors_sequence_ends_with_the_file_held_and_a_replacement_releases
         upload=FakeFileStorage(io.BytesIO(CLEAN.encode()), "data.csv"),
     )
     run_worker()
-    released = model.Session.query(Hold).get(hold.id)
+    released = model.Session.get(Hold, hold.id)
     assert released.released_at is not None and released.release_kind == "replaced"
     again = _download(app, ds, res, None)
     assert again.status_code == 200 and "Aarhus" in again.get_data(as_text=True)
@@ -357,7 +357,7 @@ def test_a_priced_dataset_pauses_sales_withholds_from_buyers_and_extends_them(
     )
     assert response.status_code == 302
     model.Session.expire_all()
-    hold = model.Session.query(Hold).get(hold.id)
+    hold = model.Session.get(Hold, hold.id)
     assert hold.release_kind == "sysadmin" and "CPR office" in hold.release_reason
     assert hold.entitlements_extended == 1
     extended = next(
@@ -421,7 +421,7 @@ def test_scan_before_exposure_small_uploads_in_the_request_large_ones_wait_for_t
     assert tk.config.get("ckanext.gdprcheck.scan_in_request_max_bytes") == 20 * 1024 * 1024
     # Small: scanned in the request that uploads it, available (or held) at once, no worker.
     clean = _upload({"user": portal["editor"]["name"]}, ds, CLEAN)
-    assert model.Session.query(Scan).get(clean["id"]).state == "done"
+    assert model.Session.get(Scan, clean["id"]).state == "done"
     assert _download(app, ds, clean, None).status_code == 200
     personal = _upload({"user": portal["editor"]["name"]}, ds, PERSONAL)
     assert (
@@ -433,7 +433,7 @@ def test_scan_before_exposure_small_uploads_in_the_request_large_ones_wait_for_t
     # Large (here: over 10 bytes): "scanning", not downloadable, until the worker scanned it.
     monkeypatch.setitem(tk.config, "ckanext.gdprcheck.scan_in_request_max_bytes", 10)
     large = _upload({"user": portal["editor"]["name"]}, ds, CLEAN)
-    assert model.Session.query(Scan).get(large["id"]) is None
+    assert model.Session.get(Scan, large["id"]) is None
     waiting = _download(app, ds, large, None)
     assert waiting.status_code == 403 and "Being scanned for personal data" in waiting.get_data(
         as_text=True
@@ -442,7 +442,7 @@ def test_scan_before_exposure_small_uploads_in_the_request_large_ones_wait_for_t
     shown = helpers.call_action("resource_show", context={"user": ""}, id=large["id"])
     assert shown["url"].endswith(f"/pricing/locked/{large['id']}") and shown["pricing_held"]
     run_worker()
-    assert model.Session.query(Scan).get(large["id"]).state == "done"
+    assert model.Session.get(Scan, large["id"]).state == "done"
     assert _download(app, ds, large, None).status_code == 200
 
     # Links: shown at once by default; withheld until scanned with link_policy = scan_first.

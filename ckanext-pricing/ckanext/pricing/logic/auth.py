@@ -11,6 +11,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
+from ckanext.cityexchange.guard import as_bool
 from ckanext.pricing import access
 from ckanext.pricing.model import Entitlement
 from ckanext.pricing.rules import Access
@@ -31,6 +32,7 @@ __all__ = [
     "pricing_entitlement_list",
     "pricing_entitlement_revoke",
     "pricing_licence_list",
+    "pricing_terms_check",
 ]
 
 
@@ -59,7 +61,10 @@ def pricing_entitlement_revoke(context: Context, data_dict: DataDict) -> AuthRes
 
 
 def pricing_entitlement_list(context: Context, data_dict: DataDict) -> AuthResult:
-    """A holder lists their own; listing a dataset's entitlements is for its editors."""
+    """A holder lists their own; listing a dataset's entitlements is for its editors;
+    listing every holder's (``all_holders``) is for sysadmins (no rule grants it)."""
+    if as_bool(data_dict.get("all_holders")):
+        return {"success": False, "msg": tk._("Only sysadmins can list every entitlement")}
     if data_dict.get("package_id"):
         return _may_edit_dataset(context, data_dict["package_id"])
     if not context.get("user"):
@@ -171,4 +176,16 @@ def pricing_buyer_check(context: Context, data_dict: DataDict) -> AuthResult:
         tk.check_access("package_show", context, {"id": data_dict.get("package_id")})
     except tk.NotAuthorized:
         return {"success": False, "msg": tk._("Dataset not found")}
+    return {"success": True}
+
+
+@tk.auth_allow_anonymous_access
+def pricing_terms_check(context: Context, data_dict: DataDict) -> AuthResult:
+    """Anyone: the rules for terms are public (the dataset's locked resources are read
+    only for datasets the caller may see)."""
+    if data_dict.get("package_id"):
+        try:
+            tk.check_access("package_show", context, {"id": data_dict.get("package_id")})
+        except tk.NotAuthorized:
+            return {"success": False, "msg": tk._("Dataset not found")}
     return {"success": True}

@@ -44,11 +44,16 @@ def entitlement_list(
     ignore_missing: Validator,
     unicode_safe: Validator,
     package_id_or_name_exists: Validator,
+    one_of: ValidatorFactory,
+    isodate: Validator,
 ) -> Schema:
     return {
         "package_id": [ignore_missing, unicode_safe, package_id_or_name_exists],
         "include_inactive": [ignore_missing, boolean],
+        "source": [ignore_missing, one_of(["grant", "order", "deal"])],
         "source_ref": [ignore_missing, identifier],
+        "ended_before": [ignore_missing, isodate],
+        "all_holders": [ignore_missing, boolean],
     }
 
 
@@ -241,4 +246,20 @@ def buyer_check(
     return {
         "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
         "organization": [ignore_missing, identifier],
+    }
+
+
+@tk.validator_args
+def terms_check(
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    package_id_or_name_exists: Validator,
+    list_of_strings: Validator,
+) -> Schema:
+    return {
+        "package_id": [ignore_missing, unicode_safe, package_id_or_name_exists],
+        "currency": [ignore_missing, unicode_safe],
+        "licence": [ignore_missing, unicode_safe],
+        "period_months": [ignore_missing],  # offers.check_period: whole months, 1 to 120
+        "resource_ids": [ignore_missing, list_of_strings],
     }

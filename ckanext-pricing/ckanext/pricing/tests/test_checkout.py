@@ -846,7 +846,7 @@ def test_connect_onboarding_then_destination_charges(
     )
     from ckanext.pricing.model import SellerAccount
 
-    account = model.Session.query(SellerAccount).get(shop.org["id"])
+    account = model.Session.get(SellerAccount, shop.org["id"])
     # Stripe reports the finished onboarding with a signed account.updated event.
     update = se.event(
         "account.updated",

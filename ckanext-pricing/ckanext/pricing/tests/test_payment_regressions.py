@@ -177,7 +177,7 @@ def test_signed_events_with_odd_values_are_answered_not_500(
     event["data"]["object"].update(obj)
     response = _deliver(app, event)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert "\x00" not in str(model.Session.query(StripeEvent).get(event["id"]).fact)
+    assert "\x00" not in str(model.Session.get(StripeEvent, event["id"]).fact)
 
 
 def test_a_signature_timestamp_out_of_range_is_400(app: Any, shop: Shop) -> None:
@@ -261,13 +261,13 @@ def test_parked_events_are_listed_and_expire(app: Any, shop: Shop, cli: Any) -> 
     assert _deliver(app, stray).get_json()["outcome"] == "parked"
     listed = cli.invoke(pricing, ["parked"])
     assert stray["id"] in listed.output
-    row = model.Session.query(StripeEvent).get(stray["id"])
+    row = model.Session.get(StripeEvent, stray["id"])
     row.received = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=31)
     model.Session.commit()
     expired = cli.invoke(pricing, ["parked", "--expire"])
     assert expired.exit_code == 0 and "1 expired" in expired.output
     model.Session.expire_all()
-    assert model.Session.query(StripeEvent).get(stray["id"]).outcome.startswith("expired")
+    assert model.Session.get(StripeEvent, stray["id"]).outcome.startswith("expired")
 
 
 def test_reconcile_of_a_refunded_order_says_unchanged(app: Any, shop: Shop, cli: Any) -> None:
@@ -306,7 +306,7 @@ def test_a_rejected_reconcile_can_be_tried_again(app: Any, shop: Shop) -> None:
             replayable=True,
         )
         assert result["outcome"].startswith("rejected: Amount mismatch")
-    assert model.Session.query(StripeEvent).get(event["id"]) is None
+    assert model.Session.get(StripeEvent, event["id"]) is None
 
 
 def test_stripe_tax_records_the_tax_stripe_computed(

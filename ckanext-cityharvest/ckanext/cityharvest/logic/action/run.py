@@ -1,0 +1,135 @@
+"""Running a source from the command line: a harvest job gathered here and its objects
+imported in a pool of worker processes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.types import Context, DataDict
+
+from ckanext.cityexchange.context import site_context
+from ckanext.cityexchange.guard import validate as _validate
+from ckanext.cityharvest.logic import schema
+
+__all__ = ["cityharvest_source_run"]
+
+
+Progress = Callable[[str, int, int], None]
+
+
+# A run's import stage in worker processes: each builds the application from the same
+# configuration file, as a CKAN command does, and imports a share of the objects.
+_WORKER_CONTEXT: list[Any] = []
+
+
+PARALLEL_FROM = 100  # fewer objects than this are imported in the calling process
+
+
+def _worker_start(config_file: str) -> None:
+    from ckan.cli import load_config
+    from ckan.config.middleware import make_app
+
+    app = make_app(load_config(config_file))
+    request_context = app._wsgi_app.test_request_context()
+    request_context.push()
+    _WORKER_CONTEXT.append(request_context)
+
+
+def _import_objects(object_ids: list[str]) -> int:
+    from ckanext.harvest import queue
+    from ckanext.harvest.model import HarvestObject
+
+    for object_id in object_ids:
+        harvest_object = HarvestObject.get(object_id)
+        queue.fetch_and_import_stages(
+            queue.get_harvester(harvest_object.source.type), harvest_object
+        )
+        model.Session.remove()
+    return len(object_ids)
+
+
+def _import_in_workers(object_ids: list[str], workers: int, progress: Progress | None) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    chunk = 10
+    done, total = 0, len(object_ids)
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_start,
+        initargs=(tk.config["__file__"],),
+    ) as pool:
+        futures = [
+            pool.submit(_import_objects, object_ids[i : i + chunk]) for i in range(0, total, chunk)
+        ]
+        for future in as_completed(futures):
+            done += future.result()
+            if progress:
+                progress("import", done, total)
+
+
+def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Run a harvest source now, in this process: gather, then fetch and import each
+    dataset, then close the job. The CLI's ``ckan cityharvest run`` calls it; scheduled
+    runs go through the harvest queues instead. A callable in the context under
+    ``cityharvest.progress`` is told ``(stage, done, total)`` as the run goes.
+
+    :param id: the harvest source (id or name)
+    :param workers: processes importing at once when a run has 100 objects or more
+        (default ``ckanext.cityharvest.workers``; 1 imports in this process)
+    :returns: the job's id and status, seconds taken and the counts of its report
+    """
+    from ckanext.harvest import queue
+    from ckanext.harvest.logic import HarvestJobExists
+    from ckanext.harvest.model import HarvestJob
+
+    tk.check_access("cityharvest_source_run", context, data_dict)
+    data = _validate(data_dict, schema.run(), context)
+    progress: Progress | None = context.get("cityharvest.progress")
+    site = site_context()
+    source = tk.get_action("harvest_source_show")(dict(site), {"id": data["id"]})
+    try:
+        job_dict = tk.get_action("harvest_job_create")(
+            dict(site), {"source_id": source["id"], "run": False}
+        )
+    except HarvestJobExists:
+        raise tk.ValidationError(
+            {"id": [tk._("A run of this source is already waiting or under way")]}
+        ) from None
+    harvester = queue.get_harvester(source["source_type"])
+    if harvester is None:
+        raise tk.ValidationError({"id": [tk._("No harvester for this source's type")]})
+    started = time.monotonic()
+    job = HarvestJob.get(job_dict["id"])
+    job.status = "Running"
+    job.save()
+    if progress:
+        progress("gather", 0, 0)
+    object_ids = queue.gather_stage(harvester, job)
+    if not isinstance(object_ids, list):
+        object_ids = []
+    total = len(object_ids)
+    workers = data.get("workers") or tk.config.get("ckanext.cityharvest.workers")
+    if workers > 1 and total >= PARALLEL_FROM:
+        _import_in_workers(object_ids, workers, progress)
+    else:
+        for done, object_id in enumerate(object_ids, start=1):
+            _import_objects([object_id])
+            if progress:
+                progress("import", done, total)
+    tk.get_action("harvest_jobs_run")(dict(site), {"source_id": source["id"]})
+    job = HarvestJob.get(job_dict["id"])
+    report = tk.get_action("harvest_job_show")(dict(site), {"id": job.id})
+    return {
+        "job_id": job.id,
+        "status": job.status,
+        "seconds": round(time.monotonic() - started, 2),
+        "objects": total,
+        "stats": report.get("stats") or {},
+        "gather_errors": [e.message for e in job.gather_errors],
+    }
