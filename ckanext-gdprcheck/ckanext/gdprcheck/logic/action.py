@@ -29,6 +29,7 @@ __all__ = [
 
 def _resource(context: Context, data_dict: DataDict, auth: str) -> model.Resource:
     """The resource named by ``id``, once the caller passes ``auth`` for its dataset."""
+    # Validated before the access check: the resource it names decides who may act.
     data = _validate(data_dict, schema.id_only(), context)
     resource = model.Resource.get(data["id"])
     if resource is None:
