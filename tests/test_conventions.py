@@ -85,14 +85,14 @@ def _calls(node: ast.FunctionDef) -> list[tuple[int, str, ast.Call]]:
 def test_access_is_checked_before_validation(
     item: tuple[Path, ast.FunctionDef, list[str]],
 ) -> None:
-    path, node, lines = item
+    _path, node, lines = item
     helpers = {
         n.name: n
         for n in ast.parse("\n".join(lines)).body
         if isinstance(n, ast.FunctionDef) and n.name.startswith("_")
     }
     first_access = first_validate = None
-    for lineno, func, call in _calls(node):
+    for lineno, func, _call in _calls(node):
         name = func.rsplit(".", 1)[-1]
         if name == "check_access" and first_access is None:
             first_access = lineno

@@ -6,12 +6,14 @@ the site context, the outbound guard, the markup and header rules). Upstream ext
 (ckanext-harvest, ckanext-dcat, core's activity plugin) are extended, not ours: they are
 not counted. An import still to be replaced by an action would be listed in ``KNOWN``
 with what replaces it (none is); the test fails for any other one, and for a listed one
-that is gone.
+that is gone. Nor does an extension read another one's configuration keys: it asks the
+owning extension through an action (say, the currencies deals may use).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,38 @@ def test_the_shared_package_imports_no_extension() -> None:
             continue
         bad = [m for m in _imports(path) if m.split(".")[:2] in [["ckanext", e] for e in SUITE]]
         assert bad == [], f"{path}: {bad}"
+
+
+CONFIG_KEY = re.compile(
+    r"""["']ckanext\.(pricing|dealroom|gdprcheck|cityharvest)\.[a-z_][a-z0-9_.]*["']"""
+)
+
+
+def _config_reads() -> list[tuple[str, str, str]]:
+    """Config keys of another extension named in an extension's code or templates:
+    (reader, key, file)."""
+    out = []
+    for ext in SUITE:
+        package = ROOT / f"ckanext-{ext}" / "ckanext" / ext
+        for path in [*package.rglob("*.py"), *package.rglob("*.html")]:
+            rel = path.relative_to(package).parts
+            if "tests" in rel or "migration" in rel:
+                continue
+            for match in CONFIG_KEY.finditer(path.read_text(encoding="utf-8")):
+                if match.group(1) != ext:
+                    out.append((ext, match.group(0).strip("'\""), str(path.relative_to(ROOT))))
+    return out
+
+
+def test_extensions_read_only_their_own_config_keys() -> None:
+    # the probe: the scan finds each extension's own keys
+    own = set()
+    for ext in SUITE:
+        package = ROOT / f"ckanext-{ext}" / "ckanext" / ext
+        text = "\n".join(p.read_text(encoding="utf-8") for p in package.rglob("*.py"))
+        own |= {m.group(1) for m in CONFIG_KEY.finditer(text) if m.group(1) == ext}
+    assert own == set(SUITE)
+    reads = _config_reads()
+    assert reads == [], "ask the owning extension through an action instead:\n" + "\n".join(
+        f"{ext} reads {key} in {path}" for ext, key, path in reads
+    )

@@ -1,4 +1,7 @@
-"""Pages and routes of the pricing plugin. Views only call actions and render.
+"""Pages and routes of the pricing plugin. Views call actions and render, with one
+exception: the paywall's enforcement points (the download guard and the signed-link proxy)
+read ``access`` directly. As actions they would put a locked resource's real URL and the
+signing of links on the action API, one more surface through which data could leave.
 
 - ``/pricing/locked/<resource_id>``: what a locked resource's URL points to for those
   who have not bought it: the offers and a way to buy.

@@ -251,15 +251,27 @@ def _room_dict(room: Room, side: Side, *, full: bool = True) -> dict[str, Any]:
 
 
 def dealroom_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Ask the seller for a dataset, around a use case.
+    """Ask the seller for a dataset, around a use case. For logged-in users who may see the
+    dataset and do not publish it, unless the seller has blocked their organisation or
+    closed the dataset to new requests. A buyer (or buying organisation) has at most one
+    open room per dataset.
 
-    :param package_id: a ``priced`` or ``on_request`` dataset
+    :param package_id: a ``priced`` or ``on_request`` dataset (id or name)
+    :type package_id: string
     :param use_case: what the data is for (required)
+    :type use_case: string
     :param intended_use: more detail (optional)
+    :type intended_use: string
     :param buyer_org: the organisation buying (one the caller edits; optional)
+    :type buyer_org: string
     :param resource_ids: the resources wanted (default: all locked ones)
+    :type resource_ids: list of strings
     :param period_months: the period wanted (optional)
+    :type period_months: integer
     :param deal_type: ``sale`` (default) or ``donation`` (free, public-interest use)
+    :type deal_type: string
+    :returns: the new room, ``requested``, as ``dealroom_show`` returns it
+    :rtype: dictionary
     """
     tk.check_access("dealroom_create", context, data_dict)
     data = _validate(data_dict, schema.create(), context)
@@ -391,9 +403,16 @@ def _open_room(package_id: str, user_id: str | None, buyer_org_id: str | None) -
 
 @tk.side_effect_free
 def dealroom_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """A room with its offers, messages, attachments, audit trail and contract.
+    """A room with its offers, messages, attachments, audit trail and contract. For the
+    room's parties; anyone else is told it is not found.
 
-    :param id: the room
+    :param id: the room's id
+    :type id: string
+    :returns: the room: ``id``, ``state``, ``deal_type``, the terms asked for,
+        ``dataset``, ``seller``, ``buyer``, ``buyer_org``, ``your_side``, ``story``,
+        ``actions`` (what the caller may do now), ``offers`` and ``latest_offer``,
+        ``messages`` (with their attachments), ``audit`` and ``contract``
+    :rtype: dictionary
     """
     # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.room(), context)
@@ -404,9 +423,14 @@ def dealroom_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
 
 @tk.side_effect_free
 def dealroom_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
-    """The caller's rooms, as buyer and as seller, most recently active first.
+    """The caller's rooms, as buyer and as seller, most recently active first. For
+    logged-in users.
 
     :param role: ``buyer`` or ``seller`` (default: both)
+    :type role: string
+    :returns: at most 500 rooms, each as ``dealroom_show`` returns it but without its
+        offers, messages, audit trail and contract
+    :rtype: list of dictionaries
     """
     tk.check_access("dealroom_list", context, data_dict)
     data = _validate(data_dict, schema.room_list(), context)
@@ -452,27 +476,56 @@ def _transition(context: Context, data_dict: DataDict, action: str, schema_: Any
 
 
 def dealroom_accept_request(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """The seller agrees to negotiate. :param id: the room"""
+    """The seller agrees to negotiate: the requested room opens.
+
+    :param id: the room's id
+    :type id: string
+    :returns: the room, now ``open``, as ``dealroom_show`` returns it
+    :rtype: dictionary
+    """
     return _transition(context, data_dict, "accept_request", schema.room())
 
 
 def dealroom_decline(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """The seller declines (with a reason the buyer sees). :param id: :param reason:"""
+    """The seller declines (with a reason the buyer sees), while the room is requested or
+    open.
+
+    :param id: the room's id
+    :type id: string
+    :param reason: why (required)
+    :type reason: string
+    :returns: the room, now ``declined``, as ``dealroom_show`` returns it
+    :rtype: dictionary
+    """
     return _transition(context, data_dict, "decline", schema.room_with_reason())
 
 
 def dealroom_withdraw(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Either party walks away before agreement. :param id: :param reason: (optional)"""
+    """Either party walks away before agreement.
+
+    :param id: the room's id
+    :type id: string
+    :param reason: why (optional)
+    :type reason: string
+    :returns: the room, now ``withdrawn``, as ``dealroom_show`` returns it
+    :rtype: dictionary
+    """
     return _transition(context, data_dict, "withdraw", schema.room())
 
 
 def dealroom_message_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """A message in the room, optionally with one attachment (e.g. an NDA).
+    """A message in the room, optionally with one attachment (e.g. an NDA). For the room's
+    parties, until the room is closed.
 
-    :param id: the room
+    :param id: the room's id
+    :type id: string
     :param body: the text
+    :type body: string
     :param upload: a file (PDF, Word, OpenDocument, Excel, text, CSV, PNG, JPEG; at most
-        ``ckanext.dealroom.max_attachment_size`` MB)
+        ``ckanext.dealroom.max_attachment_size`` MB; optional)
+    :type upload: file upload (multipart/form-data)
+    :returns: the message's ``id`` and its ``room_id``
+    :rtype: dictionary
     """
     # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.message(), context)
@@ -521,16 +574,30 @@ def dealroom_message_create(context: Context, data_dict: DataDict) -> dict[str, 
 
 
 def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Propose terms in an open room; the previous live offer is superseded.
+    """Propose terms in an open room; the previous live offer is superseded. For the room's
+    parties. The terms follow ckanext-pricing's rules for offers.
 
-    :param id: the room
-    :param amount: price in minor units (0 only for a data donation)
+    :param id: the room's id
+    :type id: string
+    :param amount: price in minor units, excluding VAT (0 only for a data donation)
+    :type amount: integer
     :param currency: ISO code (default: the portal's default currency)
+    :type currency: string
     :param period_months: how long access lasts (optional: no end)
-    :param resource_ids: the resources covered (default: the room's)
-    :param licence: a licence template id
+    :type period_months: integer
+    :param resource_ids: the resources covered (default: the room's; all locked ones when
+        the room names none)
+    :type resource_ids: list of strings
+    :param licence: a licence template id (one of those ``pricing_licence_list`` returns)
+    :type licence: string
     :param clauses: custom clauses (optional)
-    :param dpa_required: whether a data processing agreement is required
+    :type clauses: string
+    :param dpa_required: whether a data processing agreement is required (default false)
+    :type dpa_required: boolean
+    :returns: the offer: ``id``, ``room_id``, ``version``, ``side``, ``author_id``, the
+        terms, ``state`` (``live``), ``created``, ``resources`` (each with its ``id`` and
+        ``name``) and ``price`` (as ``pricing_price_quote`` returns it)
+    :rtype: dictionary
     """
     # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.offer(), context)
@@ -657,8 +724,14 @@ def dealroom_offer_accept(context: Context, data_dict: DataDict) -> dict[str, An
     """The counterparty accepts the latest live offer: a contract is made, with the
     SHA-256 of its canonical JSON. A free deal (data donation) opens access at once.
 
-    :param id: the room
-    :param offer_id: the offer
+    :param id: the room's id
+    :type id: string
+    :param offer_id: the offer's id
+    :type offer_id: string
+    :returns: the contract: ``id``, ``room_id``, ``offer_id``, ``terms``, ``sha256``,
+        ``accepted_by``, ``accepted_at``, ``paid_at`` and ``payment`` (``free`` for a data
+        donation)
+    :rtype: dictionary
     """
     # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.offer_accept(), context)
@@ -712,7 +785,14 @@ def _activate(room: Room, offer: Offer, actor: str | None) -> None:
 
 def dealroom_mark_paid(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """The seller confirms payment of an invoiced deal: access opens for the agreed
-    period and resources. :param id: the room"""
+    period and resources. Only an agreed deal can be marked paid; its open checkouts
+    are closed.
+
+    :param id: the room's id
+    :type id: string
+    :returns: the room, now ``active``, as ``dealroom_show`` returns it
+    :rtype: dictionary
+    """
     # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.room(), context)
     room, side = _room(context, data["id"], lock=True)
@@ -730,7 +810,14 @@ def dealroom_mark_paid(context: Context, data_dict: DataDict) -> dict[str, Any]:
 
 @tk.side_effect_free
 def dealroom_contract_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """The contract of an agreed room, with its SHA-256. :param id: the room"""
+    """The contract of an agreed room, with its SHA-256. For the room's parties.
+
+    :param id: the room's id
+    :type id: string
+    :returns: the contract, as ``dealroom_offer_accept`` returns it
+    :rtype: dictionary
+    :raises: ``ObjectNotFound`` until the parties have agreed
+    """
     # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.room(), context)
     room, _side = _room(context, data["id"])
@@ -743,7 +830,15 @@ def dealroom_contract_show(context: Context, data_dict: DataDict) -> dict[str, A
 
 def dealroom_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """The seller ends an agreed or active deal; access ends now and the buyer sees the
-    reason. :param id: the room :param reason: why (required)"""
+    reason. The deal's open checkouts are closed.
+
+    :param id: the room's id
+    :type id: string
+    :param reason: why (required)
+    :type reason: string
+    :returns: the room, now ``revoked``, as ``dealroom_show`` returns it
+    :rtype: dictionary
+    """
     # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.room_with_reason(), context)
     room, side = _room(context, data["id"], lock=True)
@@ -757,7 +852,16 @@ def dealroom_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
 
 def dealroom_story_consent(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Consent (or not) to show the agreed use case on the dataset page; it is shown once
-    both parties consent. :param id: the room :param consent: true or false"""
+    both parties consent.
+
+    :param id: the room's id
+    :type id: string
+    :param consent: true or false
+    :type consent: boolean
+    :returns: the room, as ``dealroom_list`` returns it, with ``story``: each side's
+        consent and whether the use case is ``published``
+    :rtype: dictionary
+    """
     # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.story(), context)
     room, side = _room(context, data["id"])
@@ -781,7 +885,7 @@ def dealroom_attachment_show(context: Context, data_dict: DataDict) -> dict[str,
     :param attachment_id: the attachment
     :type attachment_id: string
     :returns: id, room_id, filename, media_type, size and sha256
-    :rtype: dict
+    :rtype: dictionary
     """
     # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.attachment(), context)
@@ -805,10 +909,15 @@ def dealroom_attachment_show(context: Context, data_dict: DataDict) -> dict[str,
 
 
 def dealroom_dataset_close(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Close (or reopen) a dataset to new deal rooms. Rooms already open carry on.
+    """Close (or reopen) a dataset to new deal rooms. Rooms already open carry on. For the
+    seller's editors.
 
-    :param package_id: the dataset
+    :param package_id: the dataset (id or name)
+    :type package_id: string
     :param closed: true to close, false to reopen
+    :type closed: boolean
+    :returns: the dataset's ``package_id`` and whether it is now ``closed``
+    :rtype: dictionary
     """
     # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.dataset_close(), context)
@@ -830,7 +939,14 @@ def dealroom_dataset_close(context: Context, data_dict: DataDict) -> dict[str, A
 def dealroom_checkout_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """The buyer pays an agreed deal by card: an order for the contract's terms (price
     excluding VAT) and its Stripe Checkout page. Access opens when Stripe reports the
-    payment. :param id: the room :returns: ``{"order_id", "state", "checkout_url"}``"""
+    payment. A data donation has nothing to pay.
+
+    :param id: the room's id
+    :type id: string
+    :returns: ``{"order_id", "state", "checkout_url"}``, as ``pricing_checkout_create``
+        returns them
+    :rtype: dictionary
+    """
     # Validated before the access check: the room it names decides who may act (a party to it).
     data = _validate(data_dict, schema.room(), context)
     room, side = _room(context, data["id"])
@@ -914,9 +1030,11 @@ def order_undeliverable(order: dict[str, Any]) -> str | None:
 
 def dealroom_expire_due(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Move active rooms whose access period has ended to ``expired`` (sysadmins; run
-    by ``ckan dealroom expire`` from cron). Running it again changes nothing.
+    by ``ckan dealroom expire`` from cron). Running it again changes nothing. It takes
+    no parameters.
 
     :returns: ``{"expired": [room ids]}``
+    :rtype: dictionary
     """
     tk.check_access("dealroom_expire_due", context, data_dict)
     now = _now()

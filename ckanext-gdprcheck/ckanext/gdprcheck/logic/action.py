@@ -44,7 +44,12 @@ def gdprcheck_status_show(context: Context, data_dict: DataDict) -> dict[str, An
     or ``blocked`` (with the reasons). Anyone who may see the dataset may ask; what the
     scanner found is named only to its editors.
 
-    :param id: the dataset
+    :param id: the dataset (id or name)
+    :type id: string
+    :returns: ``status``, ``missing`` (and ``missing_text``, each item in words),
+        ``reasons``, ``field_errors``, ``package_id`` and ``declared_by`` (who answered
+        the checklist: ``publisher`` unless the dataset says otherwise)
+    :rtype: dictionary
     """
     tk.check_access("gdprcheck_status_show", context, data_dict)
     data = _validate(data_dict, schema.id_only(), context)
@@ -57,7 +62,13 @@ def gdprcheck_scan_show(context: Context, data_dict: DataDict) -> dict[str, Any]
     """What the scanner found in a resource: detector, column, count and masked examples
     (never raw values). For the publisher's editors.
 
-    :param id: the resource
+    :param id: the resource's id
+    :type id: string
+    :returns: the scan: ``resource_id``, ``package_id``, ``state`` (``not scanned`` if
+        it never was), ``findings`` and ``detected``; once scanned, also
+        ``bytes_scanned``, ``rows``, ``encoding``, ``message``, ``seconds`` and
+        ``updated``
+    :rtype: dictionary
     """
     resource = _resource(context, data_dict, "gdprcheck_scan_show")
     scan = model.Session.get(Scan, resource.id)
@@ -75,7 +86,11 @@ def gdprcheck_scan_show(context: Context, data_dict: DataDict) -> dict[str, Any]
 def gdprcheck_scan_request(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Scan a resource again, in the background. For the publisher's editors.
 
-    :param id: the resource
+    :param id: the resource's id
+    :type id: string
+    :returns: ``resource_id`` and ``queued`` (false when the resource is not a file the
+        scanner reads)
+    :rtype: dictionary
     """
     resource = _resource(context, data_dict, "gdprcheck_scan_request")
     queued = jobs.enqueue(resource.id, force=True)

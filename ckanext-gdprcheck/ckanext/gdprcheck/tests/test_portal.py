@@ -23,8 +23,8 @@ PERSONAL_NO_BASIS = {
 
 
 @pytest.fixture
-def enforce(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(tk.config, "ckanext.gdprcheck.gate", "enforce")
+def enforce(ckan_config: Any) -> None:
+    ckan_config["ckanext.gdprcheck.gate"] = "enforce"
 
 
 @pytest.fixture

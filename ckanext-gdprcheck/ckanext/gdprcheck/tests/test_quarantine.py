@@ -116,11 +116,11 @@ def _upload(ctx: dict[str, Any], ds: dict[str, Any], text: str, **extra: Any) ->
     )
 
 
+# Every upload is left to the worker here (as a file over 20 MB would be).
+@pytest.mark.ckan_config("ckanext.gdprcheck.scan_in_request_max_bytes", 0)
 def test_the_editors_sequence_ends_with_the_file_held_and_a_replacement_releases_it(
-    app: Any, portal: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    app: Any, portal: dict[str, Any]
 ) -> None:
-    # Every upload is left to the worker here (as a file over 20 MB would be).
-    monkeypatch.setitem(tk.config, "ckanext.gdprcheck.scan_in_request_max_bytes", 0)
     # She answers "no personal data", uploads a CSV with CPR numbers and e-mails, publishes.
     ds = helpers.call_action(
         "package_create",
@@ -254,7 +254,7 @@ def test_a_corrected_checklist_releases_the_hold_and_nothing_is_deleted(
 
 
 def test_a_priced_dataset_pauses_sales_withholds_from_buyers_and_extends_them(
-    app: Any, portal: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    app: Any, portal: dict[str, Any], ckan_config: Any
 ) -> None:
     ds = helpers.call_action(
         "package_create",
@@ -298,7 +298,7 @@ def test_a_priced_dataset_pauses_sales_withholds_from_buyers_and_extends_them(
     assert pending["state"] == "pending"
 
     # The seller replaces the file with one holding personal data; the worker scans it.
-    monkeypatch.setitem(tk.config, "ckanext.gdprcheck.scan_in_request_max_bytes", 0)
+    ckan_config["ckanext.gdprcheck.scan_in_request_max_bytes"] = 0
     helpers.call_action(
         "resource_patch",
         context={"user": portal["admin"]["name"]},
@@ -408,7 +408,7 @@ def test_the_decision_fails_closed_when_holds_cannot_be_read(
 
 
 def test_scan_before_exposure_small_uploads_in_the_request_large_ones_wait_for_the_worker(
-    app: Any, portal: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    app: Any, portal: dict[str, Any], ckan_config: Any
 ) -> None:
     editor = {"user": portal["editor"]["name"]}
     ds = helpers.call_action(
@@ -431,7 +431,7 @@ def test_scan_before_exposure_small_uploads_in_the_request_large_ones_wait_for_t
     assert _download(app, ds, personal, None).status_code == 403
 
     # Large (here: over 10 bytes): "scanning", not downloadable, until the worker scanned it.
-    monkeypatch.setitem(tk.config, "ckanext.gdprcheck.scan_in_request_max_bytes", 10)
+    ckan_config["ckanext.gdprcheck.scan_in_request_max_bytes"] = 10
     large = _upload({"user": portal["editor"]["name"]}, ds, CLEAN)
     assert model.Session.get(Scan, large["id"]) is None
     waiting = _download(app, ds, large, None)
@@ -458,7 +458,7 @@ def test_scan_before_exposure_small_uploads_in_the_request_large_ones_wait_for_t
         helpers.call_action("resource_show", id=link["id"])["url"]
         == "http://127.0.0.1:9/linked.csv"
     )
-    monkeypatch.setitem(tk.config, "ckanext.gdprcheck.link_policy", "scan_first")
+    ckan_config["ckanext.gdprcheck.link_policy"] = "scan_first"
     assert helpers.call_action("resource_show", context={"user": ""}, id=link["id"])[
         "url"
     ].endswith(f"/pricing/locked/{link['id']}")

@@ -480,15 +480,14 @@ def _ini_with(tmp_path: Path, **options: str) -> str:
 
 
 def test_reconcile_fulfils_an_order_whose_webhook_was_lost_once(
-    shop: Shop, cli: Any, paid_stripe: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, cli: Any, paid_stripe: Any, tmp_path: Path, ckan_config: Any
 ) -> None:
     from ckan.cli.cli import ckan
 
     order = _checkout(shop, _buyer())
     base = paid_stripe(order.charged, order.currency)
-    # The CLI loads its own configuration; whatever it sets is put back after the test.
+    # The CLI loads its own configuration; ckan_config puts it back after the test.
     key = "ckanext.pricing.stripe.api_base"
-    monkeypatch.setitem(tk.config, key, tk.config[key])
     ini = _ini_with(tmp_path, **{key: base})
     first = cli.invoke(ckan, ["-c", ini, "pricing", "reconcile", "--order", order.id])
     assert first.exit_code == 0, first.output
@@ -766,13 +765,11 @@ def test_danish_receipt(app: Any, shop: Shop) -> None:
 # --- secrets ---------------------------------------------------------------------------------
 
 
-def test_stripe_secrets_appear_in_no_response(
-    app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_stripe_secrets_appear_in_no_response(app: Any, shop: Shop, ckan_config: Any) -> None:
     secret_key = "sk_test_" + shop.marker
     webhook_secret = "whsec_" + shop.marker
-    monkeypatch.setitem(tk.config, "ckanext.pricing.stripe.secret_key", secret_key)
-    monkeypatch.setitem(tk.config, "ckanext.pricing.stripe.webhook_secret", webhook_secret)
+    ckan_config["ckanext.pricing.stripe.secret_key"] = secret_key
+    ckan_config["ckanext.pricing.stripe.webhook_secret"] = webhook_secret
     buyer = _buyer()
     headers = shop_token(buyer)
     seller = shop_token(shop.users["seller_admin"])
@@ -820,11 +817,9 @@ def test_stripe_secrets_appear_in_no_response(
 # --- seller payouts and tax modes --------------------------------------------------------------
 
 
-def test_connect_onboarding_then_destination_charges(
-    app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(tk.config, "ckanext.pricing.stripe.connect", True)
-    monkeypatch.setitem(tk.config, "ckanext.pricing.platform_fee_percent", "7.5")
+@pytest.mark.ckan_config("ckanext.pricing.stripe.connect", True)
+@pytest.mark.ckan_config("ckanext.pricing.platform_fee_percent", "7.5")
+def test_connect_onboarding_then_destination_charges(app: Any, shop: Shop) -> None:
     admin = {"user": shop.users["seller_admin"]["name"], "ignore_auth": False}
     with pytest.raises(tk.NotAuthorized):
         helpers.call_action(
@@ -877,18 +872,16 @@ def test_connect_onboarding_then_destination_charges(
     assert seller_view["platform_fee"] == 9375 and "platform_fee" not in buyer_view
 
 
-def test_stripe_tax_mode_charges_the_net_price(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(tk.config, "ckanext.pricing.vat_mode", "stripe_tax")
+@pytest.mark.ckan_config("ckanext.pricing.vat_mode", "stripe_tax")
+def test_stripe_tax_mode_charges_the_net_price(shop: Shop, ckan_config: Any) -> None:
     one_off = _checkout(shop, _buyer())  # 1,250 kr incl. VAT: charged as is, tax-inclusive
     assert (one_off.charged, one_off.vat_mode) == (125000, "stripe_tax")
     sub = _checkout(shop, _buyer(), offer="quarterly")  # 300 kr excl. VAT: Stripe adds the tax
     assert (sub.net, sub.charged) == (30000, 30000)
 
 
-def test_payments_switched_off_hide_the_buy_button(
-    app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(tk.config, "ckanext.pricing.stripe.secret_key", "")
+@pytest.mark.ckan_config("ckanext.pricing.stripe.secret_key", "")
+def test_payments_switched_off_hide_the_buy_button(app: Any, shop: Shop) -> None:
     buyer = _buyer()
     page = app.get(f"/dataset/{shop.dataset['name']}", headers=shop_token(buyer)).get_data(
         as_text=True
@@ -900,16 +893,14 @@ def test_payments_switched_off_hide_the_buy_button(
 
 
 def test_cli_test_webhook_refuses_live_keys_and_unknown_orders(
-    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Any, tmp_path: Path, ckan_config: Any
 ) -> None:
     from ckan.cli.cli import ckan
 
-    key = "ckanext.pricing.stripe.secret_key"
-    monkeypatch.setitem(tk.config, key, tk.config[key])
+    key = "ckanext.pricing.stripe.secret_key"  # ckan_config puts back what the CLI sets
     live = cli.invoke(
         ckan, ["-c", _ini_with(tmp_path, **{key: "sk_live_x"}), "pricing", "test-webhook", "x"]
     )
     assert live.exit_code != 0 and "test mode only" in live.output
-    monkeypatch.setitem(tk.config, key, tk.config[key])
     unknown = cli.invoke(ckan, ["pricing", "test-webhook", "no-such-order"])
     assert unknown.exit_code != 0 and "no order" in unknown.output

@@ -309,12 +309,8 @@ def test_a_rejected_reconcile_can_be_tried_again(app: Any, shop: Shop) -> None:
     assert model.Session.get(StripeEvent, event["id"]) is None
 
 
-def test_stripe_tax_records_the_tax_stripe_computed(
-    app: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import ckan.plugins.toolkit as tk
-
-    monkeypatch.setitem(tk.config, "ckanext.pricing.vat_mode", "stripe_tax")
+@pytest.mark.ckan_config("ckanext.pricing.vat_mode", "stripe_tax")
+def test_stripe_tax_records_the_tax_stripe_computed(app: Any, shop: Shop) -> None:
     # The quarterly offer's price excludes VAT: Stripe adds the buyer's tax on top.
     business = _checkout(shop, _buyer(), "quarterly")
     assert (business.vat_mode, business.charged) == ("stripe_tax", 30000)

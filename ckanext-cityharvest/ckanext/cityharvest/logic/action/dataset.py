@@ -99,17 +99,23 @@ def _keep_free_ids(local: dict[str, Any], package_id: str) -> None:
 
 
 def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Create or update the local copy of one remote dataset (for the harvesters).
+    """Create or update the local copy of one remote dataset (for the harvesters, which
+    act as the site user; sysadmins only).
 
     The dataset's identity (``mapping.identity``) decides whether it is new here: if
     another source already imports it, this source is recorded beside it and nothing
     else changes (``duplicate``). A remote dataset this catalog cannot take raises a
     ValidationError naming the field.
 
-    :param source_id: the harvest source
+    :param source_id: the harvest source's id
+    :type source_id: string
     :param remote: the remote dataset (CKAN ``package_show`` or ckanext-dcat parser form)
-    :param stamp: its version stamp from the source's listing
-    :returns: ``{"result": "created" | "updated" | "duplicate", "package_id": ...}``
+    :type remote: dictionary
+    :param stamp: its version stamp from the source's listing (optional)
+    :type stamp: string
+    :returns: ``{"result": "created" | "updated" | "duplicate", "package_id": ...}``, the
+        id of the local dataset
+    :rtype: dictionary
     """
     from ckanext.harvest.model import HarvestSource
 
@@ -201,13 +207,19 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
 
 def cityharvest_dataset_withdraw(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """A remote dataset was deleted or made private at its source: withdraw it here.
+    Sysadmins only (the harvesters act as the site user).
 
     The local dataset is deleted (it stays in the trash, so nothing is lost) unless
     another source still lists the same dataset: then that source takes it over.
 
-    :param source_id: the harvest source
+    :param source_id: the harvest source's id
+    :type source_id: string
     :param remote_id: the remote dataset's id at that source
+    :type remote_id: string
     :returns: ``{"result": "withdrawn" | "handed_over" | "forgotten", "package_id": ...}``
+        (``forgotten``: this source did not import the dataset, and only its record of it
+        goes; ``package_id`` is None when the source never listed it)
+    :rtype: dictionary
     """
     tk.check_access("cityharvest_dataset_withdraw", context, data_dict)
     data = _validate(data_dict, schema.withdraw(), context)

@@ -49,6 +49,13 @@ def cityharvest_source_summary(context: Context, data_dict: DataDict) -> list[di
     None for everyone else).
 
     :param errors: how many errors to list per source (default 20, at most 200)
+    :type errors: integer
+    :returns: the sources, by title, each with ``id``, ``name``, ``title``, ``url``,
+        ``type``, ``frequency``, ``next_run``, ``datasets`` (those it imports),
+        ``shared`` (those it lists but another source imports), ``last_run`` (None before
+        the first run; its ``errors`` None for those who may not edit the source) and
+        ``personal_data``
+    :rtype: list of dictionaries
     """
     from ckanext.harvest.model import HarvestJob, HarvestSource
 
@@ -168,6 +175,11 @@ def cityharvest_record_list(context: Context, data_dict: DataDict) -> list[dict[
     who may see the dataset.
 
     :param id: the dataset (id or name)
+    :type id: string
+    :returns: the harvest records, each with ``source_id``, ``remote_id``, ``identity``,
+        ``package_id``, ``owner`` (true for the importing source), ``stamp``,
+        ``remote_url``, ``harvested``, ``source_title`` and ``source_url``
+    :rtype: list of dictionaries
     """
     from ckanext.harvest.model import HarvestSource
 

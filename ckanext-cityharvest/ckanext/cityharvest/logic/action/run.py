@@ -78,11 +78,17 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
     dataset, then close the job. The CLI's ``ckan cityharvest run`` calls it; scheduled
     runs go through the harvest queues instead. A callable in the context under
     ``cityharvest.progress`` is told ``(stage, done, total)`` as the run goes.
+    Sysadmins only.
 
     :param id: the harvest source (id or name)
+    :type id: string
     :param workers: processes importing at once when a run has 100 objects or more
-        (default ``ckanext.cityharvest.workers``; 1 imports in this process)
-    :returns: the job's id and status, seconds taken and the counts of its report
+        (default ``ckanext.cityharvest.workers``; at most
+        ``ckanext.cityharvest.max_workers``; 1 imports in this process)
+    :type workers: integer
+    :returns: the job's id and status, seconds taken and the counts of its report:
+        ``job_id``, ``status``, ``seconds``, ``objects``, ``stats`` and ``gather_errors``
+    :rtype: dictionary
     """
     from ckanext.harvest import queue
     from ckanext.harvest.logic import HarvestJobExists

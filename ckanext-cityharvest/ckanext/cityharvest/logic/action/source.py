@@ -58,14 +58,17 @@ def _source_fields(value: Any) -> dict[str, Any]:
 def cityharvest_source_load(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Create or update the harvest sources declared in ``config/harvest-sources.yaml``
     (the CLI reads the file and passes its ``sources`` list). Sources missing from the
-    list are left as they are.
+    list are left as they are. Sysadmins only.
 
-    :param sources: list of mappings with ``name``, ``title``, ``url``, ``type``
-        (``ckan`` or ``dcat``), ``frequency``, optional ``organization``,
-        ``description`` and ``config``
+    :param sources: mappings with ``name``, ``title``, ``url``, ``type`` (``ckan``, the
+        default, or ``dcat``), ``frequency`` (default ``DAILY``), optional
+        ``organization``, ``description`` and ``config``
+    :type sources: list of dictionaries
     :param organization: the organisation that owns the sources unless a source names
         its own (created if missing; default ``harvest-sources``)
+    :type organization: string
     :returns: ``{"created": [names], "updated": [names], "unchanged": [names]}``
+    :rtype: dictionary
     """
     tk.check_access("cityharvest_source_load", context, data_dict)
     sources = data_dict.get("sources")

@@ -29,9 +29,16 @@ __all__ = [
 
 def pricing_block_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Block an organisation (e.g. a competitor) from buying or being granted a dataset.
+    For the seller's editors. A seller cannot block its own organisation; blocking an
+    organisation that is blocked already changes nothing.
 
-    :param package_id: the dataset
+    :param package_id: the dataset (id or name)
+    :type package_id: string
     :param organization: the organisation's id or name
+    :type organization: string
+    :returns: the block: ``package_id``, ``organization_id`` and ``organization`` (the
+        organisation's name)
+    :rtype: dictionary
     """
     tk.check_access("pricing_block_create", context, data_dict)
     data = _validate(data_dict, schema.block(), context)
@@ -51,7 +58,18 @@ def pricing_block_create(context: Context, data_dict: DataDict) -> dict[str, Any
 
 
 def pricing_block_delete(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Lift a block. :param package_id: the dataset :param organization: the organisation"""
+    """Lift a block: the organisation may buy or be granted the dataset again. For the
+    seller's editors.
+
+    :param package_id: the dataset (id or name)
+    :type package_id: string
+    :param organization: the organisation's id or name
+    :type organization: string
+    :returns: the block lifted: ``package_id``, ``organization_id`` and ``organization``
+        (the organisation's name)
+    :rtype: dictionary
+    :raises: ``ObjectNotFound`` when that organisation is not blocked
+    """
     tk.check_access("pricing_block_delete", context, data_dict)
     data = _validate(data_dict, schema.block(), context)
     pkg = model.Package.get(data["package_id"])
@@ -66,7 +84,14 @@ def pricing_block_delete(context: Context, data_dict: DataDict) -> dict[str, Any
 
 @tk.side_effect_free
 def pricing_block_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
-    """The organisations blocked from a dataset (seller's editors only)."""
+    """The organisations blocked from a dataset (seller's editors only).
+
+    :param package_id: the dataset (id or name)
+    :type package_id: string
+    :returns: the blocks, oldest first, each with ``organization_id``, ``organization``
+        (its name), ``title`` and ``created`` (ISO date-time)
+    :rtype: list of dictionaries
+    """
     tk.check_access("pricing_block_list", context, data_dict)
     data = _validate(data_dict, schema.package_only(), context)
     pkg = model.Package.get(data["package_id"])

@@ -87,17 +87,29 @@ def _terms_offer(context: Context, data: dict[str, Any], pkg: dict[str, Any]) ->
 
 
 def pricing_checkout_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Start buying an offer: an order, and a Stripe Checkout page to pay it on.
+    """Start buying an offer: an order, and a Stripe Checkout page to pay it on. For
+    logged-in users who may see the dataset and do not publish it.
 
     :param package_id: the dataset (id or name)
+    :type package_id: string
     :param offer_id: the offer's id
+    :type offer_id: string
     :param holder_type: ``user`` (default: the buyer) or ``organization``
-    :param holder: the organisation buying (an organisation the buyer edits)
+    :type holder_type: string
+    :param holder: the organisation buying (an organisation the buyer edits; needed when
+        ``holder_type`` is ``organization``)
+    :type holder: string
     :param source: ``offer`` (default: one of the dataset's offers) or ``deal`` (terms
-        agreed elsewhere, passed by a plugin only: ``source_ref`` names the agreement,
-        ``terms`` holds amount, currency, vat_included, licence, resources, valid_months)
+        agreed elsewhere, passed by a plugin only)
+    :type source: string
+    :param source_ref: with ``deal``: names the agreement (e.g. the deal room's id)
+    :type source_ref: string
+    :param terms: with ``deal``: the agreed ``amount``, ``currency``, ``vat_included``,
+        ``licence``, ``resources`` and ``valid_months``
+    :type terms: dictionary
     :returns: ``{"order_id", "state", "checkout_url"}``; a repeated call within the
         checkout's lifetime returns the same pending order and page.
+    :rtype: dictionary
     """
     tk.check_access("pricing_checkout_create", context, data_dict)
     data = _validate(data_dict, schema.checkout_create(), context)

@@ -31,10 +31,15 @@ def _account_dict(org_id: str, account: SellerAccount | None) -> dict[str, Any]:
 
 def pricing_connect_onboard(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """A link where the seller organisation's admin sets up (or finishes setting up) the
-    account its sales are paid out to.
+    account its sales are paid out to. The first call creates the account at Stripe.
+    Only when seller payouts through Stripe Connect (``ckanext.pricing.stripe.connect``)
+    are enabled on the portal.
 
-    :param organization_id: the seller organisation
-    :returns: ``{"url", ...status}``
+    :param organization_id: the seller organisation (id or name)
+    :type organization_id: string
+    :returns: ``url``, the link to Stripe's onboarding, with the account's status as
+        ``pricing_connect_status`` returns it
+    :rtype: dictionary
     """
     # Validated before the access check: the organisation it names, by name or id, decides who may act.
     data = _validate(data_dict, schema.organization_only(), context)
@@ -74,10 +79,18 @@ def pricing_connect_onboard(context: Context, data_dict: DataDict) -> dict[str, 
 
 
 def pricing_connect_status(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Whether the seller organisation can be paid. ``refresh`` asks Stripe again.
+    """Whether the seller organisation can be paid. ``refresh`` asks Stripe again. For the
+    seller organisation's editors.
 
-    :param organization_id: the seller organisation
-    :param refresh: ask Stripe for the account's current state (default false)
+    :param organization_id: the seller organisation (id or name)
+    :type organization_id: string
+    :param refresh: ask Stripe for the account's current state, and keep it (optional;
+        default false)
+    :type refresh: boolean
+    :returns: ``organization_id``, ``connected`` (the organisation has a payout account),
+        ``charges_enabled``, ``payouts_enabled`` and ``connect`` (seller payouts through
+        Stripe Connect are enabled on the portal)
+    :rtype: dictionary
     """
     # Validated before the access check: the organisation it names, by name or id, decides who may act.
     data = _validate(data_dict, schema.organization_only(), context)

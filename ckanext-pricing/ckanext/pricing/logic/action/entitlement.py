@@ -46,20 +46,34 @@ def _member_org_ids(user_id: str) -> set[str]:
 
 
 def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Grant a user or an organisation access to a dataset's locked resources.
+    """Grant a user or an organisation access to a dataset's locked resources. For the
+    dataset's editors. An open dataset needs no entitlement, and a holder whose
+    organisation the seller has blocked gets none.
 
     :param package_id: the dataset (id or name)
+    :type package_id: string
     :param holder_type: ``user`` (default) or ``organization``
+    :type holder_type: string
     :param holder: the user's or organisation's id or name
+    :type holder: string
     :param resource_ids: the locked resources covered (optional; default: all)
+    :type resource_ids: list of strings
     :param valid_from: ISO date-time (optional; default: now)
-    :param valid_until: ISO date-time (optional; default: no end)
+    :type valid_from: string
+    :param valid_until: ISO date-time, after the start (optional; default: no end)
+    :type valid_until: string
     :param valid_months: instead of ``valid_until``: this many calendar months from the
-        start (optional; deal rooms grant their agreed period so)
+        start, 1 to 1200 (optional; deal rooms grant their agreed period so)
+    :type valid_months: integer
     :param source: ``grant`` (default); ``order`` and ``deal`` are set by checkout and
-        deal rooms
+        deal rooms (sysadmins and plugins only)
+    :type source: string
     :param source_ref: the order or deal id (optional)
-    :returns: the entitlement
+    :type source_ref: string
+    :returns: the entitlement: ``id``, ``holder_type``, ``holder_id``, ``package_id``,
+        ``resource_ids``, ``source``, ``source_ref``, ``valid_from``, ``valid_until``,
+        ``revoked_at``, ``revoke_reason`` and ``created``
+    :rtype: dictionary
     """
     tk.check_access("pricing_entitlement_grant", context, data_dict)
     data = _validate(data_dict, schema.entitlement_grant(), context)
@@ -128,10 +142,17 @@ def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str
 
 
 def pricing_entitlement_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Revoke an entitlement. The reason is shown to the holder.
+    """Revoke an entitlement. The reason is shown to the holder. For the dataset's editors.
+    Revoking an entitlement that is revoked already changes nothing (the first reason
+    stays).
 
-    :param id: the entitlement
+    :param id: the entitlement's id
+    :type id: string
     :param reason: why (required)
+    :type reason: string
+    :returns: the entitlement, as ``pricing_entitlement_grant`` returns it, with
+        ``revoked_at`` and ``revoke_reason``
+    :rtype: dictionary
     """
     # Validated before the access check: the entitlement it names decides who may act.
     data = _validate(data_dict, schema.entitlement_revoke(), context)
@@ -224,12 +245,18 @@ def pricing_entitlement_list(context: Context, data_dict: DataDict) -> list[dict
 
 @tk.side_effect_free
 def pricing_entitlement_check(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """May a user get a resource's data now?
+    """May a user get a resource's data now? Anyone may ask about themselves; asking about
+    someone else is for the dataset's editors.
 
-    :param resource_id: the resource
-    :param user: whom to ask about (default: the caller; others need editor rights)
-    :returns: ``{"access": "public" | "manage" | "entitled" | "locked" | "held", "entitled": bool}``
-        (``held``: withheld for review, see ``IPricingHolds``)
+    :param resource_id: the resource's id
+    :type resource_id: string
+    :param user: whom to ask about, by name (default: the caller; others need editor
+        rights)
+    :type user: string
+    :returns: ``resource_id``, ``access`` (``public``, ``manage``, ``entitled``,
+        ``locked`` or ``held``: withheld for review, see ``IPricingHolds``) and
+        ``entitled`` (true unless the access is ``locked`` or ``held``)
+    :rtype: dictionary
     """
     tk.check_access("pricing_entitlement_check", context, data_dict)
     data = _validate(data_dict, schema.entitlement_check(), context)
@@ -246,9 +273,17 @@ def pricing_entitlement_check(context: Context, data_dict: DataDict) -> dict[str
 def pricing_download_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """Who fetched a dataset's locked data, when, and which resource (seller's editors).
 
-    :param package_id: the dataset
-    :param limit: at most this many, newest first (default 100)
-    :param offset: skip this many
+    :param package_id: the dataset (id or name)
+    :type package_id: string
+    :param limit: at most this many, newest first (default 100; up to
+        ``ckan.search.rows_max``)
+    :type limit: integer
+    :param offset: skip this many (default 0)
+    :type offset: integer
+    :returns: the downloads, newest first, each with ``resource_id``, ``user`` (the
+        user's name, or None), ``via`` (``download``, ``dump`` or ``signed_link``) and
+        ``at`` (ISO date-time)
+    :rtype: list of dictionaries
     """
     tk.check_access("pricing_download_list", context, data_dict)
     data = _validate(data_dict, schema.package_only(), context)

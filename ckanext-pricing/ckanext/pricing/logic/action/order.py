@@ -54,7 +54,13 @@ def pricing_order_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """One order with its receipt details, for its buyer, the holding organisation's
     members, the seller's editors and sysadmins.
 
-    :param id: the order
+    :param id: the order's id
+    :type id: string
+    :returns: the order (``id``, ``state``, ``offer``, ``currency``, ``net``, ``vat``,
+        ``gross``, ``charged``, ``refunded``, ``paid_at`` and more), with the names and
+        titles of its dataset, seller, buyer and holder; ``platform_fee`` only for the
+        seller's editors and sysadmins
+    :rtype: dictionary
     """
     # Validated before the access check: the order it names decides who may act.
     data = _validate(data_dict, schema.order_show(), context)
@@ -72,11 +78,20 @@ def pricing_order_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
 def pricing_order_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """The caller's orders, newest first; with ``all`` (sysadmins), everyone's.
 
-    :param all: every buyer's orders (sysadmins only)
-    :param state: only orders in this state
-    :param since_hours: only orders created in the last so many hours
-    :param limit: at most this many (default 100)
-    :param offset: skip this many
+    :param all: every buyer's orders (sysadmins only; optional, default false)
+    :type all: boolean
+    :param state: only orders in this state: ``pending``, ``paid``, ``fulfilled``,
+        ``failed``, ``refunded`` or ``disputed`` (optional)
+    :type state: string
+    :param since_hours: only orders created in the last so many hours (optional)
+    :type since_hours: integer
+    :param limit: at most this many (default 100; up to ``ckan.search.rows_max``)
+    :type limit: integer
+    :param offset: skip this many (default 0)
+    :type offset: integer
+    :returns: the orders, newest first, each as ``pricing_order_show`` returns it
+        (``platform_fee`` only with ``all``)
+    :rtype: list of dictionaries
     """
     tk.check_access("pricing_order_list", context, data_dict)
     data = _validate(data_dict, schema.order_list(), context)
@@ -107,9 +122,15 @@ def _org_id(name_or_id: str) -> str:
 def pricing_sales_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """A seller organisation's orders (all states), newest first, for its editors.
 
-    :param organization_id: the seller organisation
+    :param organization_id: the seller organisation (id or name)
+    :type organization_id: string
     :param limit: at most this many (default 100; up to ``ckan.search.rows_max``)
-    :param offset: skip this many
+    :type limit: integer
+    :param offset: skip this many (default 0)
+    :type offset: integer
+    :returns: the orders, newest first, each as ``pricing_order_show`` returns it to the
+        seller (with ``platform_fee``)
+    :rtype: list of dictionaries
     """
     # Validated before the access check: the organisation it names, by name or id, decides who may act.
     data = _validate(data_dict, schema.sales_list(), context)
@@ -128,9 +149,14 @@ def pricing_sales_list(context: Context, data_dict: DataDict) -> list[dict[str, 
 @tk.side_effect_free
 def pricing_sales_summary(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """A seller's revenue per month and currency (net of VAT, from fulfilled orders) and
-    the count of orders per state.
+    the count of orders per state. For the seller organisation's editors.
 
-    :param organization_id: the seller organisation
+    :param organization_id: the seller organisation (id or name)
+    :type organization_id: string
+    :returns: ``months``, oldest first, each with ``month`` (``YYYY-MM``), ``currency``
+        and ``amount`` (in minor units), and ``states``: each order state and how many
+        orders are in it
+    :rtype: dictionary
     """
     # Validated before the access check: the organisation it names, by name or id, decides who may act.
     data = _validate(data_dict, schema.organization_only(), context)

@@ -369,10 +369,15 @@ def pricing_stripe_event_apply(context: Context, data_dict: DataDict) -> dict[st
 
 def pricing_order_reconcile(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Ask Stripe about one pending order and fulfil it if it was paid (a webhook that
-    never arrived). Idempotent: a fulfilled order is left as it is.
+    never arrived). Idempotent: a fulfilled order is left as it is. Sysadmins only.
 
-    :param id: the order
-    :returns: ``{"order_id", "state", "outcome"}``
+    :param id: the order's id
+    :type id: string
+    :returns: ``order_id``, ``state`` (the order's state afterwards) and ``outcome``:
+        ``nothing to do`` (the order is not pending, or has no checkout),
+        ``not paid (...)``, ``error: ...`` or what applying the payment did, as
+        ``pricing_stripe_event_apply`` reports it
+    :rtype: dictionary
     """
     tk.check_access("pricing_order_reconcile", context, data_dict)
     data = _validate(data_dict, schema.order_show(), context)
