@@ -113,8 +113,8 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
     :type remote: dictionary
     :param stamp: its version stamp from the source's listing (optional)
     :type stamp: string
-    :returns: ``{"result": "created" | "updated" | "duplicate", "package_id": ...}``, the
-        id of the local dataset
+    :returns: ``{"result": "created" | "updated" | "duplicate", "package_id": ...}``, with
+        the local dataset's id
     :rtype: dictionary
     """
     from ckanext.harvest.model import HarvestSource
