@@ -9,6 +9,7 @@ also has the tables of every enabled plugin (activity, harvest and the suite's o
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,38 @@ def pytest_configure(config: pytest.Config) -> None:
         return client
 
     redis.Redis.__deepcopy__ = _shared  # type: ignore[attr-defined]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shuffle",
+        metavar="SEED",
+        default=os.environ.get("CDX_TEST_SHUFFLE") or None,
+        help="run the modules, and the tests within each module, in an order drawn from "
+        "SEED (also CDX_TEST_SHUFFLE): no test may depend on another one's order",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    seed = config.getoption("--shuffle")
+    return f"test order shuffled with seed {seed}" if seed else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    seed = config.getoption("--shuffle")
+    if not seed:
+        return
+    rng = random.Random(str(seed))
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    order = list(modules)
+    rng.shuffle(order)
+    items[:] = []
+    for module in order:
+        group = modules[module]
+        rng.shuffle(group)
+        items.extend(group)
 
 
 @pytest.fixture(autouse=True)

@@ -34,6 +34,8 @@ def _worker_start(config_file: str) -> None:
     from ckan.config.middleware import make_app
 
     app = make_app(load_config(config_file))
+    # CKAN offers no public accessor for the Flask app inside the app it makes; its own
+    # CLI reaches it the same way (ckan/cli/cli.py). url_for needs a request context.
     request_context = app._wsgi_app.test_request_context()
     request_context.push()
     _WORKER_CONTEXT.append(request_context)
@@ -112,6 +114,9 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
         raise tk.ValidationError({"id": [tk._("No harvester for this source's type")]})
     started = time.monotonic()
     job = HarvestJob.get(job_dict["id"])
+    # No action of ckanext-harvest marks a job running without queueing it; its own
+    # in-process run (the run-test command) sets the status the same way. The queues'
+    # consumers and harvest_jobs_run then treat the job as theirs.
     job.status = "Running"
     job.save()
     if progress:

@@ -69,7 +69,9 @@ def _terms_offer(context: Context, data: dict[str, Any], pkg: dict[str, Any]) ->
     offer. Only a plugin (``ignore_auth``) may pass terms: they come from an agreement,
     never from the buyer."""
     if not context.get("ignore_auth") or not data.get("source_ref"):
-        raise tk.ValidationError({"source": [tk._("Deals are paid from their deal room")]})
+        raise tk.ValidationError(
+            {"source": [tk._("Agreed terms are paid where they were agreed (say, a deal room)")]}
+        )
     given = data.get("terms")
     terms: dict[str, Any] = given if isinstance(given, dict) else {}
     locked = [r["id"] for r in pkg["resources"] if rules.is_locked(pkg.get("access_tier"), r)]
