@@ -6,10 +6,11 @@ from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.cityexchange.guard import guard_all, public_functions
 from ckanext.dealroom.logic import action
+from ckanext.dealroom.logic.action import payment
 from ckanext.pricing.interfaces import IPricingOrders
 
 
-@tk.blanket.actions(lambda: guard_all(public_functions(action)))
+@tk.blanket.actions(lambda: guard_all(public_functions(*action.MODULES)))
 @tk.blanket.auth_functions
 @tk.blanket.helpers
 @tk.blanket.cli
@@ -23,13 +24,13 @@ class DealroomPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(IPricingOrders, inherit=True)
 
     def pricing_order_changed(self, order: dict, effect: str) -> None:
-        action.on_order(order, effect)
+        payment.on_order(order, effect)
 
     def pricing_order_lock(self, order: dict) -> None:
-        action.lock_for_order(order)
+        payment.lock_for_order(order)
 
     def pricing_order_undeliverable(self, order: dict) -> str | None:
-        return action.order_undeliverable(order)
+        return payment.order_undeliverable(order)
 
     def update_config(self, config: object) -> None:
         tk.add_template_directory(config, "templates")
