@@ -11,7 +11,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
-from ckanext.cityexchange.guard import as_bool
+from ckanext.cityexchange.guard import is_true
 from ckanext.pricing import access
 from ckanext.pricing.model import Entitlement
 from ckanext.pricing.rules import Access
@@ -63,7 +63,7 @@ def pricing_entitlement_revoke(context: Context, data_dict: DataDict) -> AuthRes
 def pricing_entitlement_list(context: Context, data_dict: DataDict) -> AuthResult:
     """A holder lists their own; listing a dataset's entitlements is for its editors;
     listing every holder's (``all_holders``) is for sysadmins (no rule grants it)."""
-    if as_bool(data_dict.get("all_holders")):
+    if is_true(data_dict.get("all_holders")):
         return {"success": False, "msg": tk._("Only sysadmins can list every entitlement")}
     if data_dict.get("package_id"):
         return _may_edit_dataset(context, data_dict["package_id"])
