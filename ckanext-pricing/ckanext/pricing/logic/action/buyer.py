@@ -40,8 +40,9 @@ def pricing_block_create(context: Context, data_dict: DataDict) -> dict[str, Any
         organisation's name)
     :rtype: dictionary
     """
-    tk.check_access("pricing_block_create", context, data_dict)
+    # Validated before the access check: the dataset it names decides who may act.
     data = _validate(data_dict, schema.block(), context)
+    tk.check_access("pricing_block_create", context, data)
     pkg = model.Package.get(data["package_id"])
     org_id, org_name = _holder("organization", data["organization"])
     if org_id == pkg.owner_org:
@@ -70,8 +71,9 @@ def pricing_block_delete(context: Context, data_dict: DataDict) -> dict[str, Any
     :rtype: dictionary
     :raises: ``ObjectNotFound`` when that organisation is not blocked
     """
-    tk.check_access("pricing_block_delete", context, data_dict)
+    # Validated before the access check: the dataset it names decides who may act.
     data = _validate(data_dict, schema.block(), context)
+    tk.check_access("pricing_block_delete", context, data)
     pkg = model.Package.get(data["package_id"])
     org_id, org_name = _holder("organization", data["organization"])
     block = model.Session.get(Block, (pkg.id, org_id))
@@ -92,8 +94,9 @@ def pricing_block_list(context: Context, data_dict: DataDict) -> list[dict[str, 
         (its name), ``title`` and ``created`` (ISO date-time)
     :rtype: list of dictionaries
     """
-    tk.check_access("pricing_block_list", context, data_dict)
+    # Validated before the access check: the dataset it names decides who may act.
     data = _validate(data_dict, schema.package_only(), context)
+    tk.check_access("pricing_block_list", context, data)
     pkg = model.Package.get(data["package_id"])
     out = []
     for block in (
@@ -144,8 +147,9 @@ def pricing_buyer_check(context: Context, data_dict: DataDict) -> dict[str, Any]
         id -> name)
     :rtype: dictionary
     """
-    tk.check_access("pricing_buyer_check", context, data_dict)
+    # Validated before the access check: the dataset it names decides who may act.
     data = _validate(data_dict, schema.buyer_check(), context)
+    tk.check_access("pricing_buyer_check", context, data)
     pkg = _dataset(data["package_id"])
     tier = pkg.get("access_tier") or rules.OPEN
     locked = rules.locked_resources(tier, pkg.get("resources") or [])

@@ -75,8 +75,9 @@ def pricing_entitlement_grant(context: Context, data_dict: DataDict) -> dict[str
         ``revoked_at``, ``revoke_reason`` and ``created``
     :rtype: dictionary
     """
-    tk.check_access("pricing_entitlement_grant", context, data_dict)
+    # Validated before the access check: the dataset it names decides who may act.
     data = _validate(data_dict, schema.entitlement_grant(), context)
+    tk.check_access("pricing_entitlement_grant", context, data)
     if data["source"] != "grant" and not (
         context.get("ignore_auth") or authz.is_sysadmin(context.get("user"))
     ):
@@ -285,8 +286,9 @@ def pricing_download_list(context: Context, data_dict: DataDict) -> list[dict[st
         ``at`` (ISO date-time)
     :rtype: list of dictionaries
     """
-    tk.check_access("pricing_download_list", context, data_dict)
+    # Validated before the access check: the dataset it names decides who may act.
     data = _validate(data_dict, schema.package_only(), context)
+    tk.check_access("pricing_download_list", context, data)
     pkg = model.Package.get(data["package_id"])
     rows = (
         model.Session.query(Download)
