@@ -39,11 +39,13 @@ test: services ## ruff and mypy, then the suite's tests against real services, i
 	@$(SCRIPTS)/lint.sh
 	@$(SCRIPTS)/portal.sh init test
 	@$(SCRIPTS)/portal.sh peer test
+	@$(SCRIPTS)/portal.sh peer test2
 	@$(SCRIPTS)/test.sh $(PYTEST_ARGS)
 
 test-deep: services ## the tests with the whole fuzz catalogue and many more generated cases (slow)
 	@$(SCRIPTS)/portal.sh init test
 	@$(SCRIPTS)/portal.sh peer test
+	@$(SCRIPTS)/portal.sh peer test2
 	@CDX_FUZZ_FULL=1 CDX_FUZZ_EXAMPLES=$${CDX_FUZZ_EXAMPLES:-50} CDX_STATEFUL_RANDOM=1 \
 	  CDX_STATEFUL_EXAMPLES=$${CDX_STATEFUL_EXAMPLES:-200} CDX_STATEFUL_STEPS=$${CDX_STATEFUL_STEPS:-40} \
 	  $(SCRIPTS)/test.sh $(PYTEST_ARGS)

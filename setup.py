@@ -57,6 +57,7 @@ setup(
         ],
         "ckan.rdf.profiles": [
             "gdprcheck = ckanext.gdprcheck.dcat:GdprcheckProfile",
+            "cityharvest = ckanext.cityharvest.dcat:CityharvestProfile",
         ],
         "babel.extractors": [
             "ckan = ckan.lib.extract:extract_ckan",

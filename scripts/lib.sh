@@ -27,6 +27,7 @@ export CDX_STRIPE_MOCK_PORT="${CDX_STRIPE_MOCK_PORT:-12111}"
 # The stock CKAN instances the harvest tests and benchmark read from (portal.sh peer).
 export CDX_PEER_PORT="${CDX_PEER_PORT:-5061}"
 export CDX_PEER_BENCH_PORT="${CDX_PEER_BENCH_PORT:-5062}"
+export CDX_PEER2_PORT="${CDX_PEER2_PORT:-5063}"
 
 export CDX_PYTHON="${CDX_PYTHON:-python3.11}"
 export CDX_SOLR_HOME="$CDX_DATA/solr"

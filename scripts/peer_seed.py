@@ -1,6 +1,6 @@
 """Bring a source CKAN (the harvest tests' and benchmark's peer) to the seed catalog.
 
-    CDX_API_TOKEN=... peer_seed.py URL COUNT STATE_FILE
+    CDX_API_TOKEN=... peer_seed.py URL COUNT STATE_FILE [republished]
 
 Datasets of test-data/opendata/catalog.py that are missing, deleted or changed since
 the last seeding (the state file keeps each one's metadata_modified, and a digest of
@@ -49,6 +49,7 @@ def listing(ckan: ckanapi.RemoteCKAN) -> dict[str, str]:
 
 def main() -> None:
     url, count, state_path = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+    variant = sys.argv[4] if len(sys.argv) > 4 else ""
     token = os.environ["CDX_API_TOKEN"]
     ckan = ckanapi.RemoteCKAN(url, apikey=token, user_agent="cityharvest-peer-seed")
     started = time.monotonic()
@@ -57,7 +58,8 @@ def main() -> None:
             ckan.action.organization_show(id=org["name"])
         except ckanapi.NotFound:
             ckan.action.organization_create(**org)
-    seed = {d["id"]: d for d in catalog.datasets(count)}
+    chosen = catalog.republished(count) if variant == "republished" else catalog.datasets(count)
+    seed = {d["id"]: d for d in chosen}
     digests = {
         i: hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
         for i, d in seed.items()

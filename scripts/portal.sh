@@ -8,7 +8,8 @@
 #   portal.sh sources         load the harvest sources of config/harvest-sources.yaml
 #   portal.sh demo            create the sysadmin and load the demo catalog (idempotent)
 #   portal.sh reindex         index again any dataset the search index lost
-#   portal.sh peer test|bench start the stock CKAN the harvest tests (240 datasets) or the
+#   portal.sh peer test|test2|bench start the stock CKAN the harvest tests (240 datasets; test2:
+#                           a second portal republishing part of it) or the
 #                             benchmark (2,000) harvest from, seeded from test-data/opendata
 #
 # Dev and test share the PostgreSQL, Redis and Solr servers of services.sh but never
@@ -186,12 +187,15 @@ reindex_if_needed() {
 # A second, stock CKAN 2.11 (core plugins only, own database, Solr core and Redis
 # database) serving an opendata.dk-style catalog: a real source for the harvesters.
 peer() {
-  local kind="$1" name db core redis_db port count
+  local kind="$1" name db core redis_db port count variant=""
   case "$kind" in
     test) name=peer db=cdx_peer core=ckan_peer redis_db=3 port="$CDX_PEER_PORT" count=240 ;;
+    # A second portal republishing part of the first one's catalog under its own ids.
+    test2) name=peer2 db=cdx_peer2 core=ckan_peer2 redis_db=5 port="$CDX_PEER2_PORT" count=240
+      variant=republished ;;
     bench) name=peer-bench db=cdx_peer_bench core=ckan_peer_bench redis_db=4 port="$CDX_PEER_BENCH_PORT"
       count="${CDX_PEER_BENCH_COUNT:-2200}" ;;
-    *) echo "usage: $0 peer test|bench" >&2; exit 2 ;;
+    *) echo "usage: $0 peer test|test2|bench" >&2; exit 2 ;;
   esac
   local ini="$CDX_VAR/$name.ini" dir="$CDX_DATA/$name" log="$CDX_LOG/$name.log" init_log="$CDX_LOG/$name-init.log"
   local url="http://127.0.0.1:$port"
@@ -221,7 +225,7 @@ SQL
     echo "$wanted" >"$dir/ini.stamp"
   fi
   if ! pid_alive "$CDX_RUN/$name.pid"; then
-    require_free_port "$name" "$port" "$( [[ $kind == test ]] && echo CDX_PEER_PORT || echo CDX_PEER_BENCH_PORT )"
+    require_free_port "$name" "$port" "$(case $kind in test) echo CDX_PEER_PORT ;; test2) echo CDX_PEER2_PORT ;; *) echo CDX_PEER_BENCH_PORT ;; esac)"
     say "starting the stock CKAN '$name' on $url"
     start_daemon "$name" "$log" "$CDX_VENV/bin/ckan" -c "$ini" run --host 127.0.0.1 --port "$port" \
       --disable-reloader --threaded
@@ -233,10 +237,10 @@ SQL
     sleep 0.3
   done
   CDX_API_TOKEN="$(cat "$dir/token")" "$CDX_VENV/bin/python" "$CDX_ROOT/scripts/peer_seed.py" \
-    "$url" "$count" "$dir/seeded.json" >>"$init_log" 2>&1 || die "$name" "seeding failed" "$init_log"
+    "$url" "$count" "$dir/seeded.json" $variant >>"$init_log" 2>&1 || die "$name" "seeding failed" "$init_log"
   tail -n 1 "$init_log"
-  "$CDX_VENV/bin/python" -c 'import json, sys; json.dump({"url": sys.argv[1], "token": open(sys.argv[2]).read().strip(), "count": int(sys.argv[3]), "ini": sys.argv[4], "state": sys.argv[5]}, open(sys.argv[6], "w"))' \
-    "$url" "$dir/token" "$count" "$ini" "$dir/seeded.json" "$CDX_DATA/$name.json"
+  "$CDX_VENV/bin/python" -c 'import json, sys; json.dump({"url": sys.argv[1], "token": open(sys.argv[2]).read().strip(), "count": int(sys.argv[3]), "ini": sys.argv[4], "state": sys.argv[5], "variant": sys.argv[7]}, open(sys.argv[6], "w"))' \
+    "$url" "$dir/token" "$count" "$ini" "$dir/seeded.json" "$CDX_DATA/$name.json" "$variant"
 }
 
 # The harvest sources declared in config/harvest-sources.yaml (idempotent).
@@ -248,6 +252,7 @@ sources() {
 
 stop() {
   stop_daemon peer
+  stop_daemon peer2
   stop_daemon peer-bench
   stop_daemon scheduler
   stop_daemon harvest-gather

@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
 # ckan_peer*: the stock CKAN instances the harvest tests and benchmark read from.
-SOLR_CORES=(ckan ckan_test ckan_bench ckan_peer ckan_peer_bench)
+SOLR_CORES=(ckan ckan_test ckan_bench ckan_peer ckan_peer2 ckan_peer_bench)
 
 # PostgreSQL refuses to run as root: when we are root, its processes run as "postgres".
 as_pg() {

@@ -6,4 +6,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CDX_ROOT"
 # The stock CKAN the harvest tests read from (portal.sh peer test).
 export CDX_PEER_INFO="$CDX_DATA/peer.json"
+export CDX_PEER2_INFO="$CDX_DATA/peer2.json"
 exec "$CDX_VENV/bin/pytest" --ckan-ini="$CDX_VAR/test.ini" -p no:cacheprovider "$@"

@@ -97,6 +97,39 @@ def datasets(count: int) -> list[dict[str, Any]]:
     return result
 
 
+REPUBLISHED_ORGS = ("aalborg", "frederiksberg")
+REPUBLISHED_EACH = (13, 12)
+
+
+def republished(count: int = 240) -> list[dict[str, Any]]:
+    """A second portal republishing part of the catalog as Danish portals do: the same
+    datasets (name, title, publisher, resource URLs) under its own CKAN ids, with no
+    identifier extra; 13 of Aalborg's and 12 of Frederiksberg's public datasets. Besides:
+    one dataset with the same publisher and title as one of the catalog's but other files
+    (an uncertain pair), and one with a similar title and other files (a different
+    dataset)."""
+    public = [d for d in datasets(count) if not d["private"] and d["name"] != datasets(count)[BROKEN_INDEX]["name"]]
+    result: list[dict[str, Any]] = []
+
+    def copy(original: dict[str, Any], suffix: str = "", url_part: str = "") -> dict[str, Any]:
+        name = original["name"] + suffix
+        twin = dict(original, id=str(uuid.uuid5(NAMESPACE, "republished/" + name)), name=name)
+        twin["resources"] = [
+            dict(r, id=str(uuid.uuid5(NAMESPACE, "republished/" + r["id"] + suffix)),
+                 url=r["url"].replace("/opendata/", f"/opendata/{url_part}") if url_part else r["url"])
+            for r in original["resources"]
+        ]
+        return twin
+
+    for org, each in zip(REPUBLISHED_ORGS, REPUBLISHED_EACH):
+        result.extend(copy(d) for d in [d for d in public if d["owner_org"] == org][:each])
+    aalborg = [d for d in public if d["owner_org"] == "aalborg"]
+    uncertain = copy(aalborg[REPUBLISHED_EACH[0]], url_part="v2/")
+    different = copy(aalborg[0], suffix="-arkiv", url_part="arkiv/")
+    different["title"] = aalborg[0]["title"] + " (arkiv)"
+    return result + [uncertain, different]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=240)

@@ -103,21 +103,16 @@ def run(sources: tuple[str, ...], run_all: bool) -> None:
             click.secho(f"  {getattr(error, 'error_dict', None) or error}", fg="red", err=True)
             failed = True
             continue
-        stats = result["stats"]
+        counts = result["counts"]
         click.echo(
-            "  {added} added, {updated} updated, {deleted} withdrawn, {unchanged} unchanged or "
-            "shared, {errored} errors in {seconds:.1f} s".format(
-                added=stats.get("added", 0),
-                updated=stats.get("updated", 0),
-                deleted=stats.get("deleted", 0),
-                unchanged=stats.get("not modified", 0),
-                errored=stats.get("errored", 0),
-                seconds=time.monotonic() - started,
+            "  {added} added, {updated} updated, {withdrawn} withdrawn, {unchanged} unchanged, "
+            "{shared} shared with another source, {errors} errors in {seconds:.1f} s".format(
+                seconds=time.monotonic() - started, **counts
             )
         )
         for message in result["gather_errors"]:
             click.secho(f"  error: {message}", fg="red", err=True)
-        failed = failed or bool(result["gather_errors"] or stats.get("errored"))
+        failed = failed or bool(result["gather_errors"] or counts["errors"])
     sys.exit(1 if failed else 0)
 
 
@@ -126,11 +121,53 @@ def status() -> None:
     """Each source's last run, counts and datasets held."""
     for source in tk.get_action("cityharvest_source_summary")(site_context(), {"errors": 5}):
         last = source["last_run"] or {}
-        stats = last.get("stats") or {}
+        counts = last.get("counts") or {}
         click.echo(
             f"{source['name']} ({source['type']}, {source['frequency']}): {source['datasets']} datasets, "
             f"last run {last.get('status', 'never')} {last.get('finished') or ''} "
-            + " ".join(f"{k}={v}" for k, v in sorted(stats.items()))
+            + " ".join(f"{k}={v}" for k, v in counts.items())
         )
         for error in last.get("errors") or []:
             click.echo(f"  {error['stage']}: {error['message']}")
+        for licence in source["unmapped_licences"]:
+            click.echo(f"  unmapped licence {licence['licence']!r}: {licence['count']} datasets")
+
+
+@cityharvest.command()
+def matches() -> None:
+    """Pairs of datasets that may be one dataset from two sources, to decide on."""
+    for pair in tk.get_action("cityharvest_match_list")(site_context(), {}):
+        click.echo(
+            f"{pair['id']}  {pair['dataset']['name']}  may be  {pair['candidate']['name']}"
+            f"  ({pair['source_title']})"
+        )
+
+
+@cityharvest.command()
+@click.argument("pair")
+@click.argument("decision", type=click.Choice(["merge", "apart"]))
+def decide(pair: str, decision: str) -> None:
+    """Merge a pair listed by ``matches`` or keep it apart."""
+    try:
+        tk.get_action("cityharvest_match_decide")(
+            site_context(), {"id": pair, "decision": decision}
+        )
+    except tk.ObjectNotFound as error:
+        _fail(str(error))
+    except tk.ValidationError as error:
+        _fail("; ".join(str(e) for msgs in error.error_dict.values() for e in msgs))
+    click.echo(f"{decision}: {pair}")
+
+
+@cityharvest.command("merge-duplicates")
+@click.option("--dry-run", is_flag=True, help="Only say what would be merged.")
+def merge_duplicates(dry_run: bool) -> None:
+    """Merge datasets harvested twice (from two sources, before copies were recognised);
+    the old names lead to the datasets kept. Uncertain pairs are listed by ``matches``."""
+    result = tk.get_action("cityharvest_duplicates_merge")(site_context(), {"dry_run": dry_run})
+    for pair in result["merged"]:
+        click.echo(f"{'would merge' if dry_run else 'merged'} {pair['from']} into {pair['into']}")
+    click.echo(
+        f"{len(result['merged'])} {'to merge' if dry_run else 'merged'}, "
+        f"{result['uncertain']} uncertain pairs listed"
+    )

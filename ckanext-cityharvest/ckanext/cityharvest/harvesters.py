@@ -16,10 +16,12 @@ falls short for a catalog that must mirror its sources:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -29,7 +31,7 @@ from ckan import model
 from ckanext.cityexchange import outbound
 from ckanext.cityexchange.context import site_context
 from ckanext.cityharvest import mapping, remote, sync
-from ckanext.cityharvest.model import Record
+from ckanext.cityharvest.model import Record, Run
 from ckanext.dcat.harvesters import base as _dcat_base
 from ckanext.dcat.harvesters.rdf import DCATRDFHarvester
 from ckanext.dcat.processors import RDFParser, RDFParserException
@@ -38,6 +40,10 @@ from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 
 log = logging.getLogger(__name__)
 
+# The harvest job whose gather runs in this call stack for ``cityharvest_source_run``,
+# which then imports the objects itself.
+COMMAND_JOB: ContextVar[str | None] = ContextVar("cityharvest_command_job", default=None)
+
 _OPTIONS: dict[str, type | tuple[type, ...]] = {
     "organizations": dict,
     "default_organization": str,
@@ -45,7 +51,9 @@ _OPTIONS: dict[str, type | tuple[type, ...]] = {
     "timeout": (int, float),
     "include_organizations": list,
     "rdf_format": str,
+    "publishers": str,
 }
+PUBLISHER_RULES = ("create", "map", "default")
 
 
 def _config(source: Any) -> dict[str, Any]:
@@ -74,6 +82,10 @@ def check_config(config: str) -> str:
             raise ValueError(f"{key}: wrong type")
     if "timeout" in values and not 0 < values["timeout"] <= 600:
         raise ValueError("timeout: between 0 and 600 seconds")
+    if "publishers" in values and values["publishers"] not in PUBLISHER_RULES:
+        raise ValueError("publishers: one of " + ", ".join(PUBLISHER_RULES))
+    if values.get("publishers") in ("map", "default") and not values.get("default_organization"):
+        raise ValueError(f"publishers: {values['publishers']!r} needs a default_organization")
     return config
 
 
@@ -123,6 +135,23 @@ class _Sync:
             )
         if fetch is not None:
             contents = self._prefetch(fetch, plan.new + plan.changed)
+        # A command-line run imports its objects itself: they are created claimed (the
+        # state the fetch consumer gives what it takes), so ckanext-harvest's periodic
+        # resubmission of WAITING objects never hands them to a consumer as well.
+        command = COMMAND_JOB.get() == job.id
+        model.Session.add(
+            Run(
+                job_id=job.id,
+                source_id=job.source.id,
+                mode="command" if command else "queue",
+                planned_new=len(plan.new),
+                planned_changed=len(plan.changed),
+                planned_unchanged=len(plan.unchanged),
+                planned_withdrawn=len(plan.withdrawn),
+                listing_complete=complete,
+                created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            )
+        )
         objects = []
         for status, ids in (
             ("new", plan.new),
@@ -135,6 +164,7 @@ class _Sync:
                     HarvestObject(
                         guid=remote_id,
                         job=job,
+                        state="FETCH" if command else "WAITING",
                         content=content,
                         extras=[
                             HarvestObjectExtra(key="status", value=status),
@@ -219,6 +249,12 @@ class _Sync:
             return False
         if result["result"] == "duplicate":
             harvest_object.package_id = None
+            harvest_object.save()
+            return "unchanged"
+        if result["result"] == "unchanged":
+            # This version was imported already (by another worker given the same
+            # object, or an earlier run): nothing changed here.
+            harvest_object.package_id = result["package_id"]
             harvest_object.save()
             return "unchanged"
         model.Session.query(HarvestObject).filter(

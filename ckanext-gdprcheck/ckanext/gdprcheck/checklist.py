@@ -7,6 +7,7 @@ dataset fields of the suite's schema (``gdpr_*``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,8 @@ YES_NO = ("yes", "no")
 DECLARED_BY = ("publisher", "source")
 
 COMPLETE, INCOMPLETE, BLOCKED = "complete", "incomplete", "blocked"
+# A harvested dataset whose source portal said nothing about personal data.
+NOT_DECLARED = "not_declared"
 
 FIELDS = (
     "gdpr_personal_data",
@@ -80,7 +83,7 @@ MISSING_TEXT = {
 
 @dataclass(frozen=True)
 class Status:
-    status: str  # complete | incomplete | blocked
+    status: str  # complete | incomplete | blocked | not_declared
     missing: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     field_errors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -169,6 +172,8 @@ def evaluate(
     reasons: list[str] = []
     personal = answers.get("gdpr_personal_data")
     tier = access_tier or "open"
+    if answers.get("gdpr_declared_by") == "source" and _blank(personal) and not errors:
+        return Status(NOT_DECLARED, ("gdpr_personal_data",))
     if _blank(personal):
         missing.append("gdpr_personal_data")
     if personal in ("personal", "pseudonymised"):
@@ -223,8 +228,15 @@ def evaluate(
     return Status(COMPLETE)
 
 
-def gate_errors(status: Status, *, public: bool, access_tier: str | None) -> dict[str, list[str]]:
-    """Field errors that keep a dataset from being public or for sale, given its status."""
+def gate_errors(
+    status: Status, *, public: bool, access_tier: str | None, declared_by: str | None = None
+) -> dict[str, list[str]]:
+    """Field errors that keep a dataset from being public or for sale, given its status.
+    A checklist declared by a source portal passes: a harvested dataset is published by
+    its source, and the gate applies to what is published on this portal (who may
+    declare for a source is the validator's rule: ``may_declare_for_source``)."""
+    if declared_by == "source" and (access_tier or "open") == "open":
+        return {}
     if status.status == COMPLETE or not (public or (access_tier or "open") == "priced"):
         return {}
     errors: dict[str, list[str]] = {k: list(v) for k, v in status.field_errors.items()}
@@ -241,14 +253,106 @@ def gate_errors(status: Status, *, public: bool, access_tier: str | None) -> dic
     return errors
 
 
-def source_default() -> dict[str, str]:
-    """The checklist of an open dataset harvested from another portal: declared by the
-    source as holding no personal data."""
-    return {
-        "gdpr_personal_data": "none",
-        "gdpr_category": "NonPersonal",
-        "gdpr_declared_by": "source",
-    }
+# DCAT-AP-DK 2.0.2's personal-data categories (the concept's last path segment; the
+# profile's own examples also write them under .../PersonalDataCategory/) and the
+# checklist's category codes.
+_DK_CATEGORIES: Mapping[str, str] = {
+    "nonpersonaldata": "NonPersonal",
+    "nonpersonal": "NonPersonal",
+    "generalpersonaldata": "General",
+    "general": "General",
+    "sensitivepersonaldata": "Sensitive",
+    "sensitive": "Sensitive",
+    "civilregistrationnumberdata": "CivilRegistrationNumber",
+    "civilregistrationnumber": "CivilRegistrationNumber",
+    "dataaboutcriminaloffences": "CriminalOffences",
+    "criminaloffences": "CriminalOffences",
+}
+# Where a source's declaration may be found: the checklist's own fields (a portal running
+# this suite) and the names ckanext-dcat's parser and other portals give DCAT-AP-DK's
+# personalDataCategory and W3C DPV's terms.
+_SOURCE_KEYS: Mapping[str, tuple[str, ...]] = {
+    "gdpr_personal_data": ("gdpr_personal_data",),
+    "gdpr_category": (
+        "gdpr_category",
+        "personal_data_category",
+        "personalDataCategory",
+        "personoplysningskategori",
+    ),
+    "gdpr_legal_basis": ("gdpr_legal_basis", "legal_basis", "hasLegalBasis"),
+    "gdpr_purpose": ("gdpr_purpose", "purpose", "hasPurpose"),
+    "gdpr_controller": ("gdpr_controller", "data_controller", "hasDataController"),
+}
+_LEGAL_BASIS_IRI = re.compile(r"A6-1-([a-f])$", re.I)
+TEXT_MAX = 500
+
+
+def _declared(dataset: Mapping[str, Any], keys: Iterable[str]) -> str | None:
+    """A field of a remote dataset: top level, then its extras (also ``dcat_``-prefixed,
+    as ckanext-dcat's parser keeps fields it has no place for)."""
+    wanted = set(keys) | {f"dcat_{k}" for k in keys}
+    found: Any = next((dataset[k] for k in keys if not _blank(dataset.get(k))), None)
+    if found is None:
+        for extra in dataset.get("extras") or []:
+            if (
+                isinstance(extra, Mapping)
+                and extra.get("key") in wanted
+                and not _blank(extra.get("value"))
+            ):
+                found = extra["value"]
+                break
+    if isinstance(found, list):
+        found = next((v for v in found if isinstance(v, str) and v.strip()), None)
+    return found.strip() if isinstance(found, str) and found.strip() else None
+
+
+def _concept(value: str) -> str:
+    return re.split(r"[/#]", value.rstrip("/#"))[-1].casefold()
+
+
+def source_checklist(dataset: Mapping[str, Any]) -> dict[str, str]:
+    """The checklist of a dataset harvested from another portal: what its source
+    declared (the checklist's own fields, DCAT-AP-DK's personal-data category, DPV's
+    legal basis, purpose and controller), marked as declared by the source. Where the
+    source declares nothing, the answer about personal data stays empty: the status is
+    "not declared by the source", never "no personal data". Values outside the
+    checklist's choices, and answers that contradict the others, are left out."""
+    out: dict[str, str] = {"gdpr_declared_by": "source"}
+    personal = _declared(dataset, _SOURCE_KEYS["gdpr_personal_data"])
+    if personal in PERSONAL_DATA:
+        out["gdpr_personal_data"] = personal
+    category = _declared(dataset, _SOURCE_KEYS["gdpr_category"])
+    if category:
+        code = category if category in CATEGORIES else _DK_CATEGORIES.get(_concept(category))
+        if code:
+            out["gdpr_category"] = code
+            out.setdefault("gdpr_personal_data", "none" if code == "NonPersonal" else "personal")
+    basis = _declared(dataset, _SOURCE_KEYS["gdpr_legal_basis"])
+    if basis:
+        match = _LEGAL_BASIS_IRI.search(basis)
+        code = f"6.1.{match.group(1).lower()}" if match else basis
+        if code in LEGAL_BASES:
+            out["gdpr_legal_basis"] = code
+    for name in ("gdpr_purpose", "gdpr_controller"):
+        text = _declared(dataset, _SOURCE_KEYS[name])
+        if text:
+            out[name] = text[:TEXT_MAX]
+    for name in field_errors(out, min_cell_count=1):
+        if name != "gdpr_personal_data":
+            out.pop(name, None)
+    return out
+
+
+def may_declare_for_source(
+    answers: Mapping[str, Any], stored: Mapping[str, Any] | None, *, sysadmin: bool
+) -> bool:
+    """Only harvesters (acting as the site user, a sysadmin) declare a checklist for a
+    source portal; others may save such a dataset only with its answers unchanged."""
+    if answers.get("gdpr_declared_by") != "source" or sysadmin:
+        return True
+    if stored is None or stored.get("gdpr_declared_by") != "source":
+        return False
+    return all((answers.get(k) or "") == (stored.get(k) or "") for k in FIELDS)
 
 
 # The reason a file is held (shown to everyone it is withheld from; names no finding).

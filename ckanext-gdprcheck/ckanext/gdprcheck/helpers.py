@@ -30,6 +30,7 @@ def gdprcheck_status_label(value: str) -> str:
         "complete": tk._("GDPR checklist complete"),
         "incomplete": tk._("GDPR checklist incomplete"),
         "blocked": tk._("GDPR checklist blocked"),
+        "not_declared": tk._("Personal data not declared by the source"),
     }.get(value, value)
 
 

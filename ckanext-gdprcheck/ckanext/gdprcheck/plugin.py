@@ -19,6 +19,7 @@ _LABELS = {
     "complete": "GDPR checklist complete",
     "incomplete": "GDPR checklist incomplete",
     "blocked": "GDPR checklist blocked",
+    "not_declared": "Personal data not declared by the source",
 }
 
 

@@ -13,6 +13,9 @@ from ckan.types import AuthResult, Context, DataDict
 __all__ = [
     "cityharvest_dataset_import",
     "cityharvest_dataset_withdraw",
+    "cityharvest_duplicates_merge",
+    "cityharvest_match_decide",
+    "cityharvest_match_list",
     "cityharvest_record_list",
     "cityharvest_source_load",
     "cityharvest_source_run",
@@ -28,6 +31,9 @@ cityharvest_source_load = _sysadmins_only
 cityharvest_source_run = _sysadmins_only
 cityharvest_dataset_import = _sysadmins_only
 cityharvest_dataset_withdraw = _sysadmins_only
+cityharvest_match_list = _sysadmins_only
+cityharvest_match_decide = _sysadmins_only
+cityharvest_duplicates_merge = _sysadmins_only
 
 
 @tk.auth_allow_anonymous_access

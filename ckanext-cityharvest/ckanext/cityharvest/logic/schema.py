@@ -6,7 +6,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.cityexchange.guard import whole_number
+from ckanext.cityexchange.guard import boolean, whole_number
 
 
 @tk.validator_args
@@ -40,3 +40,18 @@ def run(
             limit_to_configured_maximum("ckanext.cityharvest.max_workers", 8),
         ],
     }
+
+
+@tk.validator_args
+def match_list(ignore_missing: Any) -> dict[str, Any]:
+    return {"decided": [ignore_missing, boolean]}
+
+
+@tk.validator_args
+def match_decide(not_empty: Any, unicode_safe: Any, one_of: Any) -> dict[str, Any]:
+    return {"id": [not_empty, unicode_safe], "decision": [not_empty, one_of(["merge", "apart"])]}
+
+
+@tk.validator_args
+def duplicates_merge(ignore_missing: Any) -> dict[str, Any]:
+    return {"dry_run": [ignore_missing, boolean]}

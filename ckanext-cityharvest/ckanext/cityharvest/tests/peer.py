@@ -35,16 +35,18 @@ class Peer:
         return [d for d in self.public if d["owner_org"] == org]
 
 
-def reset_peer() -> Peer:
-    """The peer, brought back to the seed catalog (what an earlier test changed is
-    purged and created again)."""
-    path = os.environ.get("CDX_PEER_INFO")
+def reset_peer(info_variable: str = "CDX_PEER_INFO") -> Peer:
+    """The peer, brought back to its seed catalog (what an earlier test changed is
+    purged and created again). ``CDX_PEER2_INFO``: the second portal, which republishes
+    part of the first one's catalog (``portal.sh peer test2``)."""
+    path = os.environ.get(info_variable)
     if not path or not Path(path).exists():
         raise RuntimeError(
-            "the harvest tests need the stock CKAN peer: run them with `make test` "
-            "(portal.sh peer test starts it)"
+            "the harvest tests need the stock CKAN peers: run them with `make test` "
+            "(portal.sh peer test and peer test2 start them)"
         )
     info = json.loads(Path(path).read_text())
+    variant = info.get("variant") or ""
     subprocess.run(
         [
             sys.executable,
@@ -52,10 +54,16 @@ def reset_peer() -> Peer:
             info["url"],
             str(info["count"]),
             info["state"],
+            *([variant] if variant else []),
         ],
         check=True,
         env=dict(os.environ, CDX_API_TOKEN=info["token"]),
         capture_output=True,
     )
     api = ckanapi.RemoteCKAN(info["url"], apikey=info["token"])
-    return Peer(info["url"], api, catalog.datasets(info["count"]))
+    seed = (
+        catalog.republished(info["count"])
+        if variant == "republished"
+        else catalog.datasets(info["count"])
+    )
+    return Peer(info["url"], api, seed)

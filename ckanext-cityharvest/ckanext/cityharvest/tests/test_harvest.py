@@ -89,6 +89,14 @@ def test_first_harvest_imports_exactly_the_public_datasets(harvest: Harvest) -> 
     assert stats["added"] == len(expected) == 219
     assert stats["errored"] == 1
     assert harvest.first["status"] == "Finished"
+    assert harvest.first["counts"] == {
+        "added": 219,
+        "updated": 0,
+        "withdrawn": 0,
+        "unchanged": 0,
+        "shared": 0,
+        "errors": 1,
+    }
 
 
 def test_a_broken_dataset_is_reported_by_name_and_field(harvest: Harvest) -> None:
@@ -122,7 +130,11 @@ def test_a_harvested_dataset_in_the_suite_schema(harvest: Harvest) -> None:
     assert abs(
         datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - harvested_at
     ) < datetime.timedelta(hours=1)
-    assert local["gdpr_declared_by"] == "source" and local["gdpr_personal_data"] == "none"
+    # The peer's datasets say nothing about personal data: "not declared by the source",
+    # never "no personal data".
+    assert local["gdpr_declared_by"] == "source" and not local.get("gdpr_personal_data")
+    status = helpers.call_action("gdprcheck_status_show", id=local["id"])
+    assert status["status"] == "not_declared" and status["declared_by"] == "source"
     frequency = {
         "daily": "daily",
         "weekly": "weekly",
@@ -142,7 +154,8 @@ def test_a_harvested_dataset_in_the_suite_schema(harvest: Harvest) -> None:
         ("cc-zero", "cc-zero"),
         ("odc-odbl", "odc-odbl"),
         ("notspecified", "notspecified"),
-        ("Vilkår for brug af Danske Offentlige Data", "other-open"),
+        # The portal's register (config/licenses.json) holds the Danish licences.
+        ("Vilkår for brug af Danske Offentlige Data", "dk-public-data-terms"),
     ],
 )
 def test_licences_are_mapped_to_the_portals_ids(
@@ -207,6 +220,21 @@ def test_a_run_without_changes_at_the_source_changes_nothing(harvest: Harvest) -
     assert again["objects"] == 1  # only the broken dataset, tried again
     after = {pid: p.metadata_modified for pid, p in harvested(SOURCE_TITLE).items()}
     assert after == before
+    # The counts tell the truth: 219 left alone (they got no harvest object), 1 error.
+    assert again["counts"] == {
+        "added": 0,
+        "updated": 0,
+        "withdrawn": 0,
+        "unchanged": 219,
+        "shared": 0,
+        "errors": 1,
+    }
+    (summary,) = [
+        s
+        for s in helpers.call_action("cityharvest_source_summary", context=_site())
+        if s["name"] == "kommuner"
+    ]
+    assert summary["last_run"]["counts"] == again["counts"]
 
 
 def test_changes_at_the_source_are_followed_and_the_rest_left_alone(harvest: Harvest) -> None:
@@ -277,6 +305,7 @@ sources:
     ran = cli.invoke(ckan, ["cityharvest", "run", "kommuner"])
     assert "listing the source's datasets" in ran.output
     assert "0 added, 0 updated, 0 withdrawn" in ran.output and "1 errors" in ran.output
+    assert f"{len(harvested(SOURCE_TITLE))} unchanged, 0 shared" in ran.output
     assert ran.exit_code == 1  # the broken dataset is still broken
 
     status = cli.invoke(ckan, ["cityharvest", "status"])
@@ -318,3 +347,110 @@ def test_a_source_config_with_unknown_options_is_refused(harvest: Harvest) -> No
             sources=[{"name": "odd", "url": harvest.peer.url, "config": {"api_key": "x"}}],
         )
     assert "unknown option 'api_key'" in str(error.value)
+
+
+def _activities(package_id: str) -> list[dict[str, Any]]:
+    """A dataset's activities, the harvester's included (CKAN hides the site user's
+    from activity lists unless asked)."""
+    return helpers.call_action(
+        "package_activity_list",
+        context=_site(),
+        id=package_id,
+        limit=100,
+        include_hidden_activity=True,
+    )
+
+
+def _queued_objects() -> set[str]:
+    """The harvest objects waiting in the fetch queue (Redis) for a consumer."""
+    import json
+
+    from ckanext.harvest.queue import get_connection, get_fetch_routing_key
+
+    return {
+        json.loads(message)["harvest_object_id"]
+        for message in get_connection().lrange(get_fetch_routing_key(), 0, -1)
+    }
+
+
+def test_the_periodic_trigger_during_a_command_line_run_imports_nothing_twice(
+    harvest: Harvest,
+) -> None:
+    """ckanext-harvest's periodic ``harvester run`` resubmits every WAITING harvest object
+    to the fetch queue. Fired in the middle of a command-line run, it must hand none of
+    the run's objects to a consumer: each changed dataset is imported once, with one
+    activity."""
+    from ckanext.harvest.model import HarvestJob, HarvestObject
+    from ckanext.harvest.queue import get_connection, get_fetch_routing_key
+
+    peer = harvest.peer
+    public = [d for d in peer.public if d["id"] != peer.broken["id"]]
+    changed = [d for d in public[40:70] if model.Package.get(d["id"]).state == "active"]
+    for d in changed:
+        peer.api.action.package_patch(id=d["id"], notes=d["notes"] + " Opdateret.")
+    redis = get_connection()
+    redis.delete(get_fetch_routing_key())
+    before = {d["id"]: len(_activities(d["id"])) for d in changed}
+    queued_mid_run: list[set[str]] = []
+    job_ids: list[str] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "import" and done == 10:
+            job_ids.append(
+                model.Session.query(HarvestJob.id).filter(HarvestJob.status == "Running").scalar()
+            )
+            helpers.call_action("harvest_jobs_run", context=_site())  # the periodic trigger
+            queued_mid_run.append(_queued_objects())
+
+    result = helpers.call_action(
+        "cityharvest_source_run",
+        context=dict(_site(), **{"cityharvest.progress": progress}),
+        id="kommuner",
+        workers=1,
+    )
+    model.Session.remove()
+    assert job_ids and queued_mid_run, "the trigger fired during the run"
+    run_objects = {
+        oid for (oid,) in model.Session.query(HarvestObject.id).filter_by(harvest_job_id=job_ids[0])
+    }
+    assert len(run_objects) == len(changed) + 1  # the changed ones and the broken one
+    assert not queued_mid_run[0] & run_objects
+    assert not _queued_objects() & run_objects
+    assert result["counts"]["updated"] == len(changed) and result["counts"]["errors"] == 1
+    for d in changed:
+        activities = _activities(d["id"])
+        assert len(activities) == before[d["id"]] + 1, d["name"]
+        assert activities[0]["activity_type"] == "changed package"
+
+    # The probe can see what it looks for: a WAITING object is resubmitted by the trigger.
+    waiting = HarvestObject(guid="probe", job=HarvestJob.get(job_ids[0]), state="WAITING")
+    waiting.save()
+    try:
+        helpers.call_action("harvest_jobs_run", context=_site())
+        assert waiting.id in _queued_objects()
+    finally:
+        redis.delete(get_fetch_routing_key())
+        model.Session.delete(waiting)
+        model.Session.commit()
+
+
+def test_the_same_version_imported_twice_changes_nothing(harvest: Harvest) -> None:
+    """A second worker given the same object (or an overlapping run) finds this version
+    here already: no update, no activity."""
+    from ckanext.cityharvest.model import Record
+
+    record = model.Session.query(Record).filter(Record.owner.is_(True)).first()
+    remote = harvest.peer.api.action.package_show(id=record.remote_id)
+    count = len(_activities(record.package_id))
+    modified = model.Package.get(record.package_id).metadata_modified
+    result = helpers.call_action(
+        "cityharvest_dataset_import",
+        context=_site(),
+        source_id=record.source_id,
+        remote=remote,
+        stamp=record.stamp,
+    )
+    assert result == {"result": "unchanged", "package_id": record.package_id}
+    model.Session.remove()
+    assert model.Package.get(record.package_id).metadata_modified == modified
+    assert len(_activities(record.package_id)) == count >= 1

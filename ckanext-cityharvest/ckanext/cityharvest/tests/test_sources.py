@@ -405,3 +405,278 @@ def test_personal_data_in_a_harvested_file_is_shown_to_the_operator(world: World
     assert mine["personal_data"] is None  # not the operator
     local = helpers.call_action("package_show", id=dataset["id"])
     assert local["resources"][0]["url"].endswith("/borgere.csv")  # nothing withheld
+
+
+# DCAT-AP-DK's official example, and the same dataset as a portal that declares personal
+# data would publish it (DCAT-AP-DK's category, W3C DPV's legal basis, purpose and
+# controller) under a licence this portal does not know.
+OFFICIAL_EXAMPLE = ROOT / "test-data" / "dcat-ap-dk" / "extended-example1.ttl"
+DECLARED = """
+@prefix dpv: <https://w3id.org/dpv#> .
+ex:dataset-002
+  a dcat:Dataset ;
+  dct:title "Parkeringstilladelser"@da ;
+  dct:description "Tilladelser pr. adresse"@da ;
+  dct:publisher ex:agent-001 ;
+  dct:license <https://kommune.example.dk/egen-licens> ;
+  <https://data.gov.dk/model/core/dcat-dk/personalDataCategory>
+    <https://data.gov.dk/concept/core/personaldata-type/GeneralPersonalData> ;
+  dpv:hasLegalBasis <https://w3id.org/dpv/legal/eu/gdpr#A6-1-e> ;
+  dpv:hasPurpose "Parkeringskontrol" ;
+  dpv:hasDataController [ a dpv:DataController ; foaf:name "Københavns Kommune" ] ;
+  dcat:distribution ex:dataset-002-csv .
+ex:dataset-002-csv
+  a dcat:Distribution ;
+  dcat:accessURL <http://www.example.org/files/002.csv> ;
+  dct:license <https://kommune.example.dk/egen-licens> ;
+  dct:format <http://publications.europa.eu/resource/authority/file-type/CSV> .
+ex:catalog dcat:dataset ex:dataset-002 .
+"""
+
+
+def _record(source_name: str, remote_id: str) -> Record:
+    source = helpers.call_action("harvest_source_show", id=source_name)
+    record = model.Session.get(Record, (source["id"], remote_id))
+    assert record is not None, remote_id
+    return record
+
+
+def test_the_official_dcat_ap_dk_example_is_harvested_with_its_facts(
+    world: World, app: Any
+) -> None:
+    text = OFFICIAL_EXAMPLE.read_text(encoding="utf-8")
+    (world.folder / "dk-example.ttl").write_text(text + DECLARED, encoding="utf-8")
+    load(
+        {
+            "name": "digst-eksempel",
+            "title": "DCAT-AP-DK-eksemplet",
+            "url": f"{world.files.url}/dk-example.ttl",
+            "type": "dcat",
+            "config": {"rdf_format": "turtle"},
+        }
+    )
+    result = run_source("digst-eksempel")
+    assert result["counts"]["added"] == 2 and result["counts"]["errors"] == 0, result
+
+    example = _record("digst-eksempel", "https://dcat.example.org/dataset-001")
+    local = helpers.call_action("package_show", id=example.package_id)
+    assert local["title"] == "Datasæt 001"
+    assert local["license_id"] == "cc-zero"
+    assert local["update_frequency"] == "yearly"
+    assert (local["maintainer"], local["maintainer_email"]) == (
+        "Kontaktpunktnavn",
+        "kontakt@digst.dk",
+    )
+    assert local["organization"]["title"] == "Organisation 001"  # the publisher
+    assert local["spatial_uri"] == "http://publications.europa.eu/resource/authority/country/DNK"
+    assert local["spatial_coverage"] == "Danmark"
+    assert local["language"] == ["da"]
+    assert [g["name"] for g in local["groups"]] == ["government-public-sector"]
+    # The example declares nothing about personal data, and says so everywhere.
+    assert not local.get("gdpr_personal_data") and local["gdpr_declared_by"] == "source"
+    status = helpers.call_action("gdprcheck_status_show", id=local["id"])
+    assert status["status"] == "not_declared"
+    found = helpers.call_action(
+        "package_search",
+        fq="gdprcheck_status:not_declared",
+        rows=1000,
+        **{"facet.field": '["gdprcheck_status"]'},
+    )
+    assert local["id"] in {d["id"] for d in found["results"]}
+    facet = {i["name"]: i for i in found["search_facets"]["gdprcheck_status"]["items"]}
+    assert facet["not_declared"]["display_name"] == "Personal data not declared by the source"
+    page = app.get(f"/dataset/{local['name']}").body
+    assert "not declared by the source portal" in page and "No personal data" not in page
+
+    declared = _record("digst-eksempel", "https://dcat.example.org/dataset-002")
+    local = helpers.call_action("package_show", id=declared.package_id)
+    assert {k: local.get(k) for k in ("gdpr_personal_data", "gdpr_category")} == {
+        "gdpr_personal_data": "personal",
+        "gdpr_category": "General",
+    }
+    assert local["gdpr_legal_basis"] == "6.1.e"
+    assert local["gdpr_purpose"] == "Parkeringskontrol"
+    assert local["gdpr_controller"] == "Københavns Kommune"
+    assert not local["private"]  # published by its source: the gate is for this portal's own
+    # A licence this portal does not know: "not specified" here, and named for the operator.
+    assert local["license_id"] == "notspecified"
+    assert declared.unmapped_licence == "https://kommune.example.dk/egen-licens"
+    (summary,) = [
+        s
+        for s in helpers.call_action("cityharvest_source_summary", context=_site())
+        if s["name"] == "digst-eksempel"
+    ]
+    assert summary["unmapped_licences"] == [
+        {
+            "licence": "https://kommune.example.dk/egen-licens",
+            "count": 1,
+            "datasets": [{"name": local["name"], "title": "Parkeringstilladelser"}],
+        }
+    ]
+    status_page = app.get("/harvest-status").body
+    assert "https://kommune.example.dk/egen-licens" in status_page
+
+
+def test_an_editor_cannot_pass_their_own_dataset_off_as_declared_by_a_source(
+    world: World,
+) -> None:
+    org = factories.Organization()
+    editor = factories.User()
+    helpers.call_action(
+        "organization_member_create",
+        context={"user": world.sysadmin["name"]},
+        id=org["id"],
+        username=editor["name"],
+        role="editor",
+    )
+    with pytest.raises(tk.ValidationError) as error:
+        helpers.call_action(
+            "package_create",
+            context={"user": editor["name"]},
+            name="egen-persondata",
+            title="Egne persondata",
+            owner_org=org["id"],
+            access_tier="open",
+            gdpr_declared_by="source",
+        )
+    assert "gdpr_declared_by" in error.value.error_dict
+
+
+def test_two_portals_republishing_without_identifiers_import_each_dataset_once(
+    world: World, app: Any, cli: Any
+) -> None:
+    """A second stock CKAN republishes 25 of the first one's datasets under its own ids,
+    with no identifier (as Danish portals do), one dataset with the same title and other
+    files, and one with a similar title. Each shared dataset is imported once; the
+    similar one stays a dataset of its own; the uncertain pair is listed, and merged only
+    when the operator says so."""
+    from ckan.cli.cli import ckan
+
+    from ckanext.cityharvest.model import Match
+
+    second = reset_peer("CDX_PEER2_INFO")
+    shared, (uncertain, different) = second.datasets[:25], second.datasets[25:]
+    load(
+        {
+            "name": "kommuner-a",
+            "title": "Kommunernes portal",
+            "url": world.peer.url,
+            "type": "ckan",
+            "config": {"include_organizations": ["aalborg", "frederiksberg"]},
+        },
+        {"name": "kommuner-b", "title": "Genudgiveren", "url": second.url, "type": "ckan"},
+    )
+    first = run_source("kommuner-a")
+    # Frederiksberg's holds the catalog's one broken dataset.
+    assert first["counts"]["added"] > 25 and first["counts"]["errors"] == 1
+    again = run_source("kommuner-b")
+    assert again["counts"] == {
+        "added": 2,
+        "updated": 0,
+        "withdrawn": 0,
+        "unchanged": 0,
+        "shared": 25,
+        "errors": 0,
+    }, again
+    for twin in shared:
+        original = next(d for d in world.peer.datasets if d["name"] == twin["name"])
+        assert twin["id"] != original["id"]
+        record = model.Session.get(Record, (_source_id("kommuner-b"), twin["id"]))
+        assert record is not None and not record.owner and record.package_id == original["id"]
+        assert model.Package.get(twin["id"]) is None  # not imported a second time
+        assert {
+            r["source_title"]
+            for r in helpers.call_action("cityharvest_record_list", id=original["id"])
+        } == {"Kommunernes portal", "Genudgiveren"}
+    own = harvested("Genudgiveren")
+    assert {p.title for p in own.values()} == {uncertain["title"], different["title"]}
+    # The similar title with other files: a dataset of its own, and no pair to decide on.
+    kept_apart = model.Session.get(Record, (_source_id("kommuner-b"), different["id"]))
+    assert kept_apart.owner and model.Package.get(kept_apart.package_id).title == different["title"]
+    pairs = helpers.call_action("cityharvest_match_list", context=_site())
+    assert not [p for p in pairs if p["dataset"]["id"] == kept_apart.package_id]
+    # Same publisher and title, other files: imported, and listed for the operator.
+    listed = model.Session.get(Record, (_source_id("kommuner-b"), uncertain["id"]))
+    assert listed.owner
+    original = next(d for d in world.peer.datasets if d["name"] == uncertain["name"])
+    (pair,) = [
+        p
+        for p in pairs
+        if p["dataset"]["id"] == listed.package_id and p["candidate"]["id"] == original["id"]
+    ]
+    operator = {"Authorization": _token(world.sysadmin["name"])}
+    page = app.get("/harvest-status", headers=operator).body
+    assert "Possible duplicates" in page and pair["dataset"]["title"] in page
+    assert "Possible duplicates" not in app.get("/harvest-status").body
+    # A run again finds the same pair, and lists it once.
+    run_source("kommuner-b")
+    assert model.Session.query(Match).filter_by(package_id=listed.package_id).count() >= 1
+    assert (
+        len(
+            [
+                p
+                for p in helpers.call_action("cityharvest_match_list", context=_site())
+                if p["id"] == pair["id"]
+            ]
+        )
+        == 1
+    )
+
+    # The operator merges the pair from the status page: the copy's old address leads to
+    # the dataset kept, which both sources now reach.
+    old_name = pair["dataset"]["name"]
+    response = app.post(
+        f"/harvest-status/pair/{pair['id']}",
+        data={"decision": "merge"},
+        headers=operator,
+        follow_redirects=False,
+    )
+    assert response.status_code == 302
+    model.Session.remove()
+    assert model.Package.get(listed.package_id).state == "deleted"
+    moved = app.get(f"/dataset/{old_name}", follow_redirects=False)
+    assert moved.status_code == 301 and moved.location.endswith(f"/dataset/{original['name']}")
+    assert app.get(f"/dataset/{original['name']}").status_code == 200
+    after = run_source("kommuner-b")
+    assert after["counts"]["added"] == 0 and after["counts"]["errors"] == 0
+    record = model.Session.get(Record, (_source_id("kommuner-b"), uncertain["id"]))
+    assert not record.owner and record.package_id == original["id"]
+
+    # Duplicates imported before copies were recognised: merged by the command, and the
+    # old address still leads to the dataset.
+    twin = shared[0]
+    record = model.Session.get(Record, (_source_id("kommuner-b"), twin["id"]))
+    duplicate = helpers.call_action(
+        "package_create",
+        context=_site(),
+        name=twin["name"] + "-2",
+        title=twin["title"],
+        owner_org=model.Package.get(record.package_id).owner_org,
+        access_tier="open",
+        gdpr_personal_data="none",
+        resources=[{"url": r["url"], "name": r["name"]} for r in twin["resources"]],
+    )
+    record.owner, record.package_id, record.identity = True, duplicate["id"], twin["id"]
+    record.publisher_key, record.title_key, record.urls = "", "", []
+    model.Session.commit()
+    dry = cli.invoke(ckan, ["cityharvest", "merge-duplicates", "--dry-run"])
+    assert f"would merge {twin['name']}-2 into {twin['name']}" in dry.output, dry.output
+    assert model.Package.get(duplicate["id"]).state == "active"
+    done = cli.invoke(ckan, ["cityharvest", "merge-duplicates"])
+    assert done.exit_code == 0 and f"merged {twin['name']}-2 into {twin['name']}" in done.output
+    model.Session.remove()
+    assert model.Package.get(duplicate["id"]).state == "deleted"
+    moved = app.get(f"/dataset/{twin['name']}-2", follow_redirects=False)
+    assert moved.status_code == 301 and moved.location.endswith(f"/dataset/{twin['name']}")
+    again = cli.invoke(ckan, ["cityharvest", "merge-duplicates"])
+    assert "0 merged" in again.output
+
+
+def _source_id(name: str) -> str:
+    return helpers.call_action("harvest_source_show", id=name)["id"]
+
+
+def _token(user: str) -> str:
+    return helpers.call_action("api_token_create", context={"user": user}, user=user, name="t")[
+        "token"
+    ]

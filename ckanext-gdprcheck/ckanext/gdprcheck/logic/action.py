@@ -178,12 +178,21 @@ def gdprcheck_sample_list(context: Context, data_dict: DataDict) -> list[dict[st
 
 @tk.side_effect_free
 def gdprcheck_source_checklist(context: Context, data_dict: DataDict) -> dict[str, str]:
-    """The checklist a harvester sets on an open dataset it brings from another portal:
-    declared by the source as holding no personal data (its files are sampled for the
-    operator, never held). Anyone may read it.
+    """The checklist a harvester sets on a dataset it brings from another portal: what
+    the source declared (the checklist's own fields, DCAT-AP-DK's personal-data category,
+    DPV's legal basis, purpose and controller), marked "declared by the source". Where
+    the source declares nothing about personal data, that answer stays empty and the
+    status is ``not_declared``. Its files are sampled for the operator, never held.
+    Anyone may call it: it reads nothing stored.
 
+    :param dataset: the remote dataset, as the source portal's API or ckanext-dcat's
+        parser gives it (top-level fields and ``extras``)
+    :type dataset: dictionary
     :returns: the checklist fields and their values
     :rtype: dictionary
     """
     tk.check_access("gdprcheck_source_checklist", context, data_dict)
-    return checklist.source_default()
+    dataset = data_dict.get("dataset", {})
+    if not isinstance(dataset, dict):
+        raise tk.ValidationError({"dataset": [tk._("Must be a dataset object")]})
+    return checklist.source_checklist(dataset)

@@ -68,5 +68,5 @@ def gdprcheck_sample_list(context: Context, data_dict: DataDict) -> AuthResult:
 
 @tk.auth_allow_anonymous_access
 def gdprcheck_source_checklist(context: Context, data_dict: DataDict) -> AuthResult:
-    """Anyone: it is what every harvested dataset shows."""
+    """Anyone: it maps the dataset it is given and reads nothing stored."""
     return {"success": True}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan import authz, model
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
 from ckanext.gdprcheck import checklist, status
@@ -13,6 +14,15 @@ from ckanext.gdprcheck import checklist, status
 __all__ = ["gdprcheck_checklist"]
 
 _missing = tk.missing
+
+
+def _stored_answers(package_id: Any) -> dict[str, Any] | None:
+    """The checklist answers the dataset has now (None for a new dataset)."""
+    pkg = model.Package.get(package_id) if isinstance(package_id, str) and package_id else None
+    if pkg is None:
+        return None
+    extras = pkg.extras
+    return {name: extras.get(name) for name in checklist.FIELDS}
 
 
 def _value(data: FlattenDataDict, name: str) -> Any:
@@ -30,11 +40,17 @@ def gdprcheck_checklist(
         answers, min_cell_count=status.min_cell_count()
     ).items():
         errors.setdefault((name,), []).extend(tk._(m) for m in messages)
+    package_id = _value(data, "id")
+    if answers.get("gdpr_declared_by") == "source" and not checklist.may_declare_for_source(
+        answers, _stored_answers(package_id), sysadmin=authz.is_sysadmin(context.get("user"))
+    ):
+        errors.setdefault(("gdpr_declared_by",), []).append(
+            tk._("Only the harvester declares a checklist for a source portal")
+        )
     if tk.config.get("ckanext.gdprcheck.gate") != "enforce":
         return
     tier = _value(data, "access_tier")
     private = tk.asbool(_value(data, "private") or False)
-    package_id = _value(data, "id")
     result = checklist.evaluate(
         answers,
         access_tier=tier,
@@ -42,7 +58,7 @@ def gdprcheck_checklist(
         scan_findings=status.detected(package_id),
     )
     for name, messages in checklist.gate_errors(
-        result, public=not private, access_tier=tier
+        result, public=not private, access_tier=tier, declared_by=answers.get("gdpr_declared_by")
     ).items():
         target = errors.setdefault((name,), [])
         target.extend(tk._(m) for m in messages if tk._(m) not in target)

@@ -135,8 +135,16 @@ ANSWER = st.fixed_dictionaries(
 )
 def test_properties(answers: dict, tier: str | None, scans: list) -> None:
     status = ev(answers, tier=tier or "open", scans=tuple(scans))
-    assert status.status in (COMPLETE, INCOMPLETE, BLOCKED)
+    assert status.status in (COMPLETE, INCOMPLETE, BLOCKED, checklist.NOT_DECLARED)
     errors = checklist.field_errors(answers, min_cell_count=K)
+    # "Not declared" is a source's silence, and only that.
+    personal = answers.get("gdpr_personal_data")
+    silent = (
+        personal is None or personal == [] or (isinstance(personal, str) and not personal.strip())
+    )
+    assert (status.status == checklist.NOT_DECLARED) == (
+        answers.get("gdpr_declared_by") == "source" and silent and not errors
+    )
     if status.status == COMPLETE:
         assert not errors and not status.missing and not status.reasons
         assert answers.get("gdpr_personal_data") in checklist.PERSONAL_DATA
@@ -147,11 +155,161 @@ def test_properties(answers: dict, tier: str | None, scans: list) -> None:
     for public in (True, False):
         gate = checklist.gate_errors(status, public=public, access_tier=tier)
         assert bool(gate) == (status.status != COMPLETE and (public or tier == "priced"))
+        # Declared by a source, open data passes the gate; data for sale never does so.
+        by_source = checklist.gate_errors(
+            status, public=public, access_tier=tier, declared_by="source"
+        )
+        if (tier or "open") == "open":
+            assert not by_source
+        else:
+            assert by_source == gate
 
 
-def test_source_default_is_complete_for_open_data() -> None:
-    default = checklist.source_default()
-    assert default["gdpr_declared_by"] == "source" and ev(default).status == COMPLETE
+def test_a_source_that_declares_nothing_is_not_declared_never_no_personal_data() -> None:
+    for dataset in ({}, {"extras": []}, {"extras": [{"key": "theme", "value": "x"}]}):
+        declared = checklist.source_checklist(dataset)
+        assert declared == {"gdpr_declared_by": "source"}
+        status = ev(declared)
+        assert status.status == checklist.NOT_DECLARED
+        # Harvested open data stays public: the gate is for what this portal publishes.
+        assert not checklist.gate_errors(
+            status, public=True, access_tier="open", declared_by="source"
+        )
+    # The same answers declared by a publisher of this portal are stopped at the gate.
+    assert checklist.gate_errors(ev({}), public=True, access_tier="open", declared_by="publisher")
+    # Declared by a source is no way around the gate for data for sale.
+    assert checklist.gate_errors(
+        ev({"gdpr_declared_by": "source"}), public=True, access_tier="priced", declared_by="source"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "personal", "category"),
+    [
+        (
+            "https://data.gov.dk/concept/core/personaldata-type/NonPersonalData",
+            "none",
+            "NonPersonal",
+        ),
+        (
+            "https://data.gov.dk/concept/core/personaldata-type/PersonalDataCategory/GeneralPersonalData",
+            "personal",
+            "General",
+        ),
+        (
+            "https://data.gov.dk/concept/core/personaldata-type/SensitivePersonalData",
+            "personal",
+            "Sensitive",
+        ),
+        (
+            "https://data.gov.dk/concept/core/personaldata-type/CivilRegistrationNumberData",
+            "personal",
+            "CivilRegistrationNumber",
+        ),
+        (
+            "https://data.gov.dk/concept/core/personaldata-type/DataAboutCriminalOffences",
+            "personal",
+            "CriminalOffences",
+        ),
+        ("NonPersonal", "none", "NonPersonal"),
+    ],
+)
+def test_dcat_ap_dk_categories_map_to_the_checklist(
+    value: str, personal: str, category: str
+) -> None:
+    declared = checklist.source_checklist(
+        {"extras": [{"key": "personal_data_category", "value": value}]}
+    )
+    assert declared == {
+        "gdpr_declared_by": "source",
+        "gdpr_personal_data": personal,
+        "gdpr_category": category,
+    }
+
+
+def test_dpv_terms_and_the_suites_own_fields_are_read() -> None:
+    declared = checklist.source_checklist(
+        {
+            "gdpr_personal_data": "pseudonymised",
+            "extras": [
+                {"key": "personal_data_category", "value": "GeneralPersonalData"},
+                {"key": "legal_basis", "value": "https://w3id.org/dpv/legal/eu/gdpr#A6-1-e"},
+                {"key": "dcat_purpose", "value": "Trafikplanlægning"},
+                {"key": "data_controller", "value": "Københavns Kommune"},
+            ],
+        }
+    )
+    assert declared == {
+        "gdpr_declared_by": "source",
+        "gdpr_personal_data": "pseudonymised",
+        "gdpr_category": "General",
+        "gdpr_legal_basis": "6.1.e",
+        "gdpr_purpose": "Trafikplanlægning",
+        "gdpr_controller": "Københavns Kommune",
+    }
+
+
+def test_contradicting_or_unknown_declarations_are_left_out() -> None:
+    declared = checklist.source_checklist(
+        {
+            "gdpr_personal_data": "none",
+            "gdpr_category": "Sensitive",  # contradicts "none"
+            "gdpr_legal_basis": "article 6",  # not a choice
+        }
+    )
+    assert declared == {"gdpr_declared_by": "source", "gdpr_personal_data": "none"}
+    assert checklist.source_checklist({"gdpr_personal_data": "maybe"}) == {
+        "gdpr_declared_by": "source"
+    }
+
+
+_scalars = st.one_of(st.none(), st.text(max_size=80), st.integers(), st.booleans())
+_keys = st.sampled_from(
+    [
+        "gdpr_personal_data",
+        "gdpr_category",
+        "personal_data_category",
+        "legal_basis",
+        "purpose",
+        "data_controller",
+        "gdpr_purpose",
+        "other",
+    ]
+)
+
+
+@given(
+    st.dictionaries(_keys, st.one_of(_scalars, st.lists(_scalars, max_size=3)), max_size=6),
+    st.lists(st.fixed_dictionaries({"key": _keys, "value": _scalars}), max_size=6),
+)
+def test_any_source_declaration_gives_a_consistent_checklist(top: dict, extras: list) -> None:
+    declared = checklist.source_checklist({**top, "extras": extras})
+    assert declared["gdpr_declared_by"] == "source"
+    assert not checklist.field_errors(declared, min_cell_count=K)
+    assert set(declared) <= set(checklist.FIELDS)
+    if declared.get("gdpr_personal_data") == "none":
+        # Said only when the source said it, in its own fields or as a category.
+        said = [top.get("gdpr_personal_data"), top.get("gdpr_category")] + [
+            e["value"] for e in extras
+        ]
+        assert any(isinstance(s, str) and ("none" in s or "NonPersonal" in s) for s in said) or any(
+            isinstance(v, list) for v in top.values()
+        )
+
+
+def test_only_harvesters_declare_for_a_source() -> None:
+    source = {"gdpr_declared_by": "source", "gdpr_personal_data": "none"}
+    assert checklist.may_declare_for_source(source, None, sysadmin=True)
+    assert not checklist.may_declare_for_source(source, None, sysadmin=False)
+    assert not checklist.may_declare_for_source(
+        source, {"gdpr_declared_by": "publisher"}, sysadmin=False
+    )
+    # An editor may save a harvested dataset as long as the source's answers stay.
+    assert checklist.may_declare_for_source(source, dict(source), sysadmin=False)
+    assert not checklist.may_declare_for_source(
+        dict(source, gdpr_personal_data="anonymised"), source, sysadmin=False
+    )
+    assert checklist.may_declare_for_source({"gdpr_declared_by": "publisher"}, None, sysadmin=False)
 
 
 def test_a_scan_that_contradicts_a_public_or_priced_checklist_holds_the_file() -> None:

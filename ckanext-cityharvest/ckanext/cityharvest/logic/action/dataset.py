@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -19,17 +20,14 @@ from ckanext.cityexchange.context import commit, site_context
 from ckanext.cityexchange.guard import validate as _validate
 from ckanext.cityharvest import mapping
 from ckanext.cityharvest.logic import schema
-from ckanext.cityharvest.logic.action._common import _source_checklist, source_settings
-from ckanext.cityharvest.model import Record
+from ckanext.cityharvest.logic.action._common import (
+    _source_checklist,
+    lock_identity,
+    source_settings,
+)
+from ckanext.cityharvest.model import Match, Record
 
 __all__ = ["cityharvest_dataset_import", "cityharvest_dataset_withdraw"]
-
-
-def _lock(identity: str) -> None:
-    """Serialise imports of one dataset across processes until the transaction ends."""
-    model.Session.execute(
-        sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"cityharvest:{identity}"}
-    )
 
 
 def _organization(org: mapping.Organization, site: Context) -> str:
@@ -48,26 +46,55 @@ def _organization(org: mapping.Organization, site: Context) -> str:
         again = model.Group.get(org.name)
         if again is not None and again.is_organization:
             return again.id
+    _create_once(
+        "organization_create",
+        {
+            "name": org.name,
+            "title": org.title,
+            "description": org.description,
+            "image_url": org.image_url if org.image_url.startswith(("http://", "https://")) else "",
+        },
+        site,
+    )
+    found = model.Group.get(org.name)
+    if found is None:
+        raise mapping.MappingError("organization", f"could not create {org.name!r}")
+    return found.id
+
+
+def _create_once(action: str, data_dict: dict[str, Any], site: Context) -> None:
+    """Create an organisation or group inside the import's transaction (so that the
+    dataset's lock holds until the import commits), in a savepoint: if another worker
+    created the same one a moment ago, only the savepoint is rolled back."""
     try:
-        created = tk.get_action("organization_create")(
-            dict(site),
-            {
-                "name": org.name,
-                "title": org.title,
-                "description": org.description,
-                "image_url": org.image_url
-                if org.image_url.startswith(("http://", "https://"))
-                else "",
-            },
-        )
-        return created["id"]
-    except tk.ValidationError:
-        # Another worker created it a moment ago.
-        model.Session.rollback()
-        found = model.Group.get(org.name)
+        with model.Session.begin_nested():
+            tk.get_action(action)(dict(site, defer_commit=True), data_dict)
+    except (tk.ValidationError, sa.exc.IntegrityError):
+        pass  # it exists now; the caller reads it
+
+
+def _theme_groups(themes: list[mapping.Theme], site: Context) -> list[dict[str, str]]:
+    """The portal's groups for the EU data themes, created on first use (titled in the
+    portal's default language, both labels in the description). A theme whose group an
+    operator deleted, or whose name an organisation holds, is left out."""
+    danish = str(tk.config.get("ckan.locale_default") or "").startswith("da")
+    groups = []
+    for theme in themes:
+        found = model.Group.get(theme.name)
         if found is None:
-            raise mapping.MappingError("organization", f"could not create {org.name!r}") from None
-        return found.id
+            _create_once(
+                "group_create",
+                {
+                    "name": theme.name,
+                    "title": theme.da if danish else theme.en,
+                    "description": f"{theme.da} / {theme.en} ({theme.uri})",
+                },
+                site,
+            )
+            found = model.Group.get(theme.name)
+        if found is not None and not found.is_organization and found.state == "active":
+            groups.append({"id": found.id})
+    return groups
 
 
 def _free_name(wanted: str, own_id: str | None) -> str:
@@ -98,6 +125,105 @@ def _keep_free_ids(local: dict[str, Any], package_id: str) -> None:
             resource.pop("id")
 
 
+@dataclass(frozen=True)
+class _Keys:
+    """What recognises a copy of a dataset that has no identifier (``mapping.compare``)."""
+
+    publisher: str
+    title: str
+    urls: list[str]
+
+
+def _keep_keys(record: Record, explicit: bool, keys: _Keys) -> None:
+    record.explicit = explicit
+    record.publisher_key, record.title_key, record.urls = keys.publisher, keys.title, keys.urls
+
+
+def _active_owner(ident: str) -> Record | None:
+    """The record of the source that imports the dataset of this identity, if the
+    dataset is here and active."""
+    return (
+        model.Session.query(Record)
+        .join(model.Package, model.Package.id == Record.package_id)
+        .filter(Record.identity == ident, Record.owner.is_(True), model.Package.state == "active")
+        .first()
+    )
+
+
+def _recognise(
+    source_id: str, remote_id: str, explicit: bool, keys: _Keys
+) -> tuple[Record | None, list[Record]]:
+    """Another source's dataset that a remote dataset without a shared identity is a
+    copy of: the one the operator merged it with, else one that ``mapping.compare``
+    finds the same; and the ones it finds uncertain (listed for the operator, never
+    merged). Two datasets that each state an identity of their own are never the same."""
+    decisions = dict(
+        model.Session.query(Match.candidate_id, Match.decision).filter(
+            Match.source_id == source_id,
+            Match.remote_id == remote_id,
+            Match.decision.isnot(None),
+        )
+    )
+    for candidate_id, decision in decisions.items():
+        if decision == "merge":
+            chosen = (
+                model.Session.query(Record)
+                .filter(Record.package_id == candidate_id, Record.owner.is_(True))
+                .first()
+            )
+            if chosen is not None:
+                return chosen, []
+    if not keys.publisher:
+        return None, []
+    candidates = (
+        model.Session.query(Record)
+        .join(model.Package, model.Package.id == Record.package_id)
+        .filter(
+            Record.owner.is_(True),
+            Record.source_id != source_id,
+            model.Package.state == "active",
+            Record.publisher_key == keys.publisher,
+            sa.or_(Record.title_key == keys.title, Record.urls.overlap(keys.urls or [""])),
+        )
+        .order_by(Record.harvested)
+    )
+    uncertain = []
+    for candidate in candidates:
+        if (explicit and candidate.explicit) or decisions.get(candidate.package_id) == "apart":
+            continue
+        verdict = mapping.compare(
+            (keys.publisher, keys.title, keys.urls),
+            (candidate.publisher_key, candidate.title_key, candidate.urls),
+        )
+        if verdict == mapping.SAME:
+            return candidate, []
+        if verdict == mapping.UNCERTAIN:
+            uncertain.append(candidate)
+    return None, uncertain
+
+
+def _note_match(
+    source_id: str, remote_id: str, package_id: str, candidate_id: str, now: dt.datetime
+) -> None:
+    """List a pair the harvest could not decide on, once."""
+    exists = (
+        model.Session.query(Match.id)
+        .filter_by(source_id=source_id, remote_id=remote_id, candidate_id=candidate_id)
+        .first()
+    )
+    if exists is None:
+        model.Session.add(
+            Match(
+                id=str(uuid.uuid4()),
+                source_id=source_id,
+                remote_id=remote_id,
+                package_id=package_id,
+                candidate_id=candidate_id,
+                created=now,
+            )
+        )
+
+
 def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Create or update the local copy of one remote dataset (for the harvesters, which
     act as the site user; sysadmins only).
@@ -113,8 +239,9 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
     :type remote: dictionary
     :param stamp: its version stamp from the source's listing (optional)
     :type stamp: string
-    :returns: ``{"result": "created" | "updated" | "duplicate", "package_id": ...}``, with
-        the local dataset's id
+    :returns: ``{"result": "created" | "updated" | "duplicate" | "unchanged",
+        "package_id": ...}``, with the local dataset's id (``unchanged``: this source
+        imported this version, by its stamp, already)
     :rtype: dictionary
     """
     from ckanext.harvest.model import HarvestSource
@@ -135,43 +262,70 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
         local = mapping.to_local(
             remote,
             source,
-            known_licences=model.Package.get_license_register().keys(),
-            checklist=_source_checklist(),
+            known_licences={
+                lic.id: (lic.title, getattr(lic, "url", "") or "")
+                for lic in model.Package.get_license_register().values()
+            },
+            checklist=_source_checklist(remote),
             harvested_at=now.strftime("%Y-%m-%dT%H:%M:%S"),
         )
         org = mapping.organization(remote, source)
     except mapping.MappingError as error:
         raise tk.ValidationError({error.field: [error.message]}) from error
 
-    _lock(ident)
-    mine = model.Session.get(Record, (source.id, remote_id))
-    owner = (
-        model.Session.query(Record).filter(Record.identity == ident, Record.owner.is_(True)).first()
+    explicit = mapping.explicit_identity(remote) is not None
+    keys = _Keys(
+        mapping.publisher_key(remote), mapping.title_key(remote), mapping.resource_urls(remote)
     )
+    if keys.publisher and keys.title:
+        # Copies without an identifier are recognised by publisher and title: imports of
+        # datasets with the same publisher and title wait for each other (this lock is
+        # always taken before any identity's).
+        lock_identity(f"fingerprint:{keys.publisher}|{keys.title}")
+    mine = model.Session.get(Record, (source.id, remote_id))
+    if mine is not None and not explicit:
+        ident = mine.identity  # a copy recognised earlier stays with the dataset it joined
+    lock_identity(ident)
+    stamp = data.get("stamp") or ""
+    if mine is not None and mine.owner and stamp and mine.stamp == stamp and mine.package_id:
+        held = model.Package.get(mine.package_id)
+        if held is not None and held.state == "active":
+            # This version is here already: a second worker given the same object, or
+            # a run that overlapped another, changes nothing (no second activity).
+            return {"result": "unchanged", "package_id": held.id}
+    owner = _active_owner(ident)
+    uncertain: list[Record] = []
+    if owner is None and not (mine is not None and mine.owner):
+        found, uncertain = _recognise(source.id, remote_id, explicit, keys)
+        if found is not None:
+            ident = found.identity
+            lock_identity(ident)
+            owner = _active_owner(ident)
     owner_pkg = model.Package.get(owner.package_id) if owner and owner.package_id else None
-    if (
-        owner is not None
-        and owner.source_id != source.id
-        and owner_pkg is not None
-        and owner_pkg.state == "active"
-    ):
+    if owner is not None and owner.source_id != source.id and owner_pkg is not None:
         if mine is None:
             mine = Record(source_id=source.id, remote_id=remote_id)
             model.Session.add(mine)
         mine.identity, mine.package_id, mine.owner = ident, owner_pkg.id, False
         mine.stamp, mine.remote_url, mine.harvested = (
-            data.get("stamp") or "",
+            stamp,
             local["cityharvest_remote_url"],
             now,
         )
+        _keep_keys(mine, explicit, keys)
         commit(context)
         return {"result": "duplicate", "package_id": owner_pkg.id}
-    if owner is not None and owner is not mine:
-        owner.owner = False  # its source lost the dataset: this source takes it over
+    stale = (
+        model.Session.query(Record).filter(Record.identity == ident, Record.owner.is_(True)).first()
+    )
+    if stale is not None and stale is not mine:
+        stale.owner = False  # its source lost the dataset: this source takes it over
         model.Session.flush()
+        owner_pkg = model.Package.get(stale.package_id) if stale.package_id else None
 
     site = site_context()
     local["owner_org"] = _organization(org, site)
+    local["groups"] = _theme_groups(mapping.themes(remote), site)
     existing = owner_pkg or (
         model.Package.get(mine.package_id) if mine and mine.package_id else None
     )
@@ -197,10 +351,15 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
         model.Session.add(mine)
     mine.identity, mine.package_id, mine.owner = ident, package_id, True
     mine.stamp, mine.remote_url, mine.harvested = (
-        data.get("stamp") or "",
+        stamp,
         local["cityharvest_remote_url"],
         now,
     )
+    mine.unmapped_licence = mapping.unmapped_licence(remote, local["license_id"])
+    _keep_keys(mine, explicit, keys)
+    for candidate in uncertain:
+        if candidate.package_id:
+            _note_match(source.id, remote_id, package_id, candidate.package_id, now)
     commit(context)
     return {"result": result, "package_id": package_id}
 
@@ -226,7 +385,7 @@ def cityharvest_dataset_withdraw(context: Context, data_dict: DataDict) -> dict[
     mine = model.Session.get(Record, (data["source_id"], data["remote_id"]))
     if mine is None:
         return {"result": "forgotten", "package_id": None}
-    _lock(mine.identity)
+    lock_identity(mine.identity)
     package_id = mine.package_id
     if not mine.owner:
         model.Session.delete(mine)

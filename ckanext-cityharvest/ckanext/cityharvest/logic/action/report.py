@@ -12,7 +12,7 @@ from ckan.types import Context, DataDict
 
 from ckanext.cityexchange.guard import validate as _validate
 from ckanext.cityharvest.logic import schema
-from ckanext.cityharvest.logic.action._common import SOURCE_TYPES
+from ckanext.cityharvest.logic.action._common import SOURCE_TYPES, run_counts
 from ckanext.cityharvest.model import Record
 
 __all__ = ["cityharvest_record_list", "cityharvest_source_summary"]
@@ -53,8 +53,10 @@ def cityharvest_source_summary(context: Context, data_dict: DataDict) -> list[di
     :returns: the sources, by title, each with ``id``, ``name``, ``title``, ``url``,
         ``type``, ``frequency``, ``next_run``, ``datasets`` (those it imports),
         ``shared`` (those it lists but another source imports), ``last_run`` (None before
-        the first run; its ``errors`` None for those who may not edit the source) and
-        ``personal_data``
+        the first run; its ``counts``: added, updated, withdrawn, unchanged, shared and
+        errors; its ``errors`` None for those who may not edit the source),
+        ``personal_data`` and ``unmapped_licences`` (each licence the source names that
+        this portal's register has no match for, with its ``datasets``: name and title)
     :rtype: list of dictionaries
     """
     from ckanext.harvest.model import HarvestJob, HarvestSource
@@ -76,6 +78,7 @@ def cityharvest_source_summary(context: Context, data_dict: DataDict) -> list[di
         .group_by(Record.source_id)
     )
     samples = _sample_findings(context)
+    unmapped = _unmapped_licences()
     summary = []
     for source in (
         model.Session.query(HarvestSource)
@@ -108,6 +111,7 @@ def cityharvest_source_summary(context: Context, data_dict: DataDict) -> list[di
                     "stats",
                 )
             }
+            last["counts"] = run_counts(job.id)
             try:
                 tk.check_access("harvest_source_update", dict(context), {"id": source.id})
                 last["errors"] = _last_job_errors(job.id, limit)
@@ -126,9 +130,36 @@ def cityharvest_source_summary(context: Context, data_dict: DataDict) -> list[di
                 "shared": shared.get(source.id, 0),
                 "last_run": last,
                 "personal_data": None if samples is None else samples.get(source.id, []),
+                "unmapped_licences": unmapped.get(source.id, []),
             }
         )
     return summary
+
+
+def _unmapped_licences(per_value: int = 20) -> dict[str, list[dict[str, Any]]]:
+    """Licences the sources name that this portal's register has no match for (their
+    datasets show "License not specified"), by source and value, with the datasets."""
+    rows = (
+        model.Session.query(
+            Record.source_id, Record.unmapped_licence, model.Package.name, model.Package.title
+        )
+        .join(model.Package, model.Package.id == Record.package_id)
+        .filter(
+            Record.owner.is_(True),
+            Record.unmapped_licence.isnot(None),
+            model.Package.state == "active",
+        )
+        .order_by(Record.source_id, Record.unmapped_licence, model.Package.name)
+    )
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for source_id, licence, name, title in rows:
+        entry = out.setdefault(source_id, {}).setdefault(
+            licence, {"licence": licence, "count": 0, "datasets": []}
+        )
+        entry["count"] += 1
+        if len(entry["datasets"]) < per_value:
+            entry["datasets"].append({"name": name, "title": title or name})
+    return {source_id: list(values.values()) for source_id, values in out.items()}
 
 
 def _sample_findings(context: Context) -> dict[str, list[dict[str, Any]]] | None:

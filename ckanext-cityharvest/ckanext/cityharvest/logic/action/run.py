@@ -13,7 +13,9 @@ from ckan.types import Context, DataDict
 
 from ckanext.cityexchange.context import site_context
 from ckanext.cityexchange.guard import validate as _validate
+from ckanext.cityharvest.harvesters import COMMAND_JOB
 from ckanext.cityharvest.logic import schema
+from ckanext.cityharvest.logic.action._common import run_counts
 
 __all__ = ["cityharvest_source_run"]
 
@@ -88,8 +90,10 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
         (default ``ckanext.cityharvest.workers``; at most
         ``ckanext.cityharvest.max_workers``; 1 imports in this process)
     :type workers: integer
-    :returns: the job's id and status, seconds taken and the counts of its report:
-        ``job_id``, ``status``, ``seconds``, ``objects``, ``stats`` and ``gather_errors``
+    :returns: the job's id and status, seconds taken and what it did: ``job_id``,
+        ``status``, ``seconds``, ``objects``, ``stats`` (ckanext-harvest's report),
+        ``counts`` (added, updated, withdrawn, unchanged, shared, errors) and
+        ``gather_errors``
     :rtype: dictionary
     """
     from ckanext.harvest import queue
@@ -121,7 +125,11 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
     job.save()
     if progress:
         progress("gather", 0, 0)
-    object_ids = queue.gather_stage(harvester, job)
+    token = COMMAND_JOB.set(job.id)
+    try:
+        object_ids = queue.gather_stage(harvester, job)
+    finally:
+        COMMAND_JOB.reset(token)
     if not isinstance(object_ids, list):
         object_ids = []
     total = len(object_ids)
@@ -142,5 +150,6 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
         "seconds": round(time.monotonic() - started, 2),
         "objects": total,
         "stats": report.get("stats") or {},
+        "counts": run_counts(job.id),
         "gather_errors": [e.message for e in job.gather_errors],
     }
