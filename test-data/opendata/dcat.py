@@ -28,6 +28,7 @@ LICENCES = {"cc-by-4.0": "https://creativecommons.org/licenses/by/4.0/",
             "cc-zero": "https://creativecommons.org/publicdomain/zero/1.0/",
             "odc-odbl": "https://opendatacommons.org/licenses/odbl/1-0/"}
 FREQ = Namespace("http://publications.europa.eu/resource/authority/frequency/")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 FREQUENCIES = {"daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY", "annual": "ANNUAL",
                "continuous": "CONT", "irreg": "IRREG"}
 
@@ -87,6 +88,23 @@ def graph(datasets: Iterable[dict[str, Any]], base: str, modified: str = "2026-0
             if d.get("license_id") in LICENCES:
                 g.add((dist, DCTERMS.license, URIRef(LICENCES[d["license_id"]])))
     return g
+
+
+def paged(datasets: list[dict[str, Any]], base: str, size: int, stem: str = "page") -> list[tuple[str, Graph]]:
+    """The catalog in pages of ``size`` datasets (``stem-1.ttl``, ``stem-2.ttl``, …), each
+    a Hydra paged collection pointing to the next, as paged DCAT feeds are served."""
+    chunks = [datasets[i:i + size] for i in range(0, len(datasets), size)] or [[]]
+    pages = []
+    for number, chunk in enumerate(chunks, start=1):
+        g = graph(chunk, base)
+        g.bind("hydra", HYDRA)
+        view = URIRef(f"{base}/{stem}-{number}.ttl")
+        g.add((view, RDF.type, HYDRA.PagedCollection))
+        g.add((view, HYDRA.totalItems, Literal(len(datasets))))
+        if number < len(chunks):
+            g.add((view, HYDRA.next, URIRef(f"{base}/{stem}-{number + 1}.ttl")))
+        pages.append((f"{stem}-{number}.ttl", g))
+    return pages
 
 
 def main() -> None:

@@ -89,6 +89,124 @@ def check_config(config: str) -> str:
     return config
 
 
+class _Planner:
+    """A run's plan, made page by page: each page of the listing gives harvest objects
+    for its new and changed datasets at once (stored and let go, so a catalog of any
+    size is gathered in bounded memory: only ids and stamps are kept), and the end of
+    the listing the withdrawals (only from a complete listing) and the run's counts."""
+
+    def __init__(self, job: Any, save_gather_error: Callable[..., Any]) -> None:
+        self.job = job
+        self.save_gather_error = save_gather_error
+        # What this source holds here: records whose dataset is still active (a dataset
+        # deleted here, or purged by clearing the source, is imported again).
+        self.records: dict[str, str] = dict(
+            model.Session.query(Record.remote_id, Record.stamp)
+            .join(model.Package, model.Package.id == Record.package_id)
+            .filter(Record.source_id == job.source.id, model.Package.state == "active")
+        )
+        # A command-line run imports its objects itself: they are created claimed (the
+        # state the fetch consumer gives what it takes), so ckanext-harvest's periodic
+        # resubmission of WAITING objects never hands them to a consumer as well.
+        self.command = COMMAND_JOB.get() == job.id
+        self.seen: dict[str, str] = {}
+        self.object_ids: list[str] = []
+        self.new = self.changed = 0
+
+    def page(
+        self,
+        stamps: dict[str, str],
+        contents: dict[str, str] | None = None,
+        fetch: remote.CkanPortal | None = None,
+    ) -> None:
+        """One page of the listing; a dataset listed twice counts once (the first)."""
+        fresh = {k: v for k, v in stamps.items() if k not in self.seen}
+        self.seen.update(fresh)
+        plan = sync.plan(fresh, self.records, complete=False)
+        self.new += len(plan.new)
+        self.changed += len(plan.changed)
+        work = [("new", i) for i in plan.new] + [("change", i) for i in plan.changed]
+        for start in range(0, len(work), remote.BATCH):
+            batch = work[start : start + remote.BATCH]
+            found = _prefetch(fetch, [i for _, i in batch]) if fetch is not None else contents or {}
+            self._store([(status, i, found.get(i)) for status, i in batch])
+
+    def _store(self, items: list[tuple[str, str, str | None]]) -> None:
+        objects = [
+            HarvestObject(
+                guid=remote_id,
+                job=self.job,
+                state="FETCH" if self.command else "WAITING",
+                content=content,
+                extras=[
+                    HarvestObjectExtra(key="status", value=status),
+                    HarvestObjectExtra(key="stamp", value=self.seen.get(remote_id, "")),
+                ],
+            )
+            for status, remote_id, content in items
+        ]
+        model.Session.add_all(objects)
+        model.Session.commit()
+        self.object_ids.extend(obj.id for obj in objects)
+        for obj in objects:
+            model.Session.expunge(obj)  # let the content go
+
+    def finish(self, complete: bool) -> list[str]:
+        job = self.job
+        if complete and not self.seen and self.records:
+            self.save_gather_error(
+                "The source lists no public datasets at all; nothing was "
+                "withdrawn (a portal that lost its index looks like this)",
+                job,
+            )
+            return self.object_ids
+        plan = sync.plan(self.seen, self.records, complete=complete)
+        if not complete and self.records:
+            self.save_gather_error(
+                "The listing of the source was not complete; withdrawals "
+                "wait for a complete listing",
+                job,
+            )
+        model.Session.add(
+            Run(
+                job_id=job.id,
+                source_id=job.source.id,
+                mode="command" if self.command else "queue",
+                planned_new=self.new,
+                planned_changed=self.changed,
+                planned_unchanged=len(plan.unchanged),
+                planned_withdrawn=len(plan.withdrawn),
+                listing_complete=complete,
+                created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            )
+        )
+        self._store([("delete", remote_id, None) for remote_id in plan.withdrawn])
+        log.info(
+            "%s: %d new, %d changed, %d unchanged, %d withdrawn",
+            job.source.url,
+            self.new,
+            self.changed,
+            len(plan.unchanged),
+            len(plan.withdrawn),
+        )
+        return self.object_ids
+
+
+def _prefetch(portal: remote.CkanPortal, remote_ids: list[str]) -> dict[str, str]:
+    """Datasets to import, fetched in one search. A page that fails is left to the fetch
+    stage, which asks for its datasets one by one and reports each."""
+    try:
+        found = portal.datasets(remote_ids)
+    except remote.RemoteError as error:
+        log.info(
+            "%s: a page of datasets failed (%s); fetching them one by one",
+            portal.base_url,
+            error,
+        )
+        return {}
+    return {key: json.dumps(value) for key, value in found.items()}
+
+
 class _Sync:
     """The gather planning and the import shared by both harvesters."""
 
@@ -104,103 +222,21 @@ class _Sync:
             cls._instance = object.__new__(cls)
         return cls._instance
 
+    def _planner(self, job: Any) -> _Planner:
+        return _Planner(job, self._save_gather_error)
+
     def _plan_objects(
         self,
         job: Any,
         stamps: dict[str, str],
         complete: bool,
-        contents: dict[str, str] | None = None,
         fetch: remote.CkanPortal | None = None,
     ) -> list[str]:
-        # What this source holds here: records whose dataset is still active (a dataset
-        # deleted here, or purged by clearing the source, is imported again).
-        records = dict(
-            model.Session.query(Record.remote_id, Record.stamp)
-            .join(model.Package, model.Package.id == Record.package_id)
-            .filter(Record.source_id == job.source.id, model.Package.state == "active")
-        )
-        if complete and not stamps and records:
-            self._save_gather_error(
-                "The source lists no public datasets at all; nothing was "
-                "withdrawn (a portal that lost its index looks like this)",
-                job,
-            )
-            return []
-        plan = sync.plan(stamps, records, complete=complete)
-        if not complete and records:
-            self._save_gather_error(
-                "The listing of the source was not complete; withdrawals "
-                "wait for a complete listing",
-                job,
-            )
-        if fetch is not None:
-            contents = self._prefetch(fetch, plan.new + plan.changed)
-        # A command-line run imports its objects itself: they are created claimed (the
-        # state the fetch consumer gives what it takes), so ckanext-harvest's periodic
-        # resubmission of WAITING objects never hands them to a consumer as well.
-        command = COMMAND_JOB.get() == job.id
-        model.Session.add(
-            Run(
-                job_id=job.id,
-                source_id=job.source.id,
-                mode="command" if command else "queue",
-                planned_new=len(plan.new),
-                planned_changed=len(plan.changed),
-                planned_unchanged=len(plan.unchanged),
-                planned_withdrawn=len(plan.withdrawn),
-                listing_complete=complete,
-                created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            )
-        )
-        objects = []
-        for status, ids in (
-            ("new", plan.new),
-            ("change", plan.changed),
-            ("delete", plan.withdrawn),
-        ):
-            for remote_id in ids:
-                content = (contents or {}).get(remote_id) if status != "delete" else None
-                objects.append(
-                    HarvestObject(
-                        guid=remote_id,
-                        job=job,
-                        state="FETCH" if command else "WAITING",
-                        content=content,
-                        extras=[
-                            HarvestObjectExtra(key="status", value=status),
-                            HarvestObjectExtra(key="stamp", value=stamps.get(remote_id, "")),
-                        ],
-                    )
-                )
-        model.Session.add_all(objects)
-        model.Session.commit()
-        log.info(
-            "%s: %d new, %d changed, %d unchanged, %d withdrawn",
-            job.source.url,
-            len(plan.new),
-            len(plan.changed),
-            len(plan.unchanged),
-            len(plan.withdrawn),
-        )
-        return [obj.id for obj in objects]
-
-    @staticmethod
-    def _prefetch(portal: remote.CkanPortal, remote_ids: list[str]) -> dict[str, str]:
-        """The datasets to import, fetched in pages of 50. A page that fails is left to
-        the fetch stage, which asks for its datasets one by one and reports each."""
-        contents: dict[str, str] = {}
-        for start in range(0, len(remote_ids), remote.BATCH):
-            try:
-                found = portal.datasets(remote_ids[start : start + remote.BATCH])
-            except remote.RemoteError as error:
-                log.info(
-                    "%s: a page of datasets failed (%s); fetching them one by one",
-                    portal.base_url,
-                    error,
-                )
-                continue
-            contents.update((key, json.dumps(value)) for key, value in found.items())
-        return contents
+        """The whole listing at once (a CKAN portal's ids and stamps): the datasets to
+        import are fetched and stored 50 at a time."""
+        planner = self._planner(job)
+        planner.page(stamps, fetch=fetch)
+        return planner.finish(complete)
 
     def _extra(self, harvest_object: Any, key: str) -> str:
         for extra in harvest_object.extras:
@@ -378,8 +414,7 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
     def gather_stage(self, harvest_job: Any) -> list[str] | None:
         rdf_format = _config(harvest_job.source).get("rdf_format")
         url: str | None = harvest_job.source.url
-        stamps: dict[str, str] = {}
-        contents: dict[str, str] = {}
+        planner = self._planner(harvest_job)
         pages: set[str] = set()
         while url and url not in pages:
             pages.add(url)
@@ -388,7 +423,7 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
             )
             if not content:
                 # _get_content_and_type saved the gather error; nothing is withdrawn.
-                return self._plan_objects(harvest_job, stamps, False, contents)
+                return planner.finish(complete=False)
             parser = RDFParser()
             try:
                 parser.parse(content, _format=found_format)
@@ -397,7 +432,10 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
                 self._save_gather_error(
                     f"Could not read the catalog at {url}: {error}", harvest_job
                 )
-                return self._plan_objects(harvest_job, stamps, False, contents)
+                return planner.finish(complete=False)
+            del content
+            stamps: dict[str, str] = {}
+            contents: dict[str, str] = {}
             for dataset in datasets:
                 try:
                     ident = mapping.identity(dataset)
@@ -407,10 +445,13 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
                     )
                     continue
                 dataset["id"] = ident
-                stamps[ident] = self._stamp(dataset)
-                contents[ident] = json.dumps(dataset)
+                stamps.setdefault(ident, self._stamp(dataset))
+                contents.setdefault(ident, json.dumps(dataset))
+            # This page's new and changed datasets are stored now; only ids and stamps
+            # are kept for the next pages (Hydra's next page, as ckanext-dcat reads it).
+            planner.page(stamps, contents)
             url = parser.next_page()
-        return self._plan_objects(harvest_job, stamps, True, contents)
+        return planner.finish(complete=True)
 
     def fetch_stage(self, harvest_object: Any) -> Any:
         return True

@@ -29,10 +29,19 @@ class _Server:
 
 
 class StaticFiles(_Server):
-    """Serves a folder; files can be replaced between harvest runs."""
+    """Serves a folder; files can be replaced between harvest runs. ``on_request``, if
+    set, is told each path before it is served (a probe of what happened before)."""
 
     def __init__(self, folder: Path) -> None:
+        self.on_request: Any = None
+        outer = self
+
         class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if outer.on_request is not None:
+                    outer.on_request(self.path)
+                super().do_GET()
+
             extensions_map = {
                 ".ttl": "text/turtle",
                 ".jsonld": "application/ld+json",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 import pytest
+import sqlalchemy as sa
 from ckan import model, plugins
 from ckan.tests import factories, helpers
 
@@ -680,3 +682,71 @@ def _token(user: str) -> str:
     return helpers.call_action("api_token_create", context={"user": user}, user=user, name="t")[
         "token"
     ]
+
+
+def test_a_paged_dcat_feed_is_gathered_page_by_page(world: World) -> None:
+    """A Hydra-paged catalog of 6 pages: each page's datasets are stored as harvest
+    objects before the next page is asked for (only ids and stamps are kept in memory),
+    a broken page stops the listing without withdrawing anything, and the next run
+    picks up the rest."""
+    from ckanext.harvest.model import HarvestObject
+
+    datasets = []
+    for number, base in enumerate(dcat_files.extra_datasets(60)):
+        name = f"sidetal-{number:03d}"
+        datasets.append(
+            dict(
+                base,
+                id=str(uuid.uuid5(uuid.NAMESPACE_URL, name)),
+                name=name,
+                title=f"Sidedelt datasæt {number}",
+            )
+        )
+    pages = dcat_files.paged(datasets, world.files.url, size=10, stem="sider")
+    for filename, graph in pages:
+        (world.folder / filename).write_text(graph.serialize(format="turtle"), encoding="utf-8")
+    stored_before: dict[str, int] = {}
+
+    def probe(path: str) -> None:
+        if path.startswith("/sider-"):
+            with model.meta.engine.connect() as connection:  # another connection: committed rows
+                stored_before[path] = connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(HarvestObject.__table__)
+                    .where(HarvestObject.__table__.c.guid.in_([d["id"] for d in datasets]))
+                ).scalar_one()
+
+    load(
+        {
+            "name": "sidedelt",
+            "title": "Sidedelt katalog",
+            "url": f"{world.files.url}/sider-1.ttl",
+            "type": "dcat",
+            "config": {"rdf_format": "turtle"},
+        }
+    )
+    broken = world.folder / "sider-4.ttl"
+    good = broken.read_text(encoding="utf-8")
+    broken.write_text("@prefix dcat: <http://www.w3.org/ns/dcat#> . this is not turtle", "utf-8")
+    world.files.on_request = probe
+    try:
+        first = run_source("sidedelt")
+        assert first["counts"]["added"] == 30 and first["counts"]["withdrawn"] == 0
+        assert any("sider-4.ttl" in e for e in first["gather_errors"])
+        # Pages 1-3 were stored as they came: 0, 10, 20 objects before pages 1, 2, 3 (4).
+        assert [stored_before[f"/sider-{n}.ttl"] for n in (1, 2, 3, 4)] == [0, 10, 20, 30]
+        broken.write_text(good, encoding="utf-8")
+        stored_before.clear()
+        second = run_source("sidedelt")
+    finally:
+        world.files.on_request = None
+    assert second["counts"] == {
+        "added": 30,
+        "updated": 0,
+        "withdrawn": 0,
+        "unchanged": 30,
+        "shared": 0,
+        "errors": 0,
+    }
+    assert [stored_before[f"/sider-{n}.ttl"] for n in (4, 5, 6)] == [30, 40, 50]
+    assert {d["id"] for d in datasets} <= set(harvested("Sidedelt katalog"))
