@@ -1,20 +1,45 @@
 from __future__ import annotations
 
+from typing import Any
+
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
+
+from ckanext.cityexchange import facets
 
 
 @tk.blanket.blueprints
 @tk.blanket.config_declarations
 @tk.blanket.helpers
 class CityexchangePlugin(p.SingletonPlugin, DefaultTranslation):
-    """Portal-wide rules of the suite: the request guard, security headers, sessions."""
+    """Portal-wide rules of the suite: the request guard, security headers, sessions,
+    and the buyers' facets no one extension owns (update frequency, place)."""
 
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.IPackageController, inherit=True)
 
     def update_config(self, config: CKANConfig) -> None:
         # Core templates whose inline scripts carry the CSP nonce (templates/).
         tk.add_template_directory(config, "templates")
+
+    def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        return facets.add(facets_dict)
+
+    def organization_facets(
+        self, facets_dict: dict[str, Any], organization_type: str, package_type: str | None
+    ) -> dict[str, Any]:
+        return facets.add(facets_dict)
+
+    def group_facets(
+        self, facets_dict: dict[str, Any], group_type: str, package_type: str | None
+    ) -> dict[str, Any]:
+        return facets.add(facets_dict)
+
+    def after_dataset_search(
+        self, search_results: dict[str, Any], search_params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return facets.label(search_results)

@@ -83,7 +83,12 @@ def _progress_printer() -> Any:
 @cityharvest.command()
 @click.argument("sources", nargs=-1)
 @click.option("--all", "run_all", is_flag=True, help="Run every active source.")
-def run(sources: tuple[str, ...], run_all: bool) -> None:
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Import every listed dataset again, changed or not (after a mapping change).",
+)
+def run(sources: tuple[str, ...], run_all: bool, refresh: bool) -> None:
     """Run harvest sources now, in this process, with progress (scheduled runs go
     through the harvest queues). Exits non-zero if a run had errors."""
     if run_all:
@@ -98,7 +103,9 @@ def run(sources: tuple[str, ...], run_all: bool) -> None:
         context = dict(site_context(), **{"cityharvest.progress": _progress_printer()})
         started = time.monotonic()
         try:
-            result = tk.get_action("cityharvest_source_run")(context, {"id": name})
+            result = tk.get_action("cityharvest_source_run")(
+                context, {"id": name, "refresh": refresh}
+            )
         except (tk.ObjectNotFound, tk.ValidationError) as error:
             click.secho(f"  {getattr(error, 'error_dict', None) or error}", fg="red", err=True)
             failed = True

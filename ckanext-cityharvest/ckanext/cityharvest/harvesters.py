@@ -36,7 +36,7 @@ from ckanext.dcat.harvesters import base as _dcat_base
 from ckanext.dcat.harvesters.rdf import DCATRDFHarvester
 from ckanext.dcat.processors import RDFParser, RDFParserException
 from ckanext.harvest.harvesters.ckanharvester import CKANHarvester
-from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +225,30 @@ class _Sync:
     def _planner(self, job: Any) -> _Planner:
         return _Planner(job, self._save_gather_error)
 
+    def _first_in_line(self, job: Any) -> bool:
+        """One run per source at a time. ckanext-harvest refuses a second job while one
+        is waiting or under way, but its check and the job's creation are two steps:
+        the scheduler and a command could both pass it. Whichever job gathers, the older
+        one goes on and the newer one stops here, before listing anything."""
+        older = (
+            model.Session.query(HarvestJob.id)
+            .filter(
+                HarvestJob.source_id == job.source_id,
+                HarvestJob.id != job.id,
+                HarvestJob.status.in_(("New", "Running")),
+                HarvestJob.created < job.created,
+            )
+            .first()
+        )
+        if older is None:
+            return True
+        self._save_gather_error(
+            f"Another run of this source is waiting or under way (job {older[0]}); "
+            "this one stops without listing anything",
+            job,
+        )
+        return False
+
     def _plan_objects(
         self,
         job: Any,
@@ -273,6 +297,7 @@ class _Sync:
                     "source_id": source_id,
                     "remote": remote_dict,
                     "stamp": self._extra(harvest_object, "stamp"),
+                    "harvest_object_id": harvest_object.id,
                 },
             )
         except tk.ValidationError as error:
@@ -323,6 +348,8 @@ class CkanPortalHarvester(_Sync, CKANHarvester):
         return remote.CkanPortal(source.url, timeout, session=outbound.session())
 
     def gather_stage(self, harvest_job: Any) -> list[str] | None:
+        if not self._first_in_line(harvest_job):
+            return []
         config = _config(harvest_job.source)
         orgs = config.get("include_organizations") or []
         fq = "+dataset_type:dataset" + (
@@ -412,6 +439,8 @@ class DcatCatalogHarvester(_Sync, DCATRDFHarvester):
             _dcat_base.requests = original
 
     def gather_stage(self, harvest_job: Any) -> list[str] | None:
+        if not self._first_in_line(harvest_job):
+            return []
         rdf_format = _config(harvest_job.source).get("rdf_format")
         url: str | None = harvest_job.source.url
         planner = self._planner(harvest_job)

@@ -19,6 +19,7 @@ def dataset_import(not_empty: Any, unicode_safe: Any, ignore_missing: Any) -> di
     return {
         "source_id": [not_empty, unicode_safe],
         "stamp": [ignore_missing, unicode_safe],
+        "harvest_object_id": [ignore_missing, unicode_safe],
         "remote": [not_empty],
     }
 
@@ -39,6 +40,7 @@ def run(
             whole_number(1),
             limit_to_configured_maximum("ckanext.cityharvest.max_workers", 8),
         ],
+        "refresh": [ignore_missing, boolean],
     }
 
 

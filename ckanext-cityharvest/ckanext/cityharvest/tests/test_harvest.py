@@ -99,6 +99,17 @@ def test_first_harvest_imports_exactly_the_public_datasets(harvest: Harvest) -> 
     }
 
 
+def test_every_harvested_dataset_carries_its_provenance_in_search(harvest: Harvest) -> None:
+    found = helpers.call_action(
+        "package_search", fq=f'cityharvest_source:"{SOURCE_TITLE}"', rows=1000
+    )
+    assert found["count"] == len(harvested(SOURCE_TITLE)) == 219
+    for dataset in found["results"]:
+        extras = {e["key"]: e["value"] for e in dataset.get("extras") or []}
+        assert extras.get("harvest_source_id") == harvest.source["id"], dataset["name"]
+        assert dataset["cityharvest_source_url"] == harvest.peer.url
+
+
 def test_a_broken_dataset_is_reported_by_name_and_field(harvest: Harvest) -> None:
     summary = helpers.call_action("cityharvest_source_summary", context=_site())
     (source,) = [s for s in summary if s["name"] == "kommuner"]
@@ -454,3 +465,38 @@ def test_the_same_version_imported_twice_changes_nothing(harvest: Harvest) -> No
     model.Session.remove()
     assert model.Package.get(record.package_id).metadata_modified == modified
     assert len(_activities(record.package_id)) == count >= 1
+
+
+def test_of_two_runs_of_one_source_only_the_older_gathers(harvest: Harvest) -> None:
+    """ckanext-harvest checks for a running job and creates one in two steps; should
+    two jobs of one source exist at once, the newer stops before listing anything."""
+    import datetime as dt
+
+    from ckanext.harvest import queue
+    from ckanext.harvest.model import HarvestGatherError, HarvestJob, HarvestSource
+
+    source = HarvestSource.get(harvest.source["id"])
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    older = HarvestJob(source=source, status="Running", created=now - dt.timedelta(minutes=1))
+    newer = HarvestJob(source=source, status="Running", created=now)
+    older.save()
+    newer.save()
+    harvester = queue.get_harvester(source.type)
+    try:
+        assert harvester.gather_stage(newer) == []
+        (error,) = model.Session.query(HarvestGatherError).filter_by(harvest_job_id=newer.id)
+        assert "Another run of this source" in error.message and older.id in error.message
+        # The older one is first in line: it lists the source (and finds nothing new).
+        assert isinstance(harvester.gather_stage(older), list)
+        assert (
+            not model.Session.query(HarvestGatherError).filter_by(harvest_job_id=older.id).count()
+        )
+    finally:
+        from ckanext.harvest.model import HarvestObject
+
+        model.Session.query(HarvestObject).filter(
+            HarvestObject.harvest_job_id.in_([older.id, newer.id])
+        ).update({"state": "ERROR"})  # nothing left WAITING for a consumer
+        for job in (older, newer):
+            job.status = "Finished"
+            job.save()

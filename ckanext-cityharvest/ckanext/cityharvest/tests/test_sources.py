@@ -489,6 +489,20 @@ def test_the_official_dcat_ap_dk_example_is_harvested_with_its_facts(
     assert facet["not_declared"]["display_name"] == "Personal data not declared by the source"
     page = app.get(f"/dataset/{local['name']}").body
     assert "not declared by the source portal" in page and "No personal data" not in page
+    # The buyers' facets: how often and where.
+    faceted = helpers.call_action(
+        "package_search",
+        fq=f'id:"{local["id"]}"',
+        **{"facet.field": '["update_frequency", "spatial_coverage", "groups"]'},
+    )
+    items = {
+        field: {(i["name"], i["display_name"]) for i in faceted["search_facets"][field]["items"]}
+        for field in ("update_frequency", "spatial_coverage", "groups")
+    }
+    assert items["update_frequency"] == {("yearly", "Yearly")}
+    assert items["spatial_coverage"] == {("Danmark", "Danmark")}
+    assert {name for name, _ in items["groups"]} == {"government-public-sector"}
+    assert "Update frequency" in app.get("/dataset/").body
 
     declared = _record("digst-eksempel", "https://dcat.example.org/dataset-002")
     local = helpers.call_action("package_show", id=declared.package_id)
@@ -517,6 +531,10 @@ def test_the_official_dcat_ap_dk_example_is_harvested_with_its_facts(
     ]
     status_page = app.get("/harvest-status").body
     assert "https://kommune.example.dk/egen-licens" in status_page
+    # After a mapping change, a refresh imports what did not change at the source.
+    assert run_source("digst-eksempel")["counts"]["unchanged"] == 2
+    refreshed = run_source("digst-eksempel", refresh=True)
+    assert refreshed["counts"]["updated"] == 2 and refreshed["counts"]["unchanged"] == 0
 
 
 def test_an_editor_cannot_pass_their_own_dataset_off_as_declared_by_a_source(

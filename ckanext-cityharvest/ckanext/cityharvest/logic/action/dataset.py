@@ -73,6 +73,23 @@ def _create_once(action: str, data_dict: dict[str, Any], site: Context) -> None:
         pass  # it exists now; the caller reads it
 
 
+def _link_object(object_id: str, source_id: str, package_id: str) -> None:
+    """Make the harvest object the dataset's current one before the import commits: the
+    dataset is indexed at commit, and ckanext-harvest's index hook reads the harvest
+    source from the current object (linked only after the commit, a new dataset's
+    search result would lack it until its next change)."""
+    from ckanext.harvest.model import HarvestObject
+
+    harvest_object = model.Session.get(HarvestObject, object_id)
+    if harvest_object is None or harvest_object.harvest_source_id != source_id:
+        return
+    model.Session.query(HarvestObject).filter(
+        HarvestObject.package_id == package_id, HarvestObject.id != object_id
+    ).update({"current": False}, synchronize_session=False)
+    harvest_object.package_id, harvest_object.current = package_id, True
+    model.Session.flush()
+
+
 def _theme_groups(themes: list[mapping.Theme], site: Context) -> list[dict[str, str]]:
     """The portal's groups for the EU data themes, created on first use (titled in the
     portal's default language, both labels in the description). A theme whose group an
@@ -239,6 +256,10 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
     :type remote: dictionary
     :param stamp: its version stamp from the source's listing (optional)
     :type stamp: string
+    :param harvest_object_id: the harvest object it came in (optional): linked to the
+        dataset in the same transaction, so that the search index carries the harvest
+        source from the first import on
+    :type harvest_object_id: string
     :returns: ``{"result": "created" | "updated" | "duplicate" | "unchanged",
         "package_id": ...}``, with the local dataset's id (``unchanged``: this source
         imported this version, by its stamp, already)
@@ -357,6 +378,8 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
     )
     mine.unmapped_licence = mapping.unmapped_licence(remote, local["license_id"])
     _keep_keys(mine, explicit, keys)
+    if data.get("harvest_object_id"):
+        _link_object(data["harvest_object_id"], source.id, package_id)
     for candidate in uncertain:
         if candidate.package_id:
             _note_match(source.id, remote_id, package_id, candidate.package_id, now)

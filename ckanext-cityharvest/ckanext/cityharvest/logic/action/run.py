@@ -16,6 +16,7 @@ from ckanext.cityexchange.guard import validate as _validate
 from ckanext.cityharvest.harvesters import COMMAND_JOB
 from ckanext.cityharvest.logic import schema
 from ckanext.cityharvest.logic.action._common import run_counts
+from ckanext.cityharvest.model import Record
 
 __all__ = ["cityharvest_source_run"]
 
@@ -90,6 +91,9 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
         (default ``ckanext.cityharvest.workers``; at most
         ``ckanext.cityharvest.max_workers``; 1 imports in this process)
     :type workers: integer
+    :param refresh: import every dataset the source lists again, changed or not (after
+        the mapping changed, say a licence added to the register); default false
+    :type refresh: boolean
     :returns: the job's id and status, seconds taken and what it did: ``job_id``,
         ``status``, ``seconds``, ``objects``, ``stats`` (ckanext-harvest's report),
         ``counts`` (added, updated, withdrawn, unchanged, shared, errors) and
@@ -116,6 +120,10 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
     harvester = queue.get_harvester(source["source_type"])
     if harvester is None:
         raise tk.ValidationError({"id": [tk._("No harvester for this source's type")]})
+    if data.get("refresh"):
+        # Forget the stamps: the plan then finds every listed dataset changed.
+        model.Session.query(Record).filter(Record.source_id == source["id"]).update({"stamp": ""})
+        model.Session.commit()
     started = time.monotonic()
     job = HarvestJob.get(job_dict["id"])
     # No action of ckanext-harvest marks a job running without queueing it; its own
