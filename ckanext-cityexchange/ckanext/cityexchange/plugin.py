@@ -13,6 +13,7 @@ from ckanext.cityexchange import facets
 @tk.blanket.blueprints
 @tk.blanket.config_declarations
 @tk.blanket.helpers
+@tk.blanket.validators
 class CityexchangePlugin(p.SingletonPlugin, DefaultTranslation):
     """Portal-wide rules of the suite: the request guard, security headers, sessions,
     and the buyers' facets no one extension owns (update frequency, place)."""

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ckanext.cityexchange import geo
+
 TAG_MIN, TAG_MAX = 2, 100  # CKAN's tag length limits
 NAME_MAX = 100  # CKAN's dataset name limit
 URL_SCHEMES = ("http://", "https://", "ftp://")
@@ -32,12 +34,15 @@ _DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "
 # portal knows wins, so a Danish licence falls back to its nearest CKAN licence on a
 # portal without the Danish register.
 _LICENCE_RULES: tuple[tuple[str, str], ...] = (
+    ("pddl", "odc-pddl"),  # "… Public Domain Dedication and License (PDDL)"
     ("cc0", "cc-zero"),
     ("cc-zero", "cc-zero"),
     ("cc zero", "cc-zero"),
     ("publicdomain/zero", "cc-zero"),
     ("public domain dedication", "cc-zero"),
-    ("pddl", "odc-pddl"),
+    ("publicdomain/mark", "other-pd"),
+    ("public domain mark", "other-pd"),
+    ("public domain", "other-pd"),
     ("odbl", "odc-odbl"),
     ("open database license", "odc-odbl"),
     ("odc-by", "odc-by"),
@@ -113,6 +118,10 @@ _FREQUENCIES: Mapping[str, str] = {
     "kontinuerligt": "realtime",
     "realtid": "realtime",
     "hver time": "hourly",
+    "hver dag": "daily",
+    "hvert kvartal": "quarterly",
+    "månedsvis": "monthly",
+    "årsvis": "yearly",
     "timevis": "hourly",
     "daglig": "daily",
     "dagligt": "daily",
@@ -784,8 +793,8 @@ def themes(remote: Mapping[str, Any]) -> list[Theme]:
 
 def coverage(remote: Mapping[str, Any]) -> dict[str, Any]:
     """Where and when the data is about, and in which languages: geographic coverage (a
-    place name or the URI of a place, such as the EU country authority's ``DNK``), the
-    time span (start and end dates; a year or month alone covers all of it) and ISO
+    place name or the URI of a place, such as the EU country authority's ``DNK``), its
+    geometry (GeoJSON, for map search), the time span (start and end dates; a year or month alone covers all of it) and ISO
     639-1 language codes. Only what the source gives."""
     out: dict[str, Any] = {}
     place = _first_text(remote, _SPATIAL_TEXT_KEYS, 200)
@@ -797,6 +806,9 @@ def coverage(remote: Mapping[str, Any]) -> dict[str, Any]:
         out.setdefault("spatial_coverage", _PLACES.get(uri.rstrip("/").rsplit("/", 1)[-1], ""))
         if not out["spatial_coverage"]:
             out.pop("spatial_coverage")
+    found = geo.geometry(value(remote, "spatial"))
+    if found is not None:
+        out["spatial"] = found
     start = _date(_first_text(remote, ("temporal_start", "temporal_coverage_from", "startdato")))
     end = _date(_first_text(remote, ("temporal_end", "temporal_coverage_to", "slutdato")), end=True)
     if start:

@@ -55,13 +55,16 @@ def remote(**fields: object) -> dict[str, object]:
 def test_the_rule_modules_import_no_ckan() -> None:
     for name in ("mapping.py", "sync.py", "remote.py"):
         tree = ast.parse((Path(mapping.__file__).parent / name).read_text())
-        imported = {
-            n.names[0].name if isinstance(n, ast.Import) else n.module
-            for n in ast.walk(tree)
-            if isinstance(n, (ast.Import, ast.ImportFrom))
-        }
-        # The shared package's outbound guard is itself a plain module (no CKAN import).
-        pure_shared = {"ckanext.cityexchange.net"}
+        imported: set[str] = set()
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Import):
+                imported.update(alias.name for alias in n.names)
+            elif isinstance(n, ast.ImportFrom) and n.module == "ckanext.cityexchange":
+                imported.update(f"{n.module}.{alias.name}" for alias in n.names)
+            elif isinstance(n, ast.ImportFrom) and n.module:
+                imported.add(n.module)
+        # The shared package's outbound guard and geometry rules are plain modules too.
+        pure_shared = {"ckanext.cityexchange.net", "ckanext.cityexchange.geo"}
         assert not {
             m
             for m in imported
@@ -166,6 +169,8 @@ REGISTER = {
         ({"license_title": "Other (Not Open)"}, "other-closed"),
         ({"license_id": "notspecified"}, "notspecified"),
         ({"license_title": "Google's terms of service"}, "notspecified"),
+        ({"license_url": "https://creativecommons.org/publicdomain/mark/1.0/"}, "other-pd"),
+        ({"license_title": "ODC Public Domain Dedication and License (PDDL)"}, "odc-pddl"),
         ({"license_title": "Administrative vilkår"}, "notspecified"),
         ({"license_title": "Vilkår for brug af DMI's frie data (dmi.dk)"}, "dk-dmi-free-data"),
     ],
@@ -224,6 +229,17 @@ def test_any_licence_text_maps_to_a_registered_licence(text: str, key: str) -> N
         ),
         ([{"key": "dcat_frequency", "value": "weekly"}], "weekly"),
         ([{"key": "update_frequency", "value": "Løbende"}], "realtime"),
+        ([{"key": "opdateringsfrekvens", "value": "Hver dag"}], "daily"),
+        ([{"key": "frequency", "value": "http://purl.org/cld/freq/daily"}], "daily"),
+        (
+            [
+                {
+                    "key": "frequency",
+                    "value": "http://publications.europa.eu/resource/authority/frequency/UNKNOWN",
+                }
+            ],
+            None,
+        ),
     ],
 )
 def test_update_frequencies_in_danish_and_english(extras: list, frequency: str | None) -> None:
@@ -266,6 +282,12 @@ def test_geographic_and_temporal_coverage_and_languages() -> None:
         "spatial_coverage": "Aarhus Kommune",
         "language": ["da", "en"],
     }
+    # ckanext-spatial's extra (and ckanext-dcat's reading of dct:spatial's geometry).
+    polygon = '{"type": "Polygon", "coordinates": [[[10.1, 56.1], [10.3, 56.1], [10.1, 56.2], [10.1, 56.1]]]}'
+    assert mapping.coverage({"extras": [{"key": "spatial", "value": polygon}]}) == {
+        "spatial": polygon.replace(" ", "")
+    }
+    assert mapping.coverage({"extras": [{"key": "spatial", "value": '{"type": "Polygon"}'}]}) == {}
     # An end before the start is not kept; a place URI that is no URL is not a place.
     assert mapping.coverage(
         {"temporal_start": "2024-05-01", "temporal_end": "2023", "spatial_uri": "DNK"}

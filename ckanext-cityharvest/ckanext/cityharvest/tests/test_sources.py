@@ -768,3 +768,27 @@ def test_a_paged_dcat_feed_is_gathered_page_by_page(world: World) -> None:
     }
     assert [stored_before[f"/sider-{n}.ttl"] for n in (4, 5, 6)] == [30, 40, 50]
     assert {d["id"] for d in datasets} <= set(harvested("Sidedelt katalog"))
+
+
+def test_a_harvested_geometry_is_kept_and_a_bad_one_refused(world: World) -> None:
+    """ckanext-spatial's ``spatial`` extra at a source becomes the dataset's geometry here
+    (for map search); the schema refuses anything that is not a GeoJSON geometry."""
+    polygon = {
+        "type": "Polygon",
+        "coordinates": [[[10.1, 56.1], [10.3, 56.1], [10.1, 56.2], [10.1, 56.1]]],
+    }
+    dataset = dict(dcat_files.extra_datasets(1)[0], name="geometri", id=str(uuid.uuid4()))
+    remote = dict(dataset, extras=[{"key": "spatial", "value": json.dumps(polygon, indent=1)}])
+    load({"name": "geo-kilde", "title": "Geokilden", "url": world.peer.url, "type": "ckan"})
+    result = helpers.call_action(
+        "cityharvest_dataset_import",
+        context=_site(),
+        source_id=_source_id("geo-kilde"),
+        remote=remote,
+    )
+    local = helpers.call_action("package_show", id=result["package_id"])
+    assert json.loads(local["spatial"]) == polygon and " " not in local["spatial"]
+    for bad in ('{"type": "Polygon"}', "Aarhus", '{"type": "Feature"}'):
+        with pytest.raises(tk.ValidationError) as error:
+            helpers.call_action("package_patch", context=_site(), id=local["id"], spatial=bad)
+        assert "spatial" in error.value.error_dict

@@ -1,0 +1,55 @@
+"""The geometry rules on plain data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ckanext.cityexchange import geo
+
+pytestmark = pytest.mark.pure
+
+POLYGON = {
+    "type": "Polygon",
+    "coordinates": [[[12.5, 55.6], [12.6, 55.6], [12.6, 55.7], [12.5, 55.6]]],
+}
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (POLYGON, True),
+        ({"type": "Point", "coordinates": [12.5, 55.6]}, True),
+        ({"type": "GeometryCollection", "geometries": [POLYGON]}, True),
+        ({"type": "GeometryCollection", "geometries": []}, False),
+        ({"type": "Polygon", "coordinates": []}, False),
+        ({"type": "Feature", "geometry": POLYGON}, False),
+        ({"type": "Circle", "coordinates": [1, 2]}, False),
+        ("not a dict", False),
+        (None, False),
+    ],
+)
+def test_what_counts_as_a_geometry(value: object, expected: bool) -> None:
+    assert geo.is_geometry(value) is expected
+
+
+def test_geometry_text_is_compact_and_bounded() -> None:
+    assert geo.geometry(json.dumps(POLYGON, indent=2)) == json.dumps(POLYGON, separators=(",", ":"))
+    assert geo.geometry("{not json") is None
+    huge = {"type": "MultiPoint", "coordinates": [[1.0, 2.0]] * 30_000}
+    assert geo.geometry(huge) is None and geo.geometry(json.dumps(huge)) is None
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.floats() | st.text(max_size=5),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=12), c, max_size=3),
+        max_leaves=12,
+    )
+)
+def test_anything_is_a_geometry_or_none(value: object) -> None:
+    found = geo.geometry(value)
+    assert found is None or geo.is_geometry(json.loads(found))
