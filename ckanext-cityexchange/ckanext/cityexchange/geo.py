@@ -36,9 +36,12 @@ def geometry(value: Any) -> str | None:
             return None
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
-    if not is_geometry(value):
+    try:
+        if not is_geometry(value):
+            return None
+    except RecursionError:  # a collection nested beyond reason
         return None
     text = json.dumps(value, separators=(",", ":"))
     return text if len(text) <= MAX_CHARS else None

@@ -105,9 +105,11 @@ class _Planner:
             .join(model.Package, model.Package.id == Record.package_id)
             .filter(Record.source_id == job.source.id, model.Package.state == "active")
         )
-        # A command-line run imports its objects itself: they are created claimed (the
-        # state the fetch consumer gives what it takes), so ckanext-harvest's periodic
-        # resubmission of WAITING objects never hands them to a consumer as well.
+        # Objects are created claimed (FETCH, the state the fetch consumer gives what
+        # it takes), so that ckanext-harvest's periodic resubmission of WAITING objects
+        # hands none to a consumer while gather goes on: a command-line run imports
+        # its objects itself; a queued run's are set WAITING when gather ends, and
+        # ckanext-harvest then queues them once.
         self.command = COMMAND_JOB.get() == job.id
         self.seen: dict[str, str] = {}
         self.object_ids: list[str] = []
@@ -136,7 +138,7 @@ class _Planner:
             HarvestObject(
                 guid=remote_id,
                 job=self.job,
-                state="FETCH" if self.command else "WAITING",
+                state="FETCH",
                 content=content,
                 extras=[
                     HarvestObjectExtra(key="status", value=status),
@@ -151,6 +153,14 @@ class _Planner:
         for obj in objects:
             model.Session.expunge(obj)  # let the content go
 
+    def _release(self) -> None:
+        """A queued run's objects become WAITING, for the fetch queue, once gather ends."""
+        if not self.command and self.object_ids:
+            model.Session.query(HarvestObject).filter(
+                HarvestObject.harvest_job_id == self.job.id, HarvestObject.state == "FETCH"
+            ).update({"state": "WAITING"}, synchronize_session=False)
+            model.Session.commit()
+
     def finish(self, complete: bool) -> list[str]:
         job = self.job
         if complete and not self.seen and self.records:
@@ -159,6 +169,7 @@ class _Planner:
                 "withdrawn (a portal that lost its index looks like this)",
                 job,
             )
+            self._release()
             return self.object_ids
         plan = sync.plan(self.seen, self.records, complete=complete)
         if not complete and self.records:
@@ -181,6 +192,7 @@ class _Planner:
             )
         )
         self._store([("delete", remote_id, None) for remote_id in plan.withdrawn])
+        self._release()
         log.info(
             "%s: %d new, %d changed, %d unchanged, %d withdrawn",
             job.source.url,

@@ -47,6 +47,13 @@ _LICENCE_RULES: tuple[tuple[str, str], ...] = (
     ("open database license", "odc-odbl"),
     ("odc-by", "odc-by"),
     ("opendatacommons.org/licenses/by", "odc-by"),
+    # No derivatives is not open: never read as plain attribution.
+    ("by-nd", "other-closed"),
+    ("noderivatives", "other-closed"),
+    ("noderivs", "other-closed"),
+    ("no derivatives", "other-closed"),
+    ("ingenbearbejdelse", "other-closed"),
+    ("ingen bearbejdelse", "other-closed"),
     ("by-nc", "cc-nc"),
     ("non-commercial", "cc-nc"),
     ("noncommercial", "cc-nc"),
@@ -537,7 +544,9 @@ def map_licence(
 
 
 def _mentions(text: str, needle: str) -> bool:
-    """``needle`` in ``text`` as whole words ("ogl" is in "uk-ogl", not in "google")."""
+    """``needle`` in ``text`` as whole words ("ogl" is in "uk-ogl", not in "google");
+    hyphens, underscores and spaces are one ("cc by sa" is "cc-by-sa")."""
+    text, needle = (s.replace("-", " ").replace("_", " ") for s in (text, needle))
     before = r"(?<![^\W_])" if needle[:1].isalnum() else ""
     after = r"(?![^\W_])" if needle[-1:].isalnum() else ""
     return re.search(before + re.escape(needle) + after, text) is not None

@@ -65,7 +65,13 @@ def merged_dataset() -> Any:
     alias = model.Session.get(Alias, found.group(2))
     if alias is None:
         return None
+    live = model.Package.get(found.group(2))
+    if live is not None and live.state == "active":
+        return None  # restored, or the name taken again: the live dataset wins
     kept = model.Package.get(alias.package_id)
-    if kept is None or kept.state != "active" or found.group(2) in (kept.name, kept.id):
+    if kept is None or kept.state != "active":
         return None
-    return redirect(f"{found.group(1) or ''}/dataset/{kept.name}", code=301)
+    # The dataset page moved for good; what lay below it (a resource) has no twin.
+    return redirect(
+        f"{found.group(1) or ''}/dataset/{kept.name}", code=302 if found.group(3) else 301
+    )

@@ -234,7 +234,7 @@ def gate_errors(
     """Field errors that keep a dataset from being public or for sale, given its status.
     A checklist declared by a source portal passes: a harvested dataset is published by
     its source, and the gate applies to what is published on this portal (who may
-    declare for a source is the validator's rule: ``may_declare_for_source``)."""
+    declare for a source: ``declared_by_on_save``)."""
     if declared_by == "source" and (access_tier or "open") == "open":
         return {}
     if status.status == COMPLETE or not (public or (access_tier or "open") == "priced"):
@@ -343,16 +343,20 @@ def source_checklist(dataset: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def may_declare_for_source(
+def declared_by_on_save(
     answers: Mapping[str, Any], stored: Mapping[str, Any] | None, *, sysadmin: bool
-) -> bool:
-    """Only harvesters (acting as the site user, a sysadmin) declare a checklist for a
-    source portal; others may save such a dataset only with its answers unchanged."""
-    if answers.get("gdpr_declared_by") != "source" or sysadmin:
-        return True
+) -> str | None:
+    """Who the checklist is declared by once a dataset is saved, or None when the save
+    must be refused. Only harvesters (acting as the site user, a sysadmin) declare for a
+    source portal. Anyone else who edits a dataset declared by its source publishes it
+    here: it becomes the publisher's, and the gate applies to it; declaring one's own
+    dataset "by the source" is refused."""
+    declared = answers.get("gdpr_declared_by")
+    if declared != "source" or sysadmin:
+        return declared
     if stored is None or stored.get("gdpr_declared_by") != "source":
-        return False
-    return all((answers.get(k) or "") == (stored.get(k) or "") for k in FIELDS)
+        return None
+    return "publisher"
 
 
 # The reason a file is held (shown to everyone it is withheld from; names no finding).

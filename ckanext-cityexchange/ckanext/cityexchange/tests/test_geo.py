@@ -53,3 +53,12 @@ def test_geometry_text_is_compact_and_bounded() -> None:
 def test_anything_is_a_geometry_or_none(value: object) -> None:
     found = geo.geometry(value)
     assert found is None or geo.is_geometry(json.loads(found))
+
+
+def test_deeply_nested_input_is_no_geometry_and_no_crash() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    assert geo.geometry('{"type": "Point", "coordinates": ' + deep + "}") is None
+    nested: dict = {"type": "GeometryCollection", "geometries": []}
+    for _ in range(5_000):
+        nested = {"type": "GeometryCollection", "geometries": [nested]}
+    assert geo.geometry(nested) is None

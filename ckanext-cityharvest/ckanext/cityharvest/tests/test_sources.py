@@ -779,7 +779,15 @@ def test_a_harvested_geometry_is_kept_and_a_bad_one_refused(world: World) -> Non
     }
     dataset = dict(dcat_files.extra_datasets(1)[0], name="geometri", id=str(uuid.uuid4()))
     remote = dict(dataset, extras=[{"key": "spatial", "value": json.dumps(polygon, indent=1)}])
-    load({"name": "geo-kilde", "title": "Geokilden", "url": world.peer.url, "type": "ckan"})
+    load(
+        {
+            "name": "geo-kilde",
+            "title": "Geokilden",
+            "url": world.peer.url,
+            "type": "ckan",
+            "config": {"timeout": 9},
+        }
+    )
     result = helpers.call_action(
         "cityharvest_dataset_import",
         context=_site(),
@@ -792,3 +800,61 @@ def test_a_harvested_geometry_is_kept_and_a_bad_one_refused(world: World) -> Non
         with pytest.raises(tk.ValidationError) as error:
             helpers.call_action("package_patch", context=_site(), id=local["id"], spatial=bad)
         assert "spatial" in error.value.error_dict
+
+
+@pytest.mark.ckan_config("ckanext.gdprcheck.gate", "enforce")
+def test_an_editor_who_changes_a_harvested_dataset_publishes_it_here(world: World) -> None:
+    """A harvested dataset whose source declared nothing stays public as the source's;
+    once an editor of its organisation changes it here (a field, a file), it is theirs:
+    "declared by the publisher", and the gate wants the checklist."""
+    dataset = dict(dcat_files.extra_datasets(1)[0], name="redigeret", id=str(uuid.uuid4()))
+    # ckanext-harvest allows one source per URL and configuration.
+    load(
+        {
+            "name": "redigering",
+            "title": "Redigering",
+            "url": world.peer.url,
+            "type": "ckan",
+            "config": {"timeout": 7},
+        }
+    )
+    result = helpers.call_action(
+        "cityharvest_dataset_import",
+        context=_site(),
+        source_id=_source_id("redigering"),
+        remote=dataset,
+    )
+    local = helpers.call_action("package_show", id=result["package_id"])
+    assert local["gdpr_declared_by"] == "source" and not local["private"]
+    editor = factories.User()
+    helpers.call_action(
+        "organization_member_create",
+        context={"user": world.sysadmin["name"]},
+        id=local["owner_org"],
+        username=editor["name"],
+        role="editor",
+    )
+    for change in (
+        lambda: helpers.call_action(
+            "package_patch", context={"user": editor["name"]}, id=local["id"], notes="Ændret"
+        ),
+        lambda: helpers.call_action(
+            "resource_create",
+            context={"user": editor["name"]},
+            package_id=local["id"],
+            url="https://example.dk/borgere.csv",
+            name="Borgere",
+        ),
+    ):
+        with pytest.raises(tk.ValidationError) as error:
+            change()
+        assert "gdpr_personal_data" in error.value.error_dict
+    assert helpers.call_action("package_show", id=local["id"])["gdpr_declared_by"] == "source"
+    helpers.call_action(
+        "package_patch",
+        context={"user": editor["name"]},
+        id=local["id"],
+        notes="Ændret",
+        gdpr_personal_data="none",
+    )
+    assert helpers.call_action("package_show", id=local["id"])["gdpr_declared_by"] == "publisher"

@@ -16,6 +16,15 @@ __all__ = ["gdprcheck_checklist"]
 _missing = tk.missing
 
 
+def _set(data: FlattenDataDict, name: str, value: Any) -> None:
+    """Change a field after its own validators ran: also where scheming's
+    ``convert_to_extras`` already copied it into the extras."""
+    data[(name,)] = value
+    for key in list(data):
+        if len(key) == 3 and key[0] == "extras" and key[2] == "key" and data[key] == name:
+            data[("extras", key[1], "value")] = value
+
+
 def _stored_answers(package_id: Any) -> dict[str, Any] | None:
     """The checklist answers the dataset has now (None for a new dataset)."""
     pkg = model.Package.get(package_id) if isinstance(package_id, str) and package_id else None
@@ -41,12 +50,20 @@ def gdprcheck_checklist(
     ).items():
         errors.setdefault((name,), []).extend(tk._(m) for m in messages)
     package_id = _value(data, "id")
-    if answers.get("gdpr_declared_by") == "source" and not checklist.may_declare_for_source(
-        answers, _stored_answers(package_id), sysadmin=authz.is_sysadmin(context.get("user"))
-    ):
-        errors.setdefault(("gdpr_declared_by",), []).append(
-            tk._("Only the harvester declares a checklist for a source portal")
+    if answers.get("gdpr_declared_by") == "source":
+        declared = checklist.declared_by_on_save(
+            answers,
+            _stored_answers(package_id),
+            sysadmin=authz.is_sysadmin(context.get("user")),
         )
+        if declared is None:
+            errors.setdefault(("gdpr_declared_by",), []).append(
+                tk._("Only the harvester declares a checklist for a source portal")
+            )
+        elif declared != "source":
+            # Edited here, so published here: the publisher's checklist and the gate.
+            _set(data, "gdpr_declared_by", declared)
+            answers["gdpr_declared_by"] = declared
     if tk.config.get("ckanext.gdprcheck.gate") != "enforce":
         return
     tier = _value(data, "access_tier")

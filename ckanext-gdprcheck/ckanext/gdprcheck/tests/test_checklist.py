@@ -299,17 +299,18 @@ def test_any_source_declaration_gives_a_consistent_checklist(top: dict, extras: 
 
 def test_only_harvesters_declare_for_a_source() -> None:
     source = {"gdpr_declared_by": "source", "gdpr_personal_data": "none"}
-    assert checklist.may_declare_for_source(source, None, sysadmin=True)
-    assert not checklist.may_declare_for_source(source, None, sysadmin=False)
-    assert not checklist.may_declare_for_source(
-        source, {"gdpr_declared_by": "publisher"}, sysadmin=False
+    assert checklist.declared_by_on_save(source, None, sysadmin=True) == "source"
+    assert checklist.declared_by_on_save(source, dict(source), sysadmin=True) == "source"
+    # Declaring one's own dataset "by the source" is refused.
+    assert checklist.declared_by_on_save(source, None, sysadmin=False) is None
+    assert (
+        checklist.declared_by_on_save(source, {"gdpr_declared_by": "publisher"}, sysadmin=False)
+        is None
     )
-    # An editor may save a harvested dataset as long as the source's answers stay.
-    assert checklist.may_declare_for_source(source, dict(source), sysadmin=False)
-    assert not checklist.may_declare_for_source(
-        dict(source, gdpr_personal_data="anonymised"), source, sysadmin=False
-    )
-    assert checklist.may_declare_for_source({"gdpr_declared_by": "publisher"}, None, sysadmin=False)
+    # An editor who changes a harvested dataset publishes it here: the gate applies.
+    assert checklist.declared_by_on_save(source, dict(source), sysadmin=False) == "publisher"
+    publisher = {"gdpr_declared_by": "publisher"}
+    assert checklist.declared_by_on_save(publisher, None, sysadmin=False) == "publisher"
 
 
 def test_a_scan_that_contradicts_a_public_or_priced_checklist_holds_the_file() -> None:

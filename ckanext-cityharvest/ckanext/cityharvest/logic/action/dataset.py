@@ -96,7 +96,7 @@ def _theme_groups(themes: list[mapping.Theme], site: Context) -> list[dict[str, 
     operator deleted, or whose name an organisation holds, is left out."""
     danish = str(tk.config.get("ckan.locale_default") or "").startswith("da")
     groups = []
-    for theme in themes:
+    for theme in sorted(themes, key=lambda theme: theme.name):  # one order: no deadlock
         found = model.Group.get(theme.name)
         if found is None:
             _create_once(
@@ -303,7 +303,9 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
         # datasets with the same publisher and title wait for each other (this lock is
         # always taken before any identity's).
         lock_identity(f"fingerprint:{keys.publisher}|{keys.title}")
-    mine = model.Session.get(Record, (source.id, remote_id))
+    # Two workers given the same object wait for each other before reading its record.
+    lock_identity(f"record:{source.id}:{remote_id}")
+    mine = model.Session.get(Record, (source.id, remote_id), populate_existing=True)
     if mine is not None and not explicit:
         ident = mine.identity  # a copy recognised earlier stays with the dataset it joined
     lock_identity(ident)
@@ -345,13 +347,23 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
         owner_pkg = model.Package.get(stale.package_id) if stale.package_id else None
 
     site = site_context()
-    local["owner_org"] = _organization(org, site)
+    try:
+        local["owner_org"] = _organization(org, site)
+    except mapping.MappingError as error:
+        raise tk.ValidationError({error.field: [error.message]}) from error
     local["groups"] = _theme_groups(mapping.themes(remote), site)
+    # Only a dataset this source imports (or takes over) is updated: never one that
+    # another source imports and this one was only recorded beside.
     existing = owner_pkg or (
-        model.Package.get(mine.package_id) if mine and mine.package_id else None
+        model.Package.get(mine.package_id) if mine and mine.owner and mine.package_id else None
     )
     action_context: Context = dict(site, return_id_only=True, defer_commit=True)
     if existing is not None:
+        # Groups an operator added by hand stay; the themes follow the source.
+        themes = {theme.name for theme in mapping.THEMES}
+        local["groups"] += [
+            {"id": group.id} for group in existing.get_groups("group") if group.name not in themes
+        ]
         local.update(id=existing.id, name=existing.name, state="active")
         _keep_free_ids(local, existing.id)
         package_id = tk.get_action("package_update")(action_context, local)

@@ -87,6 +87,16 @@ def _merge(from_id: str, into_id: str, site: Context) -> None:
         raise tk.ValidationError({"id": [tk._("Both datasets must be harvested")]})
     for ident in sorted({into_owner.identity, *(r.identity for r in folded)}):
         lock_identity(ident)
+    folded = (
+        model.Session.query(Record).filter(Record.package_id == from_id).populate_existing().all()
+    )
+    # Other pairs of the folded dataset now concern the one kept.
+    model.Session.query(Match).filter(
+        Match.candidate_id == from_id, Match.decision.is_(None)
+    ).update({"candidate_id": into_id}, synchronize_session=False)
+    model.Session.query(Match).filter(
+        Match.package_id == from_id, Match.decision.is_(None), Match.candidate_id != into_id
+    ).update({"decision": "superseded"}, synchronize_session=False)
     for record in folded:
         record.identity, record.package_id, record.owner = into_owner.identity, into_id, False
         record.stamp = ""  # imported again as a copy of the kept dataset at its next run
@@ -120,6 +130,11 @@ def cityharvest_match_decide(context: Context, data_dict: DataDict) -> dict[str,
         raise tk.ObjectNotFound(tk._("No such pair"))
     if match.decision is not None:
         raise tk.ValidationError({"id": [tk._("This pair was decided already")]})
+    candidate = model.Package.get(match.candidate_id)
+    if data["decision"] == "merge" and (candidate is None or candidate.state != "active"):
+        raise tk.ValidationError(
+            {"id": [tk._("The dataset to merge into is no longer published here")]}
+        )
     if data["decision"] == "merge":
         _merge(match.package_id, match.candidate_id, site_context())
     match.decision, match.decided_by, match.decided = (
@@ -144,6 +159,8 @@ def _backfill_keys(record: Record) -> None:
     record.urls = mapping.resource_urls(
         {"resources": [{"url": r.url} for r in package.resources if r.state == "active"]}
     )
+    # An identity other than the id at the source was the dataset's own (an identifier).
+    record.explicit = record.identity != record.remote_id
 
 
 def cityharvest_duplicates_merge(context: Context, data_dict: DataDict) -> dict[str, Any]:

@@ -3,6 +3,7 @@ imported in a pool of worker processes."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,8 @@ from ckanext.cityharvest.logic.action._common import run_counts
 from ckanext.cityharvest.model import Record
 
 __all__ = ["cityharvest_source_run"]
+
+log = logging.getLogger(__name__)
 
 
 Progress = Callable[[str, int, int], None]
@@ -50,11 +53,31 @@ def _import_objects(object_ids: list[str]) -> int:
 
     for object_id in object_ids:
         harvest_object = HarvestObject.get(object_id)
-        queue.fetch_and_import_stages(
-            queue.get_harvester(harvest_object.source.type), harvest_object
-        )
+        try:
+            queue.fetch_and_import_stages(
+                queue.get_harvester(harvest_object.source.type), harvest_object
+            )
+        except Exception as error:  # one dataset's failure must not stop the run
+            log.exception("harvest object %s failed", object_id)
+            model.Session.rollback()
+            _give_up(object_id, f"{type(error).__name__}: {error}")
         model.Session.remove()
     return len(object_ids)
+
+
+def _give_up(object_id: str, message: str) -> None:
+    """Mark a harvest object that failed unexpectedly as an error (reported like any
+    other), so that the run and its job can finish."""
+    from ckanext.harvest.model import HarvestObject, HarvestObjectError
+
+    harvest_object = HarvestObject.get(object_id)
+    if harvest_object is None:
+        return
+    harvest_object.state, harvest_object.report_status = "ERROR", "errored"
+    model.Session.add(
+        HarvestObjectError(object=harvest_object, message=message[:1000], stage="Import")
+    )
+    model.Session.commit()
 
 
 def _import_in_workers(object_ids: list[str], workers: int, progress: Progress | None) -> None:
@@ -102,7 +125,7 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
     """
     from ckanext.harvest import queue
     from ckanext.harvest.logic import HarvestJobExists
-    from ckanext.harvest.model import HarvestJob
+    from ckanext.harvest.model import HarvestJob, HarvestObject
 
     tk.check_access("cityharvest_source_run", context, data_dict)
     data = _validate(data_dict, schema.run(), context)
@@ -142,13 +165,27 @@ def cityharvest_source_run(context: Context, data_dict: DataDict) -> dict[str, A
         object_ids = []
     total = len(object_ids)
     workers = data.get("workers") or tk.config.get("ckanext.cityharvest.workers")
-    if workers > 1 and total >= PARALLEL_FROM:
-        _import_in_workers(object_ids, workers, progress)
-    else:
-        for done, object_id in enumerate(object_ids, start=1):
-            _import_objects([object_id])
-            if progress:
-                progress("import", done, total)
+    try:
+        if workers > 1 and total >= PARALLEL_FROM:
+            _import_in_workers(object_ids, workers, progress)
+        else:
+            for done, object_id in enumerate(object_ids, start=1):
+                _import_objects([object_id])
+                if progress:
+                    progress("import", done, total)
+    finally:
+        # Whatever stopped the run (a worker that died, an interrupt), nothing of it is
+        # left claimed: its objects are errors, and the job can finish.
+        model.Session.rollback()
+        left = [
+            oid
+            for (oid,) in model.Session.query(HarvestObject.id).filter(
+                HarvestObject.harvest_job_id == job_dict["id"],
+                HarvestObject.state.in_(("WAITING", "FETCH", "IMPORT")),
+            )
+        ]
+        for object_id in left:
+            _give_up(object_id, "The run stopped before this dataset was imported")
     tk.get_action("harvest_jobs_run")(dict(site), {"source_id": source["id"]})
     job = HarvestJob.get(job_dict["id"])
     report = tk.get_action("harvest_job_show")(dict(site), {"id": job.id})
