@@ -86,8 +86,10 @@ HEADER_HINTS = {
         r"surname|given_?name|person_?navn|borger_?navn)\"?\s*$",
         re.I,
     ),
+    # A street name alone (a parking zone's street, a counting point's road) locates a
+    # place, not a person: only a full or home address is flagged.
     "address_column": re.compile(
-        r"^\s*\"?(adresse|address|vejnavn|street|street_?address|bopæl|"
+        r"^\s*\"?(adresse|address|street_?address|bopæl|bopaelsadresse|"
         r"husnummer|home_?address)\"?\s*$",
         re.I,
     ),

@@ -188,6 +188,17 @@ def test_look_alikes_are_not_personal_data() -> None:
     assert not reported & {"ordre_nr", "dato", "version", "note", "id"}
 
 
+def test_a_street_name_column_is_a_place_not_a_person() -> None:
+    """Parking zones and counting points name their street: not a person's address."""
+    text = "street,vejnavn,postcode,occupied\r\nNørrebrogade,Nørrebrogade,2200,19\r\n"
+    matches = list(scanner.iter_matches(io.BytesIO(text.encode()), "csv"))
+    assert [m.detector for m in matches if m.detector == "address_column"] == []
+    home = "id,home_address\r\n1,Vesterbrogade 186\r\n"
+    assert [m.column for m in scanner.iter_matches(io.BytesIO(home.encode()), "csv")] == [
+        "home_address"
+    ]
+
+
 def test_findings_carry_masked_examples_never_raw_values() -> None:
     with open(CORPUS / "people.csv", "rb") as f:
         result = scanner.scan(f, "csv")
