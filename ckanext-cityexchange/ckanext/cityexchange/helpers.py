@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from markupsafe import Markup
 
 from ckanext.cityexchange import headers, markup
+from ckanext.cityexchange.interfaces import ICityexchangeNavigation, NavLink
 
-__all__ = ["cityexchange_csp_nonce", "cityexchange_markdown"]
+__all__ = [
+    "cityexchange_csp_nonce",
+    "cityexchange_home",
+    "cityexchange_markdown",
+    "cityexchange_user_links",
+]
+
+_HOME_LIST_LENGTH = 4
 
 
 def cityexchange_csp_nonce() -> str:
@@ -35,3 +46,52 @@ def cityexchange_markdown(data: str, auto_link: bool = True) -> Markup:
     if html and auto_link:
         html = tk.h.html_auto_link(html)
     return Markup(html)
+
+
+def cityexchange_home() -> dict[str, Any]:
+    """The home page's live figures and lists, searched as the visitor (so a private
+    dataset never shows): counts of open datasets, commercial offers (priced and on
+    request), publishers with a dataset and harvested portals, the newest commercial
+    and open datasets."""
+    search = tk.get_action("package_search")
+
+    def run(**data_dict: Any) -> dict[str, Any]:
+        return search({"user": tk.current_user.name or ""}, data_dict)
+
+    catalog = run(
+        fq="+dataset_type:dataset",
+        rows=0,
+        facet="true",
+        **{"facet.field": ["access_tier", "organization"], "facet.limit": -1},
+    )
+    tiers = catalog["facets"].get("access_tier", {})
+    commercial = run(
+        fq="+dataset_type:dataset +access_tier:(priced OR on_request)",
+        rows=_HOME_LIST_LENGTH,
+        sort="metadata_modified desc",
+    )
+    open_data = run(
+        fq="+dataset_type:dataset +access_tier:open",
+        rows=_HOME_LIST_LENGTH,
+        sort="metadata_created desc",
+    )
+    sources = run(fq="+dataset_type:harvest", rows=0)
+    return {
+        "open": tiers.get("open", 0),
+        "commercial": tiers.get("priced", 0) + tiers.get("on_request", 0),
+        "publishers": len(catalog["facets"].get("organization", {})),
+        "sources": sources["count"],
+        "commercial_datasets": commercial["results"],
+        "open_datasets": open_data["results"],
+    }
+
+
+def cityexchange_user_links() -> list[NavLink]:
+    """The header's links for the logged-in user, from every ICityexchangeNavigation
+    plugin in plugin order; none for a visitor."""
+    if not tk.current_user or not tk.current_user.is_authenticated:
+        return []
+    links: list[NavLink] = []
+    for plugin in p.PluginImplementations(ICityexchangeNavigation):
+        links.extend(plugin.cityexchange_user_links(tk.current_user.name))
+    return links

@@ -16,7 +16,8 @@ from ckanext.cityexchange import facets
 @tk.blanket.validators
 class CityexchangePlugin(p.SingletonPlugin, DefaultTranslation):
     """Portal-wide rules of the suite: the request guard, security headers, sessions,
-    and the buyers' facets no one extension owns (update frequency, place)."""
+    the buyers' facets no one extension owns (update frequency, place), and the
+    exchange's theme."""
 
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
@@ -24,8 +25,11 @@ class CityexchangePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
 
     def update_config(self, config: CKANConfig) -> None:
-        # Core templates whose inline scripts carry the CSP nonce (templates/).
+        # The exchange's theme (home page, header, colours) and the core templates whose
+        # inline scripts carry the CSP nonce (templates/).
         tk.add_template_directory(config, "templates")
+        tk.add_public_directory(config, "public")
+        tk.add_resource("assets", "cityexchange")
 
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
         return facets.add(facets_dict)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import model
 
 from ckanext.dealroom import contracts
-from ckanext.dealroom.model import ClosedDataset, Room
+from ckanext.dealroom.model import ClosedDataset, Offer, Room
 
 __all__ = [
     "dealroom_canonical_terms",
@@ -85,8 +86,9 @@ def dealroom_is_closed(package_id: str) -> bool:
 
 
 def dealroom_waiting_count() -> int:
-    """Rooms in which the logged-in user's seller side has something to do (answer a
-    request, confirm a payment). Shown in the header on every page: one count query."""
+    """Rooms waiting for the logged-in user's answer, shown in the header on every page:
+    on the seller side a new request, a buyer's offer to answer or a payment to
+    confirm; on the buyer side a seller's offer to answer or an agreed deal to pay."""
     if not tk.current_user or not tk.current_user.is_authenticated:
         return 0
     orgs = [
@@ -95,13 +97,22 @@ def dealroom_waiting_count() -> int:
             {"user": tk.current_user.name}, {"permission": "create_dataset"}
         )
     ]
-    if not orgs:
-        return 0
-    return (
-        model.Session.query(Room)
-        .filter(Room.seller_org_id.in_(orgs), Room.state.in_(["requested", "agreed"]))
-        .count()
+    latest = (
+        sa.select(Offer.side)
+        .where(Offer.room_id == Room.id)
+        .order_by(Offer.version.desc())
+        .limit(1)
+        .scalar_subquery()
     )
+    seller_turn = sa.or_(
+        Room.state.in_(["requested", "agreed"]),
+        sa.and_(Room.state == "open", latest == "buyer"),
+    )
+    buyer_turn = sa.or_(Room.state == "agreed", sa.and_(Room.state == "open", latest == "seller"))
+    mine = sa.and_(Room.buyer_user_id == tk.current_user.id, buyer_turn)
+    if orgs:
+        mine = sa.or_(mine, sa.and_(Room.seller_org_id.in_(orgs), seller_turn))
+    return model.Session.query(Room).filter(mine).count()
 
 
 def dealroom_default_currency() -> str:

@@ -5,6 +5,8 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.cityexchange.guard import guard_all, public_functions
+from ckanext.cityexchange.interfaces import ICityexchangeNavigation, NavLink
+from ckanext.dealroom import helpers
 from ckanext.dealroom.logic import action
 from ckanext.dealroom.logic.action import payment
 from ckanext.pricing.interfaces import IPricingOrders
@@ -22,6 +24,19 @@ class DealroomPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
     p.implements(IPricingOrders, inherit=True)
+    p.implements(ICityexchangeNavigation)
+
+    def cityexchange_user_links(self, user_name: str) -> list[NavLink]:
+        endpoint = tk.request.endpoint if tk.request else None
+        return [
+            {
+                "url": tk.url_for("dealroom.inbox"),
+                "label": tk._("Deal rooms"),
+                "active": bool(endpoint and endpoint.startswith("dealroom.")),
+                "count": helpers.dealroom_waiting_count(),
+                "count_label": tk._("waiting for your answer"),
+            }
+        ]
 
     def pricing_order_changed(self, order: dict, effect: str) -> None:
         payment.on_order(order, effect)

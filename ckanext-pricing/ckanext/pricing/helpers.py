@@ -7,14 +7,18 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from babel.numbers import format_currency, get_currency_precision
 
-from ckanext.pricing import access, licences, payments, rules
+from ckanext.cityexchange.interfaces import NavLink
+from ckanext.pricing import access, licences, offers, payments, rules
 from ckanext.pricing.indexing import facet_label
 
 __all__ = [
+    "pricing_access_state",
     "pricing_buyer_organizations",
+    "pricing_form_price",
     "pricing_format_amount",
     "pricing_from_price",
     "pricing_licence",
+    "pricing_offer_resource_choices",
     "pricing_order_state_label",
     "pricing_payments_enabled",
     "pricing_resource_is_locked",
@@ -120,3 +124,92 @@ def pricing_revenue_bars(months: list[dict[str, Any]], height: int = 120) -> lis
         )
         for m in months
     ]
+
+
+def user_links(user_name: str) -> list[NavLink]:
+    """The header's links for a logged-in user: My data, My orders and, for the editors
+    of a selling organisation, its sales."""
+    endpoint = tk.request.endpoint if tk.request else None
+    links: list[NavLink] = [
+        {
+            "url": tk.url_for("pricing.my_data"),
+            "label": tk._("My data"),
+            "active": endpoint == "pricing.my_data",
+        },
+        {
+            "url": tk.url_for("pricing.orders"),
+            "label": tk._("My orders"),
+            "active": endpoint in ("pricing.orders", "pricing.order"),
+        },
+    ]
+    selling = tk.get_action("organization_list_for_user")(
+        {"user": user_name}, {"permission": "create_dataset"}
+    )
+    if selling:
+        links.append(
+            {
+                "url": tk.url_for("pricing.sales", id=selling[0]["name"]),
+                "label": tk._("Sales"),
+                "active": endpoint == "pricing.sales",
+            }
+        )
+    return links
+
+
+def pricing_access_state(pkg: dict[str, Any]) -> dict[str, Any]:
+    """Where the logged-in user stands with a priced or on-request dataset, for its price
+    box: ``visitor`` (not logged in), ``publisher`` (theirs), ``access`` (an entitlement
+    holds: ``until``, the latest end or None for no end), ``blocked`` (``reason``),
+    ``pending`` (an order awaits its payment: ``order``) or ``buy``."""
+    if not tk.current_user or not tk.current_user.is_authenticated:
+        return {"state": "visitor"}
+    context = {"user": tk.current_user.name}
+    check = tk.get_action("pricing_buyer_check")(context, {"package_id": pkg["id"]})
+    if check["publisher"]:
+        return {"state": "publisher"}
+    held = [
+        e
+        for e in tk.get_action("pricing_entitlement_list")(
+            dict(context), {"include_inactive": False}
+        )
+        if e["package_id"] == pkg["id"]
+    ]
+    if held:
+        ends = [e.get("valid_until") for e in held]
+        return {"state": "access", "until": None if None in ends else max(ends)}
+    if not check["may_buy"]:
+        return {"state": "blocked", "reason": check["reason"]}
+    pending = [
+        o
+        for o in tk.get_action("pricing_order_list")(dict(context), {"state": "pending"})
+        if o["package_id"] == pkg["id"]
+    ]
+    if pending:
+        return {"state": "pending", "order": pending[0]}
+    return {"state": "buy"}
+
+
+def pricing_form_price(amount: Any, currency: Any) -> str:
+    """An offer's amount (minor units) as the dataset form shows it: kroner with the
+    locale's decimal separator (``1250,50`` in Danish); empty when there is none."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        if not (isinstance(amount, str) and amount.strip().isdigit()):
+            return ""
+        amount = int(amount)
+    code = currency if isinstance(currency, str) and currency else None
+    code = code or tk.config.get("ckanext.pricing.default_currency")
+    text = offers.format_price(amount, get_currency_precision(code.upper()))
+    return text.replace(".", ",") if _locale().startswith("da") else text
+
+
+def pricing_offer_resource_choices(package_id: Any) -> list[dict[str, Any]]:
+    """The locked files of a dataset the form edits, for an offer to cover; none for a
+    dataset not created yet or one the user may not edit."""
+    if not isinstance(package_id, str) or not package_id:
+        return []
+    try:
+        pkg = tk.get_action("package_show")({"user": tk.current_user.name}, {"id": package_id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return []
+    locked = rules.locked_resources(pkg.get("access_tier") or rules.OPEN, pkg["resources"])
+    return [{"id": rid, "name": name} for rid, name in locked.items()]

@@ -6,14 +6,15 @@ An offer is a dict::
      "amount": 125000, "currency": "DKK", "vat_included": True,
      "licence": "internal-use", "resources": ["<resource id>", ...]}
 
-``amount`` is an integer in the currency's minor unit (øre for DKK). ``resources`` lists
+``amount`` is an integer in the currency's minor unit (øre for DKK); the dataset form
+asks for a ``price`` in major units (kroner) instead, which becomes the amount. ``resources`` lists
 the locked resources the offer covers; empty means all of them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -92,8 +93,13 @@ def normalise_offer(
     default_currency: str,
     currencies: Sequence[str],
     locked_resource_ids: Iterable[str] | None,
+    precision: int = 2,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Validate one offer. Returns the clean offer and its field errors."""
+    """Validate one offer. Returns the clean offer and its field errors.
+
+    A ``price`` in major units (the dataset form's field; ``precision`` decimals) gives
+    the ``amount``; the clean offer holds only the amount.
+    """
     errors: dict[str, list[str]] = {}
     if not isinstance(raw, Mapping):
         return {}, {"offer": ["Each offer must be an object"]}
@@ -124,11 +130,21 @@ def normalise_offer(
     elif period not in (None, ""):
         err("period_months", "Only a subscription has a period")
 
-    amount, message = parse_amount(raw.get("amount"))
-    if message:
-        err("amount", message)
+    price = raw.get("price")
+    if price not in (None, ""):
+        amount, message = parse_price(price, precision)
+        if message:
+            err("price", message)
+        elif raw.get("amount") not in (None, "") and parse_amount(raw["amount"])[0] != amount:
+            err("price", PRICE_AND_AMOUNT)
+        else:
+            clean["amount"] = amount
     else:
-        clean["amount"] = amount
+        amount, message = parse_amount(raw.get("amount"))
+        if message:
+            err("amount", message)
+        else:
+            clean["amount"] = amount
 
     currency, problem = check_currency(
         raw.get("currency"), default_currency=default_currency, currencies=currencies
@@ -283,6 +299,7 @@ def validate_offers(
     default_currency: str,
     currencies: Sequence[str],
     locked_resource_ids: Iterable[str] | None = None,
+    precision_of: Callable[[Any], int] = lambda currency: 2,
 ) -> tuple[list[dict[str, Any]], OfferErrors]:
     """Check a dataset's offers against its access tier.
 
@@ -311,6 +328,7 @@ def validate_offers(
             default_currency=default_currency,
             currencies=currencies,
             locked_resource_ids=locked,
+            precision=precision_of(raw.get("currency") if isinstance(raw, Mapping) else None),
         )
         clean.append(offer)
         per_offer.append(errors)
@@ -320,6 +338,91 @@ def validate_offers(
         if offer.get("id") and ids.count(offer["id"]) > 1:
             per_offer[index].setdefault("id", []).append(DUPLICATE_ID)
     return clean, OfferErrors(tuple(dataset_errors), tuple(per_offer))
+
+
+# The dataset form: prices typed in major units, offer ids made by the portal, and the
+# blank offer the form shows before one is filled in.
+
+PRICE_FORMAT = "Type the price in {}, e.g. 1250 or 1250.50"
+PRICE_AND_AMOUNT = "Give the price or the amount in minor units, not two different ones"
+_NUMBER = re.compile(r"\d+")
+_CURRENCY_WORDS = re.compile(r"(?i)\b(kr\.?|dkk|eur|sek|nok|€)\s*|\s*(kr\.?|dkk|eur|sek|nok|€)$")
+
+
+def is_blank_offer(raw: Mapping[str, Any]) -> bool:
+    """An offer the form showed and nobody filled in: every value empty."""
+    return all(value in (None, "", [], ()) for value in raw.values())
+
+
+def parse_price(value: Any, precision: int) -> tuple[int | None, str | None]:
+    """An amount in minor units from a price typed in major units, the way people write
+    it in Danish or English: ``1250``, ``1250,50``, ``1.250,50``, ``1,250.50``,
+    ``1 250 kr.``. A lone separator followed by at most ``precision`` digits is the
+    decimal one; followed by groups of three digits it separates thousands."""
+    if _is_int(value):
+        value = str(value)
+    if not isinstance(value, str):
+        return None, "Type the price as a number"
+    text = _CURRENCY_WORDS.sub("", value.strip()).replace(" ", "").replace("\u00a0", "")
+    if text.startswith("-"):
+        return None, "Amount must be greater than zero"
+    if not text or not re.fullmatch(r"[\d.,]+", text) or not text[0].isdigit():
+        return None, "Type the price as a number"
+    separators = [c for c in text if c in ".,"]
+    whole, fraction = text, ""
+    if separators:
+        last = max(text.rfind("."), text.rfind(","))
+        head, tail = text[:last], text[last + 1 :]
+        decimal = len(set(separators)) == 2 or (len(separators) == 1 and len(tail) <= precision)
+        if decimal:
+            whole, fraction = head, tail
+            if any(c in whole for c in ".,") and not _grouped(whole):
+                return None, "Type the price as a number"
+            whole = whole.replace(".", "").replace(",", "")
+        elif _grouped(text):
+            whole = text.replace(".", "").replace(",", "")
+        else:
+            return None, "Type the price as a number"
+    if len(fraction) > precision:
+        return None, f"At most {precision} decimals"
+    if not _NUMBER.fullmatch(whole) or (fraction and not _NUMBER.fullmatch(fraction)):
+        return None, "Type the price as a number"
+    amount = int(whole) * 10**precision + int((fraction or "0").ljust(precision, "0") or 0)
+    if amount <= 0:
+        return None, "Amount must be greater than zero"
+    if amount > MAX_AMOUNT:
+        return None, "Amount is too large"
+    return amount, None
+
+
+def _grouped(text: str) -> bool:
+    """``1.250.000`` or ``1,250``: digits in groups of three after the first."""
+    return re.fullmatch(r"\d{1,3}([.,]\d{3})+", text) is not None
+
+
+def format_price(amount: int, precision: int) -> str:
+    """The form's text for an amount in minor units: ``125050`` -> ``1250.50``."""
+    if precision == 0:
+        return str(amount)
+    return f"{amount // 10**precision}.{amount % 10**precision:0{precision}d}"
+
+
+def new_offer_ids(ids: Sequence[Any]) -> list[str]:
+    """Ids for the offers that have none (``None`` or ``""``), in order: ``offer-1``,
+    ``offer-2``, ... skipping those taken. Offers that have an id keep it."""
+    taken = {i for i in ids if isinstance(i, str) and i}
+    out: list[str] = []
+    n = 0
+    for given in ids:
+        if isinstance(given, str) and given:
+            out.append(given)
+            continue
+        n += 1
+        while f"offer-{n}" in taken:
+            n += 1
+        taken.add(f"offer-{n}")
+        out.append(f"offer-{n}")
+    return out
 
 
 def cheapest(offers: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:

@@ -8,7 +8,8 @@ from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
 from ckanext.cityexchange.guard import guard_all, public_functions
-from ckanext.pricing import access, indexing
+from ckanext.cityexchange.interfaces import ICityexchangeNavigation, NavLink
+from ckanext.pricing import access, helpers, indexing
 from ckanext.pricing.logic import action, auth, hold_auth, order_auth
 
 
@@ -26,10 +27,16 @@ class PricingPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ITranslation)
+    p.implements(ICityexchangeNavigation)
+
+    # ICityexchangeNavigation: what the user bought and, for a seller's editors, sold.
+    def cityexchange_user_links(self, user_name: str) -> list[NavLink]:
+        return helpers.user_links(user_name)
 
     # IConfigurer
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "pricing")
 
     # IPackageController: the search index never receives a locked resource's URL...
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from babel.numbers import get_currency_precision
 from ckan import model
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
@@ -40,18 +41,36 @@ def _raw_offer(data: FlattenDataDict, index: Any) -> dict[str, Any]:
     }
 
 
+def _precision(currency: Any) -> int:
+    """Decimals of a currency's minor unit (2 for DKK and EUR), for typed prices."""
+    code = currency if isinstance(currency, str) and currency.strip() else None
+    code = (code or tk.config.get("ckanext.pricing.default_currency")).strip().upper()
+    try:
+        return get_currency_precision(code)
+    except (KeyError, ValueError):
+        return 2
+
+
 def pricing_offer_field(
     key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
 ) -> None:
     """Normalise one field of an offer; the offer's other fields decide some rules
-    (a subscription needs a period)."""
+    (a subscription needs a period). A typed ``price`` becomes the offer's ``amount``
+    (validated first: "amount" sorts before "price") and is then dropped."""
+    if key not in data:
+        return  # a blank offer the form showed, dropped by pricing_access_tier
     index, field = key[1], key[2]
+    raw = _raw_offer(data, index)
     clean, field_errors = offers.normalise_offer(
-        _raw_offer(data, index),
+        raw,
         default_currency=tk.config.get("ckanext.pricing.default_currency"),
         currencies=_currencies(),
         locked_resource_ids=None,
+        precision=_precision(raw.get("currency")),
     )
+    if field == "price" and "price" not in field_errors:
+        del data[key]
+        return
     if field in field_errors:
         errors.setdefault(key, []).extend(field_errors[field])
         # keep the input for the form to show again, as text: CKAN stores the offers as
@@ -72,7 +91,11 @@ def pricing_access_tier(
 ) -> None:
     """Rules across fields: offers against the tier, unique offer ids, covered resources."""
     tier = data.get(key)
+    _drop_blank_offers(data)
     indexes = _offer_indexes(data)
+    ids = offers.new_offer_ids([data.get(("offers", i, "id")) for i in indexes])
+    for index, offer_id in zip(indexes, ids, strict=True):
+        data[("offers", index, "id")] = offer_id
     raw_offers = [_raw_offer(data, i) for i in indexes]
     locked_ids = [
         data[k]
@@ -89,6 +112,7 @@ def pricing_access_tier(
         default_currency=tk.config.get("ckanext.pricing.default_currency"),
         currencies=_currencies(),
         locked_resource_ids=locked_ids if _resources_known(data) else None,
+        precision_of=_precision,
     )
     for message in result.dataset:
         errors.setdefault(key, []).append(message)
@@ -100,6 +124,15 @@ def pricing_access_tier(
             for message in offer_errors.get(field, []):
                 if message.startswith(prefix):
                     errors.setdefault(("offers", index, field), []).append(message)
+
+
+def _drop_blank_offers(data: FlattenDataDict) -> None:
+    """The dataset form shows one blank offer to fill in; untouched, it is no offer."""
+    for index in _offer_indexes(data):
+        keys = [k for k in data if len(k) == 3 and k[0] == "offers" and k[1] == index]
+        if offers.is_blank_offer({k[2]: data[k] for k in keys if data[k] is not _missing}):
+            for k in keys:
+                del data[k]
 
 
 def _resources_known(data: FlattenDataDict) -> bool:

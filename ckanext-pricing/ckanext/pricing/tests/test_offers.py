@@ -181,3 +181,73 @@ def test_tier_and_offer_count(tier: str, raw: list[dict[str, Any]]) -> None:
     _clean, errors = _check(tier, raw)
     should_fail = (tier == "open" and raw) or (tier == "priced" and not raw)
     assert bool(errors.dataset) == bool(should_fail)
+
+
+# The dataset form: prices in kroner, generated offer ids, the blank offer.
+
+
+@pytest.mark.parametrize(
+    "typed, amount",
+    [
+        ("1250", 125000),
+        ("1250,50", 125050),
+        ("1.250,50", 125050),
+        ("1,250.50", 125050),
+        ("1 250 kr.", 125000),
+        ("1.250", 125000),  # a lone dot before three digits separates thousands
+        ("1,5", 150),
+        ("DKK 99", 9900),
+        ("1.250.000", 125000000),
+        (1200, 120000),
+    ],
+)
+def test_prices_are_read_as_people_write_them(typed: Any, amount: int) -> None:
+    assert offers.parse_price(typed, 2) == (amount, None)
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "0", "-5", "1.2.3", "1,234,5", "12.5.000", None, [1]])
+def test_prices_that_are_not_prices_are_field_errors(typed: Any) -> None:
+    amount, message = offers.parse_price(typed, 2)
+    assert amount is None and message
+
+
+@given(st.integers(min_value=1, max_value=offers.MAX_AMOUNT), st.sampled_from([0, 2, 3]))
+@settings(max_examples=200)
+def test_a_shown_price_reads_back_as_its_amount(amount: int, precision: int) -> None:
+    shown = offers.format_price(amount, precision)
+    assert offers.parse_price(shown, precision) == (amount, None)
+    # the Danish form shows a decimal comma
+    assert offers.parse_price(shown.replace(".", ","), precision) == (amount, None)
+
+
+def test_a_typed_price_becomes_the_amount_and_is_not_kept() -> None:
+    clean, errors = offers.normalise_offer(
+        {"price": "1.250,50", "licence": "internal-use", "id": "a"},
+        default_currency="DKK",
+        currencies=["DKK"],
+        locked_resource_ids=None,
+    )
+    assert errors == {} and clean["amount"] == 125050 and "price" not in clean
+    _clean, errors = offers.normalise_offer(
+        {"price": "10", "amount": 999, "licence": "internal-use", "id": "a"},
+        default_currency="DKK",
+        currencies=["DKK"],
+        locked_resource_ids=None,
+    )
+    assert errors == {"price": [offers.PRICE_AND_AMOUNT]}
+
+
+@given(st.lists(st.one_of(st.none(), st.just(""), st.sampled_from(["offer-1", "offer-2", "x"]))))
+@settings(max_examples=200)
+def test_new_offer_ids_are_unique_and_keep_given_ones(ids: list[str | None]) -> None:
+    given_ids = [i for i in ids if i]
+    made = offers.new_offer_ids(ids)
+    assert len(made) == len(ids)
+    assert all(m == i for m, i in zip(made, ids, strict=True) if i)
+    new = [m for m, i in zip(made, ids, strict=True) if not i]
+    assert len(set(new)) == len(new) and not set(new) & set(given_ids)
+
+
+def test_the_untouched_form_offer_is_blank_and_a_started_one_is_not() -> None:
+    assert offers.is_blank_offer({"id": "", "kind": "", "price": "", "resources": []})
+    assert not offers.is_blank_offer({"id": "", "kind": "", "price": "5"})
