@@ -100,7 +100,7 @@ _DO = {
     "withdraw": ("dealroom_withdraw", ("reason",)),
     "offer": (
         "dealroom_offer_create",
-        ("amount", "currency", "period_months", "licence", "clauses", "dpa_required"),
+        ("price", "amount", "currency", "period_months", "licence", "clauses", "dpa_required"),
     ),
     "accept_offer": ("dealroom_offer_accept", ("offer_id",)),
     "mark_paid": ("dealroom_mark_paid", ()),

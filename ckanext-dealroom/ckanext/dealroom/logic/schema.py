@@ -59,7 +59,8 @@ def offer(
 ) -> Schema:
     return {
         "id": [not_empty, unicode_safe],
-        "amount": [not_empty],
+        "amount": [ignore_missing],
+        "price": [ignore_missing],
         "currency": [ignore_missing, unicode_safe],
         "period_months": [ignore_missing, whole_number()],
         "resource_ids": [ignore_missing, list_of_strings],

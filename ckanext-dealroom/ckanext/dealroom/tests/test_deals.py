@@ -536,6 +536,40 @@ def test_bad_offers_are_field_errors(
 
 
 @pytest.mark.parametrize(
+    "price, amount", [("1.250,50", 125050), ("1250", 125000), ("1,250.50", 125050)]
+)
+def test_an_offer_priced_in_kroner_through_the_room_page(
+    app: Any, market: Market, price: str, amount: int
+) -> None:
+    """The room's offer form asks for kroner, as people type them, and the files it covers."""
+    _buyer, rid = _negotiating(market)
+    page = app.get(f"/dealroom/{rid}", headers=market.tokens["seller_admin"]).get_data(as_text=True)
+    assert 'name="price"' in page and f'value="{market.locked["id"]}"' in page
+    response = app.post(
+        f"/dealroom/{rid}/do/offer",
+        data={"price": price, "licence": "internal-use", "resource_ids": market.locked["id"]},
+        headers=market.tokens["seller_admin"],
+        follow_redirects=False,
+    )
+    assert response.status_code == 302
+    offer = act(market, "seller_admin", "dealroom_show", id=rid)["latest_offer"]
+    assert (offer["amount"], offer["side"]) == (amount, "seller")
+    assert offer["resource_ids"] == [market.locked["id"]]
+
+
+@pytest.mark.parametrize("price", ["abc", "0", "-5", "1.2.3"])
+def test_a_price_that_is_not_a_price_is_a_field_error(app: Any, market: Market, price: str) -> None:
+    _buyer, rid = _negotiating(market)
+    before = act(market, "seller_admin", "dealroom_show", id=rid)["latest_offer"]
+    body = {"id": rid, "price": price, "licence": "internal-use"}
+    response = app.post(
+        "/api/3/action/dealroom_offer_create", json=body, headers=market.tokens["seller_admin"]
+    )
+    assert response.status_code == 409 and "price" in response.get_json()["error"]
+    assert act(market, "seller_admin", "dealroom_show", id=rid)["latest_offer"] == before
+
+
+@pytest.mark.parametrize(
     "filename, content, message",
     [
         ("huge.pdf", PDF + b"0" * (10 * 1024 * 1024), "larger than"),

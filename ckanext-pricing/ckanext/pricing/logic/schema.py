@@ -262,4 +262,5 @@ def terms_check(
         "licence": [ignore_missing, unicode_safe],
         "period_months": [ignore_missing],  # offers.check_period: whole months, 1 to 120
         "resource_ids": [ignore_missing, list_of_strings],
+        "price": [ignore_missing],  # offers.parse_price: major units as people type them
     }

@@ -198,6 +198,86 @@ def test_the_dataset_form_shows_field_errors_not_a_500(app: Any, seller: dict[st
     assert "Amount must be greater than zero" in page
 
 
+def _as_a_browser_sends_it(html: str) -> dict[str, Any]:
+    """The dataset form's fields as a browser without scripts submits them untouched:
+    every named input, textarea and select of the form with its shown value (the hidden
+    template of a new offer excepted, as scheming's script removes it)."""
+    form = BeautifulSoup(html, "html.parser").find("form", id="dataset-edit")
+    data: dict[str, Any] = {}
+    for field in form.find_all(["input", "textarea", "select"]):
+        name = field.get("name")
+        if not name or "REPEATING" in name or field.get("type") in ("submit", "button"):
+            continue
+        if field.get("type") in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                data[name] = field.get("value", "on")
+            continue
+        if field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            data[name] = chosen.get("value", "") if chosen else ""
+        elif field.name == "textarea":
+            data[name] = field.text
+        else:
+            data[name] = field.get("value", "")
+    return data
+
+
+def test_an_open_dataset_goes_through_the_untouched_form(app: Any, seller: dict[str, Any]) -> None:
+    """The form shows one blank offer; an open dataset that leaves it alone has no offer."""
+    data = _as_a_browser_sends_it(
+        app.get("/dataset/new", headers=seller["headers"]).get_data(as_text=True)
+    )
+    assert "offers-0-price" in data and "offers-0-amount" not in data  # priced in kroner
+    data.update(name="form-open", title="Form open", owner_org=seller["org"]["id"], save="continue")
+    response = app.post(
+        "/dataset/new", data=data, headers=seller["headers"], follow_redirects=False
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    created = helpers.call_action(
+        "package_show", context={"user": seller["user"]["name"]}, id="form-open"
+    )
+    assert created["access_tier"] == "open" and not created.get("offers")
+
+
+def test_a_price_typed_in_kroner_is_stored_in_ore_and_shown_again(
+    app: Any, seller: dict[str, Any]
+) -> None:
+    data = _as_a_browser_sends_it(
+        app.get("/dataset/new", headers=seller["headers"]).get_data(as_text=True)
+    )
+    data.update(
+        {
+            "name": "form-kroner",
+            "title": "Form kroner",
+            "owner_org": seller["org"]["id"],
+            "access_tier": "priced",
+            "offers-0-price": "1.250,50",
+            "offers-0-licence": "internal-use",
+            "save": "continue",
+        }
+    )
+    response = app.post(
+        "/dataset/new", data=data, headers=seller["headers"], follow_redirects=False
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    context = {"user": seller["user"]["name"]}
+    stored = helpers.call_action("package_show", context=context, id="form-kroner")
+    (offer,) = stored["offers"]
+    assert (offer["amount"], offer["id"], "price" in offer) == (125050, "offer-1", False)
+    edit = app.get("/dataset/edit/form-kroner", headers=seller["headers"]).get_data(as_text=True)
+    again = _as_a_browser_sends_it(edit)
+    assert again["offers-0-price"] == "1250.50" and again["offers-0-id"] == "offer-1"
+    response = app.post(
+        "/dataset/edit/form-kroner",
+        data=dict(again, save="save"),
+        headers=seller["headers"],
+        follow_redirects=False,
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    kept = helpers.call_action("package_show", context=context, id="form-kroner")["offers"]
+    assert kept == stored["offers"]
+
+
 # --- the write-back hazard ----------------------------------------------------------------
 
 

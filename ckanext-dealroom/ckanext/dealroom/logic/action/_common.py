@@ -154,6 +154,10 @@ def _room_dict(room: Room, side: Side, *, full: bool = True) -> dict[str, Any]:
         )
     }
     out["offers"] = [_offer_dict(o, names) for o in offers]
+    # what an offer may cover: the dataset's locked resources, for the offer form
+    out["locked_resources"] = [
+        {"id": rid, "name": name} for rid, name in (_locked(_pkg(pkg.id)) if pkg else {}).items()
+    ]
     live = [o for o in out["offers"] if o["state"] == "live"]
     out["latest_offer"] = live[-1] if live else None
     attachments: dict[str, list[dict[str, Any]]] = {}

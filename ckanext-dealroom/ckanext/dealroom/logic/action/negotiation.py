@@ -116,6 +116,9 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
     :type id: string
     :param amount: price in minor units, excluding VAT (0 only for a data donation)
     :type amount: integer
+    :param price: instead of ``amount``, the price in major units as people type it
+        (``1250``, ``1.250,50``), excluding VAT
+    :type price: string
     :param currency: ISO code (default: the portal's default currency)
     :type currency: string
     :param period_months: how long access lasts (optional: no end)
@@ -143,14 +146,20 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
     except states.TransitionError as error:
         raise tk.ValidationError({"state": [str(error)]}) from None
     errors: dict[str, list[str]] = {}
-    try:
-        amount = contracts.parse_amount(data["amount"], allow_zero=room.deal_type == "donation")
-        if room.deal_type == "donation" and amount != 0:
-            errors["amount"] = [tk._("A data donation is free: the price must be 0")]
-    except ValueError as error:
-        errors["amount"] = [tk._(str(error))]
+    donation = room.deal_type == "donation"
+    typed = data.get("price") not in (None, "") and not donation
+    amount = 0
+    if not typed and data.get("amount") in (None, "") and not donation:
+        errors["price"] = [tk._("Missing value")]
+    elif not typed:
+        try:
+            amount = contracts.parse_amount(data.get("amount"), allow_zero=donation)
+            if donation and amount != 0:
+                errors["amount"] = [tk._("A data donation is free: the price must be 0")]
+        except ValueError as error:
+            errors["amount"] = [tk._(str(error))]
     # The terms follow ckanext-pricing's rules for offers (currency, licence, period,
-    # locked resources: all of them when none are named).
+    # locked resources: all of them when none are named; a price typed in kroner).
     terms: dict[str, Any] = {}
     try:
         terms = _checked_terms(
@@ -160,12 +169,15 @@ def dealroom_offer_create(context: Context, data_dict: DataDict) -> dict[str, An
                 "licence": data["licence"],
                 "period_months": data.get("period_months"),
                 "resource_ids": data.get("resource_ids") or room.resource_ids,
+                **({"price": data["price"]} if typed else {}),
             }
         )
     except tk.ValidationError as error:
         errors.update(error.error_dict)
     if errors:
         raise tk.ValidationError(errors)
+    if typed:
+        amount = terms["amount"]
     currency, period = terms["currency"], terms.get("period_months")
     locked = _locked(_pkg(room.package_id))
     resource_ids = terms.get("resource_ids") or sorted(locked)

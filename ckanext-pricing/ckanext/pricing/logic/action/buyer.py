@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from babel.numbers import get_currency_precision
 from ckan import model
 from ckan.types import Context, DataDict
 
@@ -189,8 +190,11 @@ def pricing_terms_check(context: Context, data_dict: DataDict) -> dict[str, Any]
     :type package_id: string
     :param resource_ids: locked resources of the dataset the terms cover (optional)
     :type resource_ids: list of strings
+    :param price: a price in major units as people type it (``1250``, ``1.250,50``;
+        optional): returned as ``amount`` in minor units
+    :type price: string
     :returns: the clean terms: ``currency`` and each of ``licence``, ``period_months``
-        and ``resource_ids`` that was given
+        and ``resource_ids`` that was given, and ``amount`` for a ``price``
     :rtype: dictionary
     :raises: ``ValidationError`` with an error per field that breaks a rule
     """
@@ -208,15 +212,21 @@ def pricing_terms_check(context: Context, data_dict: DataDict) -> dict[str, Any]
         currencies=tk.config.get("ckanext.pricing.currencies"),
         locked_resource_ids=locked,
     )
-    if problems:
-        raise tk.ValidationError(
-            {
-                "resource_ids" if field == "resources" else field: [
-                    tk._(problem.template).format(problem.argument)
-                ]
-                for field, problem in problems.items()
-            }
-        )
+    errors = {
+        "resource_ids" if field == "resources" else field: [
+            tk._(problem.template).format(problem.argument)
+        ]
+        for field, problem in problems.items()
+    }
+    if data.get("price") not in (None, ""):
+        currency = clean.get("currency") or tk.config.get("ckanext.pricing.default_currency")
+        amount, message = offers.parse_price(data["price"], get_currency_precision(currency))
+        if message:
+            errors["price"] = [tk._(message)]
+        else:
+            clean["amount"] = amount
+    if errors:
+        raise tk.ValidationError(errors)
     if "resources" in clean:
         clean["resource_ids"] = clean.pop("resources")
     return clean
