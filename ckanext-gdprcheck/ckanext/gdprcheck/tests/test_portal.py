@@ -111,6 +111,8 @@ def test_gate_in_the_form_shows_errors_not_500(app: Any, org_and_users: dict[str
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "legal basis" in page
+    # the gate's error on the visibility is named as the form names the field
+    assert 'data-field-label="private">Visibility:' in page and "private:" not in page
     assert (
         helpers.call_action("package_search", q="name:borgerhenvendelser", include_private=True)[
             "count"
