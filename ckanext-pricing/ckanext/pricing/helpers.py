@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+import flask_babel
 from babel.numbers import format_currency, get_currency_precision
 
 from ckanext.cityexchange.interfaces import NavLink
@@ -112,7 +114,9 @@ def pricing_buyer_organizations() -> list[dict[str, Any]]:
 
 
 def pricing_revenue_bars(months: list[dict[str, Any]], height: int = 120) -> list[dict[str, Any]]:
-    """Bars of the monthly revenue chart, one currency at a time, scaled to ``height``."""
+    """Bars of the monthly revenue chart, one currency at a time, scaled to ``height``;
+    each month ("2026-12") also as the page's language writes it (``month_label``: "dec.
+    2026", "Dec 2026")."""
     if not months:
         return []
     top = max(m["amount"] for m in months) or 1
@@ -121,14 +125,23 @@ def pricing_revenue_bars(months: list[dict[str, Any]], height: int = 120) -> lis
             m,
             height=max(2, round(height * m["amount"] / top)),
             label=pricing_format_amount(m["amount"], m["currency"]),
+            month_label=_month_label(m["month"]),
         )
         for m in months
     ]
 
 
+def _month_label(month: str) -> str:
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except (TypeError, ValueError):
+        return month
+    return flask_babel.format_date(first, "MMM y")
+
+
 def user_links(user_name: str) -> list[NavLink]:
     """The header's links for a logged-in user: My data, My orders and, for the editors
-    of a selling organisation, its sales."""
+    of an organisation that sells data (a priced or on-request dataset), its sales."""
     endpoint = tk.request.endpoint if tk.request else None
     links: list[NavLink] = [
         {
@@ -142,13 +155,15 @@ def user_links(user_name: str) -> list[NavLink]:
             "active": endpoint in ("pricing.orders", "pricing.order"),
         },
     ]
-    selling = tk.get_action("organization_list_for_user")(
+    editing = tk.get_action("organization_list_for_user")(
         {"user": user_name}, {"permission": "create_dataset"}
     )
+    selling = _selling_organizations(user_name, [o["id"] for o in editing])
     if selling:
+        names = {o["id"]: o["name"] for o in editing}
         links.append(
             {
-                "url": tk.url_for("pricing.sales", id=selling[0]["name"]),
+                "url": tk.url_for("pricing.sales", id=names[selling[0]]),
                 "label": tk._("Sales"),
                 "active": endpoint == "pricing.sales",
             }
@@ -187,6 +202,24 @@ def pricing_access_state(pkg: dict[str, Any]) -> dict[str, Any]:
     if pending:
         return {"state": "pending", "order": pending[0]}
     return {"state": "buy"}
+
+
+def _selling_organizations(user_name: str, organization_ids: list[str]) -> list[str]:
+    """Of these organisations, those with a priced or on-request dataset (one search)."""
+    if not organization_ids:
+        return []
+    found = tk.get_action("package_search")(
+        {"user": user_name},
+        {
+            "fq": "owner_org:({}) -access_tier:open".format(" OR ".join(organization_ids)),
+            "rows": 0,
+            "include_private": True,
+            "facet.field": ["owner_org"],
+            "facet.limit": -1,
+        },
+    )
+    counts = found["search_facets"].get("owner_org", {}).get("items", [])
+    return sorted(item["name"] for item in counts if item["count"])
 
 
 def pricing_form_price(amount: Any, currency: Any) -> str:

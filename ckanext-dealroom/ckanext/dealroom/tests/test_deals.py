@@ -21,6 +21,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 import pytest
+from bs4 import BeautifulSoup
 from ckan import model, plugins
 from ckan.tests import factories, helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
@@ -602,8 +603,22 @@ def test_pages_render_for_the_parties(app: Any, market: Market) -> None:
         as_text=True
     )
     assert f"/dataset/{market.dataset['name']}/dealroom/new" in dataset_page
+    _open_room(market, _fresh_buyer(market))  # a request waiting for the seller's answer
     inbox = app.get("/dealroom", headers=market.tokens["seller_admin"])
     assert inbox.status_code == 200 and market.dataset["title"] in inbox.get_data(as_text=True)
+    # The header leads every logged-in user to their data, orders and deal rooms, a
+    # seller's editors to their sales, with the rooms waiting for an answer counted.
+    header = BeautifulSoup(inbox.get_data(as_text=True), "html.parser").find("header")
+    links = {a.get_text(" ", strip=True).split(" ")[0]: a["href"] for a in header.select("nav a")}
+    assert {"My", "Sales", "Deal"} <= set(links)
+    seller_header = BeautifulSoup(
+        app.get("/dataset", headers=market.tokens["seller_admin"]).get_data(as_text=True),
+        "html.parser",
+    ).find("header")
+    count = seller_header.select_one(".cdx-count")
+    assert count is not None and int(count.contents[0]) >= 1
+    third = app.get("/dataset", headers=headers).get_data(as_text=True)
+    assert "/pricing/orders" in third and "/organization/sales/" not in third
     danish = app.get("/da_DK/dealroom", headers=market.tokens["seller_admin"]).get_data(
         as_text=True
     )

@@ -188,10 +188,25 @@ def shop_token(user: dict[str, Any]) -> dict[str, str]:
 # --- the whole path ----------------------------------------------------------------------
 
 
+def _box_state(page: str) -> str | None:
+    """Where the price box says the viewer stands (``data-state``)."""
+    box = BeautifulSoup(page, "html.parser").find("section", {"class": "pricing-box"})
+    return box["data-state"] if box else None
+
+
+def test_the_price_box_for_a_visitor_and_for_the_seller(app: Any, shop: Shop) -> None:
+    visitor = app.get(f"/dataset/{shop.dataset['name']}").get_data(as_text=True)
+    assert _box_state(visitor) == "visitor" and "/user/login" in visitor
+    seller = shop_token(shop.users["seller_editor"])
+    page = app.get(f"/dataset/{shop.dataset['name']}", headers=seller).get_data(as_text=True)
+    assert _box_state(page) == "publisher" and 'class="pricing-buy' not in page
+
+
 def test_buyer_goes_from_buy_to_an_entitlement(app: Any, shop: Shop) -> None:
     buyer = _buyer()
     headers = shop_token(buyer)
     page = app.get(f"/dataset/{shop.dataset['name']}", headers=headers).get_data(as_text=True)
+    assert _box_state(page) == "buy"
     form = BeautifulSoup(page, "html.parser").find("form", {"class": "pricing-buy"})
     assert form is not None, "the price box offers a Buy button"
     token = form.find("input", {"name": "_csrf_token"})["value"]
@@ -209,11 +224,20 @@ def test_buyer_goes_from_buy_to_an_entitlement(app: Any, shop: Shop) -> None:
     assert order.state == "pending" and order.stripe_session_id.startswith("cs_")
     assert (order.net, order.vat, order.gross, order.charged) == (100000, 25000, 125000, 125000)
     assert not _can_download(app, shop, buyer)
+    # Waiting for the payment: no second Buy, a link to the order
+    page = app.get(f"/dataset/{shop.dataset['name']}", headers=headers).get_data(as_text=True)
+    assert _box_state(page) == "pending" and 'class="pricing-buy' not in page
+    assert f"/pricing/orders/{order.id}" in page
 
     assert _deliver(app, se.completed(order)).status_code == 200
     assert _state(order) == "fulfilled"
     assert len(_entitlements(order)) == 1
     assert _can_download(app, shop, buyer)
+    # Paid: "you have access until ..." and the downloads, never Buy again
+    page = app.get(f"/dataset/{shop.dataset['name']}", headers=headers).get_data(as_text=True)
+    assert _box_state(page) == "access" and 'class="pricing-buy' not in page
+    downloads = BeautifulSoup(page, "html.parser").select(".pricing-downloads a")
+    assert downloads and all(a["href"] for a in downloads)
     receipt = app.get(f"/pricing/checkout/{order.id}/success", headers=headers).get_data(
         as_text=True
     )
@@ -404,6 +428,8 @@ def test_a_blocked_buyer_who_paid_is_marked_for_refund_not_granted(app: Any, sho
         object_type="user",
         capacity="member",
     )
+    page = app.get(f"/dataset/{shop.dataset['name']}", headers=shop_token(buyer))
+    assert _box_state(page.get_data(as_text=True)) == "blocked"
     _deliver(app, se.completed(order))
     model.Session.expire_all()
     row = Order.get(order.id)
