@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+import flask_babel
 from markupsafe import Markup
 
 from ckanext.cityexchange import headers, markup
@@ -13,9 +16,11 @@ from ckanext.cityexchange.interfaces import ICityexchangeNavigation, NavLink
 
 __all__ = [
     "cityexchange_csp_nonce",
+    "cityexchange_footer_links",
     "cityexchange_home",
     "cityexchange_markdown",
     "cityexchange_user_links",
+    "render_datetime",
 ]
 
 _HOME_LIST_LENGTH = 4
@@ -94,4 +99,45 @@ def cityexchange_user_links() -> list[NavLink]:
     links: list[NavLink] = []
     for plugin in p.PluginImplementations(ICityexchangeNavigation):
         links.extend(plugin.cityexchange_user_links(tk.current_user.name))
+    return links
+
+
+@tk.chained_helper
+def render_datetime(
+    next_helper: Callable[..., str],
+    datetime_: Any,
+    date_format: str | None = None,
+    with_hours: bool = False,
+    with_seconds: bool = False,
+) -> str:
+    """CKAN's ``h.render_datetime``, with a date and its hours in the page's language.
+
+    Core writes a date with its hours in one English pattern whatever the language
+    ("december 3, 2026, 11:16 (CET)" on a Danish page); in a language other than English
+    the date and time follow that language's own patterns ("3. december 2026 11.16
+    (CET)"). Everything else is core's.
+    """
+    locale = flask_babel.get_locale()
+    if not with_hours or with_seconds or date_format or locale is None or locale.language == "en":
+        return next_helper(datetime_, date_format, with_hours, with_seconds)
+    if isinstance(datetime_, str):
+        try:
+            datetime_ = tk.h.date_str_to_datetime(datetime_)
+        except (TypeError, ValueError):
+            return ""
+    if not isinstance(datetime_, dt.datetime):
+        return ""
+    if datetime_.tzinfo is None:
+        datetime_ = datetime_.replace(tzinfo=dt.UTC)  # stored in UTC, shown in display time
+    pattern = locale.datetime_formats["long"].format(
+        locale.time_formats["short"].pattern, locale.date_formats["long"].pattern
+    )
+    return flask_babel.format_datetime(datetime_, f"{pattern} (z)")
+
+
+def cityexchange_footer_links() -> list[NavLink]:
+    """The footer's links from every ICityexchangeNavigation plugin, in plugin order."""
+    links: list[NavLink] = []
+    for plugin in p.PluginImplementations(ICityexchangeNavigation):
+        links.extend(plugin.cityexchange_footer_links())
     return links

@@ -24,9 +24,14 @@ class NavLink(TypedDict, total=False):
 
 
 class ICityexchangeNavigation(p.Interface):
-    """Add links to the header for the logged-in user (their data, orders, deal rooms,
-    sales). The theme renders them after the catalog's own links, in plugin order."""
+    """Add links to the theme: to the header for the logged-in user (their data, orders,
+    deal rooms, sales) and to the footer for everyone (say, the harvest status). The
+    theme renders them after its own links, in plugin order."""
 
     def cityexchange_user_links(self, user_name: str) -> list[NavLink]:
         """Links for the logged-in user ``user_name``; called once per page."""
+        return []
+
+    def cityexchange_footer_links(self) -> list[NavLink]:
+        """Links in every page's footer; called once per page."""
         return []

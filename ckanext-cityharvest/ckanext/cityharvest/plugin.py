@@ -8,6 +8,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.cityexchange.guard import guard_all, public_functions
+from ckanext.cityexchange.interfaces import ICityexchangeNavigation, NavLink
 from ckanext.cityharvest.logic import action
 
 LOCAL = "local"
@@ -29,9 +30,14 @@ class CityharvestPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ITranslation)
+    p.implements(ICityexchangeNavigation, inherit=True)
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
+
+    # ICityexchangeNavigation: the harvest status page, public, linked from every footer.
+    def cityexchange_footer_links(self) -> list[NavLink]:
+        return [{"url": tk.url_for("cityharvest.status"), "label": tk._("Harvested portals")}]
 
     # One facet for harvested and local datasets alike: the portal a dataset comes from.
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
@@ -52,6 +58,10 @@ class CityharvestPlugin(p.SingletonPlugin, DefaultTranslation):
         return search_results
 
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        if package_type == "harvest":
+            # ckanext-harvest (loaded before) names its facets in English, without gettext.
+            for name, title in facets_dict.items():
+                facets_dict[name] = tk._(title)
         facets_dict["cityharvest_source"] = tk._("Source")
         return facets_dict
 

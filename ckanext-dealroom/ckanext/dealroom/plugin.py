@@ -24,7 +24,7 @@ class DealroomPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
     p.implements(IPricingOrders, inherit=True)
-    p.implements(ICityexchangeNavigation)
+    p.implements(ICityexchangeNavigation, inherit=True)
 
     def cityexchange_user_links(self, user_name: str) -> list[NavLink]:
         endpoint = tk.request.endpoint if tk.request else None

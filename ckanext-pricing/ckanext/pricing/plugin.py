@@ -27,7 +27,7 @@ class PricingPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ITranslation)
-    p.implements(ICityexchangeNavigation)
+    p.implements(ICityexchangeNavigation, inherit=True)
 
     # ICityexchangeNavigation: what the user bought and, for a seller's editors, sold.
     def cityexchange_user_links(self, user_name: str) -> list[NavLink]:
