@@ -3,7 +3,9 @@
 #   - Debian packages: PostgreSQL, Redis, a JDK and Maven, Python 3.11 with venv;
 #   - a virtualenv with CKAN 2.11 and the suite ($CDX_VAR/venv);
 #   - a Solr 9 runtime resolved from Maven Central ($CDX_VAR/solr/lib);
-#   - the official stripe-mock server, built from its pinned Go module ($CDX_VAR/stripe-mock).
+#   - the official stripe-mock server, built from its pinned Go module ($CDX_VAR/stripe-mock);
+#   - for the browser tests (tests/browser): Debian's Chromium, and axe-core from the npm
+#     registry as pinned in tests/browser/package-lock.json ($CDX_VAR/node).
 # A second run checks stamps and returns in well under a second.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -23,6 +25,10 @@ install_debian_packages() {
   command -v java >/dev/null || missing+=(default-jdk-headless)
   command -v mvn >/dev/null || missing+=(maven)
   command -v gcc >/dev/null || missing+=(build-essential)
+  # The browser tests drive Debian's Chromium (never a browser build of Playwright's own)
+  # and install axe-core with npm.
+  [[ -x "$CDX_CHROMIUM" ]] || missing+=(chromium)
+  command -v npm >/dev/null || missing+=(npm)
   if ! command -v "$CDX_PYTHON" >/dev/null; then
     missing+=(python3.11 python3.11-venv python3.11-dev)
   fi
@@ -110,6 +116,23 @@ install_stripe_mock() {
   echo "$CDX_STRIPE_MOCK_VERSION" >"$stamp_file"
 }
 
+install_browser_tools() {
+  local lock="$CDX_ROOT/tests/browser/package-lock.json"
+  local stamp_file="$CDX_NODE/.cdx-stamp" stamp
+  stamp="$(stamp "$CDX_ROOT/tests/browser/package.json" "$lock")"
+  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -f "$CDX_AXE_JS" ]]; then
+    return 0
+  fi
+  local log="$CDX_LOG/npm.log"
+  say "installing axe-core for the browser tests from the npm registry (log: $log)"
+  mkdir -p "$CDX_NODE"
+  cp "$CDX_ROOT/tests/browser/package.json" "$lock" "$CDX_NODE/"
+  (cd "$CDX_NODE" && npm ci --no-audit --no-fund --cache "$CDX_CACHE/npm") >"$log" 2>&1 \
+    || die npm "npm ci of tests/browser/package-lock.json failed" "$log"
+  [[ -f "$CDX_AXE_JS" ]] || die npm "npm ci did not install $CDX_AXE_JS" "$log"
+  echo "$stamp" >"$stamp_file"
+}
+
 # `install.sh docker-tools`: only what validates docker/ (Debian's docker-compose).
 if [[ "${1:-}" == "docker-tools" ]]; then
   command -v docker-compose >/dev/null && exit 0
@@ -126,3 +149,4 @@ install_debian_packages
 install_venv
 install_solr
 install_stripe_mock
+install_browser_tools

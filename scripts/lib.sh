@@ -39,6 +39,11 @@ export CDX_STRIPE_MOCK_VERSION="v0.203.0"
 export CDX_STRIPE_MOCK_DIR="$CDX_VAR/stripe-mock"
 export CDX_STRIPE_MOCK_BIN="$CDX_STRIPE_MOCK_DIR/bin/stripe-mock"
 export CDX_STRIPE_MOCK_FIXTURES="$CDX_STRIPE_MOCK_DIR/fixtures3.json"
+# The browser tests (tests/browser): Debian's Chromium, and axe-core installed by npm ci
+# from tests/browser/package-lock.json.
+export CDX_CHROMIUM=/usr/bin/chromium
+export CDX_NODE="$CDX_VAR/node"
+export CDX_AXE_JS="$CDX_NODE/node_modules/axe-core/axe.min.js"
 
 export PIP_CACHE_DIR="$CDX_CACHE/pip"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
