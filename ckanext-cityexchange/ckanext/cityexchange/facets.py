@@ -28,7 +28,10 @@ def add(facets_dict: dict[str, Any]) -> dict[str, Any]:
 
 
 def label(search_results: dict[str, Any]) -> dict[str, Any]:
-    facet = (search_results.get("search_facets") or {}).get("update_frequency")
-    for item in (facet or {}).get("items", []):
+    facets = search_results.get("search_facets") or {}
+    for item in (facets.get("update_frequency") or {}).get("items", []):
         item["display_name"] = tk._(FREQUENCIES.get(item["name"], item["name"]))
+    # Licence titles are the register's English ones; CKAN translates them with gettext.
+    for item in (facets.get("license_id") or {}).get("items", []):
+        item["display_name"] = tk._(item["display_name"])
     return search_results

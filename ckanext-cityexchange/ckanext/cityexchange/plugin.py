@@ -48,3 +48,11 @@ class CityexchangePlugin(p.SingletonPlugin, DefaultTranslation):
         self, search_results: dict[str, Any], search_params: dict[str, Any]
     ) -> dict[str, Any]:
         return facets.label(search_results)
+
+    def before_dataset_view(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        # CKAN translates a licence title by passing it to gettext (h.license_options, its
+        # built-in register's titles); the title a dataset dict carries is the register's
+        # English one, as stored when it was indexed. The page shows it translated.
+        if pkg_dict.get("license_title"):
+            pkg_dict["license_title"] = tk._(pkg_dict["license_title"])
+        return pkg_dict

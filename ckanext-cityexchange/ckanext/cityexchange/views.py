@@ -1,5 +1,5 @@
 """Portal-wide request hooks: the input guard before every request, security headers
-after it. No routes of its own."""
+after it. One route of its own: /da/ leads to the Danish pages."""
 
 from __future__ import annotations
 
@@ -124,3 +124,25 @@ def _refusal(error: Exception) -> Any:
 
 for _kind, _code, _name in _STATUS:
     cityexchange.app_errorhandler(_kind)(_refusal)
+
+
+# --- /da/: the Danish pages ---------------------------------------------------------------
+#
+# A language's pages live under the name of its catalog, /da_DK/; /da/ is what people type
+# and link to, and CKAN would answer it with an English 404. Core leads its legacy locale
+# codes (/zh_TW/, /no/) to their pages with home.redirect_locale; /da/ is led the same way.
+
+
+def _redirect_locale(target_locale: str, path: str | None = None) -> Any:
+    from ckan.views.home import redirect_locale
+
+    return redirect_locale(target_locale, path)
+
+
+for _rule in ("/da/", "/da/<path:path>"):
+    cityexchange.add_url_rule(
+        _rule,
+        "redirect_locale",
+        view_func=_redirect_locale,
+        defaults={"target_locale": "da_DK"},
+    )

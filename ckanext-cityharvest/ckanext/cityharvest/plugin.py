@@ -51,10 +51,18 @@ class CityharvestPlugin(p.SingletonPlugin, DefaultTranslation):
     def after_dataset_search(
         self, search_results: dict[str, Any], search_params: dict[str, Any]
     ) -> dict[str, Any]:
-        facet = (search_results.get("search_facets") or {}).get("cityharvest_source")
-        for item in (facet or {}).get("items", []):
+        facets = search_results.get("search_facets") or {}
+        for item in (facets.get("cityharvest_source") or {}).get("items", []):
             if item["name"] == LOCAL:
                 item["display_name"] = tk._("This portal")
+        # The harvest sources' own facets hold stored values ("DAILY", "cityharvest_ckan"):
+        # the frequency as ckanext-harvest names it (_(frequency.title())), the type as this
+        # portal does.
+        for item in (facets.get("frequency") or {}).get("items", []):
+            item["display_name"] = tk._(str(item["name"]).title())
+        types = {"cityharvest_ckan": tk._("CKAN portal"), "cityharvest_dcat": tk._("DCAT catalog")}
+        for item in (facets.get("source_type") or {}).get("items", []):
+            item["display_name"] = types.get(item["name"], item["display_name"])
         return search_results
 
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -13,16 +14,20 @@ __all__ = [
     "gdprcheck_held_for_me",
     "gdprcheck_holds",
     "gdprcheck_scan",
+    "gdprcheck_scan_message",
     "gdprcheck_status",
     "gdprcheck_status_label",
 ]
 
 
 def gdprcheck_status(pkg: dict[str, Any]) -> dict[str, Any]:
-    """The status of the dataset dict the page already holds (no second package_show)."""
-    return status.for_viewer(
+    """The status of the dataset dict the page already holds (no second package_show),
+    its reasons in the page's language."""
+    result = status.for_viewer(
         pkg, tk.current_user.name if tk.current_user.is_authenticated else None
     )
+    result["reasons"] = [status.readable_reason(r) for r in result["reasons"]]
+    return result
 
 
 def gdprcheck_status_label(value: str) -> str:
@@ -37,6 +42,31 @@ def gdprcheck_status_label(value: str) -> str:
 def gdprcheck_detector_label(detector: str) -> str:
     """What a detector finds, in the page's language ("CPR numbers", "CPR-numre")."""
     return tk._(detectors.LABELS[detector]) if detector in detectors.LABELS else detector
+
+
+def gdprcheck_scan_message(message: str | None) -> str:
+    """Why a file was not scanned, in the page's language. The worker stores its message
+    in English (it has no reader's language); the known ones are translated here."""
+    if not message:
+        return ""
+    known = (
+        (r"not a CSV, TSV, XLSX or JSON file", tk._("not a CSV, TSV, XLSX or JSON file")),
+        (r"binary file", tk._("binary file")),
+        (
+            r"not a readable XLSX file \((?P<error>\w+)\)",
+            tk._("not a readable XLSX file ({error})"),
+        ),
+        (r"could not read the file \((?P<error>\w+)\)", tk._("could not read the file ({error})")),
+        (
+            r"the file's address is not fetched from: (?P<reason>.*)",
+            tk._("the file's address is not fetched from: {reason}"),
+        ),
+    )
+    for pattern, text in known:
+        found = re.fullmatch(pattern, message, re.DOTALL)
+        if found:
+            return text.format(**found.groupdict())
+    return tk._(message)
 
 
 def gdprcheck_scan(resource_id: str) -> dict[str, Any] | None:

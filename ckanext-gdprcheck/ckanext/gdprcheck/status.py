@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.gdprcheck import checklist
+from ckanext.gdprcheck import checklist, detectors
 from ckanext.gdprcheck.model import Scan
 
 
@@ -42,6 +43,10 @@ def evaluate(
 
 
 _SCAN_REASON = "The personal-data scan found"
+_SCAN_FOUND = re.compile(
+    r"The personal-data scan found (?P<found>.+) in the files: check them, or change the "
+    r"answer about personal data"
+)
 
 
 def for_viewer(pkg: Mapping[str, Any], user_name: str | None) -> dict[str, Any]:
@@ -60,3 +65,19 @@ def for_viewer(pkg: Mapping[str, Any], user_name: str | None) -> dict[str, Any]:
     result["package_id"] = pkg["id"]
     result["declared_by"] = pkg.get("gdpr_declared_by") or "publisher"
     return result
+
+
+def readable_reason(reason: str) -> str:
+    """A reason of the status for a page, in the page's language. The rules name what the
+    scan found by the detectors' ids ("cpr, email"), as the API gives it; a page names
+    it as people read it ("CPR numbers, E-mail addresses")."""
+    found = _SCAN_FOUND.fullmatch(reason)
+    if found is None:
+        return tk._(reason)
+    labels = ", ".join(
+        tk._(detectors.LABELS.get(name, name)) for name in found.group("found").split(", ")
+    )
+    return tk._(
+        "The personal-data scan found {found} in the files: check them, or change the answer "
+        "about personal data"
+    ).format(found=labels)
