@@ -168,7 +168,8 @@ start() {
 }
 
 # The search index lives in Solr's data folder, the catalog in PostgreSQL: if the index
-# lost datasets (a deleted or new Solr folder), index the missing ones again.
+# lost datasets (a deleted or new Solr folder), index the missing ones again; if it holds
+# datasets the database does not (a new database), index everything anew.
 reindex_if_needed() {
   use_env dev
   local in_db in_solr
@@ -181,6 +182,11 @@ reindex_if_needed() {
     say "the search index holds $in_solr of $in_db datasets: indexing the missing ones"
     venv_ckan -c "$CDX_INI" search-index rebuild --only-missing --quiet >>"$CDX_LOG/ckan-init-dev.log" 2>&1 \
       || die solr "could not rebuild the search index" "$CDX_LOG/ckan-init-dev.log"
+  elif ((in_solr > in_db)); then
+    # datasets the database no longer has (a database made anew beside an old index)
+    say "the search index holds $in_solr entries for $in_db datasets: indexing them anew"
+    { venv_ckan -c "$CDX_INI" search-index clear && venv_ckan -c "$CDX_INI" search-index rebuild --quiet; } \
+      >>"$CDX_LOG/ckan-init-dev.log" 2>&1 || die solr "could not rebuild the search index" "$CDX_LOG/ckan-init-dev.log"
   fi
 }
 
