@@ -6,7 +6,7 @@ SCRIPTS := scripts
 PYTEST_ARGS ?=
 CDX_VENV_PY := $(or $(CDX_VAR),var)/venv/bin/python
 
-.PHONY: help install services run stop status lint test test-deep bench docker-config clean
+.PHONY: help install services run stop status lint test test-deep bench screenshots docker-config clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ bench: services ## run the benchmarks in bench/ on their own databases (slow)
 	@$(CDX_VENV_PY) bench/scanner_throughput.py --mb 200
 	@$(SCRIPTS)/portal.sh peer bench
 	@$(CDX_VENV_PY) bench/harvest_throughput.py var/bench.ini var/data/peer-bench.json
+
+screenshots: ## screenshots of the main pages in docs/screenshots (of the portal `make run` serves)
+	@$(CDX_VENV_PY) scripts/screenshots.py http://127.0.0.1:$${CDX_PORT:-5000} docs/screenshots
 
 docker-config: ## validate docker/docker-compose.yml (installs Debian's docker-compose if missing)
 	@$(SCRIPTS)/install.sh docker-tools

@@ -124,6 +124,41 @@ def load_access(ckan: Any, access: dict[str, Any]) -> None:
         print(f"  {grant['holder']} entitled to {grant['dataset']}")
 
 
+def _as(ckan: Any, site_url: str, user: str) -> Any:
+    """The API as a demo user (a token the sysadmin makes for them)."""
+    token = ckan.action.api_token_create(user=user, name="demo-loader")["token"]
+    return RemoteCKAN(site_url, apikey=token, user_agent="cityexchange-demo-loader")
+
+
+def load_deals(ckan: Any, site_url: str, deals: list[dict[str, Any]]) -> None:
+    """Deal rooms under way: a buyer's request, the seller's answer and offers back and
+    forth. A buyer who has a room for the dataset already gets no second one."""
+    for deal in deals:
+        buyer = _as(ckan, site_url, deal["buyer"])
+        if any(
+            r["dataset"]["name"] == deal["dataset"]
+            for r in buyer.action.dealroom_list(role="buyer")
+        ):
+            continue
+        seller = _as(ckan, site_url, deal["seller"])
+        room = buyer.action.dealroom_create(
+            package_id=deal["dataset"],
+            use_case=deal["use_case"],
+            buyer_org=deal.get("buyer_org"),
+            period_months=deal.get("period_months"),
+        )
+        seller.action.dealroom_accept_request(id=room["id"])
+        sides = {"buyer": buyer, "seller": seller}
+        for message in deal.get("messages", []):
+            sides[message["from"]].action.dealroom_message_create(
+                id=room["id"], body=message["body"]
+            )
+        for offer in deal.get("offers", []):
+            terms = {k: v for k, v in offer.items() if k != "from"}
+            sides[offer["from"]].action.dealroom_offer_create(id=room["id"], **terms)
+        print(f"  deal room for {deal['dataset']}: {deal['buyer']} and {deal['seller']}")
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 3 or not os.environ.get("CDX_API_TOKEN"):
         print(__doc__, file=sys.stderr)
@@ -138,7 +173,9 @@ def main(argv: list[str]) -> int:
     load_groups(ckan, _read(folder, "groups.json"))
     load_datasets(ckan, _read(folder, "datasets.json"), folder)
     with open(folder / "access.json", encoding="utf-8") as f:
-        load_access(ckan, json.load(f))
+        access = json.load(f)
+    load_access(ckan, access)
+    load_deals(ckan, site_url, access.get("deals", []))
     count = ckan.action.package_search(rows=0)["count"]
     print(f"demo catalog loaded: {count} datasets in the search index")
     return 0

@@ -61,7 +61,7 @@ def main(argv: list[str]) -> int:
         for width_name, (width, height) in WIDTHS.items():
             context = browser.new_context(viewport={"width": width, "height": height})
             page = context.new_page()
-            _log_in(page, site, "sofie", password)
+            _log_in(page, site, "emil", password)
             room = _deal_room(page, site)
             pages = {
                 "home": "/",
