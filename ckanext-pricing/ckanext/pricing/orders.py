@@ -360,6 +360,9 @@ def check_payment(order: OrderView, fact: Fact) -> str | None:
     """Why a payment fact cannot be this order's payment, or None."""
     if fact.amount is None:
         return "Payment event without an amount"
+    if fact.tax is not None and not 0 <= fact.tax <= fact.amount:
+        # no payment holds more tax than its total: a wrong or forged event
+        return f"Tax mismatch: {fact.tax} tax in a payment of {fact.amount} {fact.currency}"
     paid = fact.amount - ((fact.tax or 0) if order.provider_adds_tax else 0)
     if paid != order.charged or (fact.currency or "").upper() != order.currency.upper():
         return (

@@ -88,6 +88,25 @@ def test_a_payment_that_does_not_match_the_order_changes_nothing(paid: int, curr
     assert outcome.note and "mismatch" in outcome.note
 
 
+@given(
+    st.integers(min_value=-(10**6), max_value=10**7), st.booleans(), st.sampled_from(list(State))
+)
+def test_a_payment_never_holds_more_tax_than_its_total(
+    tax: int, adds_tax: bool, state: State
+) -> None:
+    """The tax a payment reports is part of it: more than the total (or below zero) is a
+    wrong or forged event and changes nothing, so an order's net can never go negative."""
+    amount = AMOUNT + (tax if adds_tax and tax > 0 else 0)
+    outcome = orders.transition(
+        view(state, provider_adds_tax=adds_tax),
+        fact(Kind.PAID, amount=amount, tax=tax),
+    )
+    if not 0 <= tax <= amount:
+        assert outcome.rejected and outcome.effect is Effect.NONE and "Tax mismatch" in outcome.note
+    elif outcome.effect is Effect.GRANT:
+        assert 0 <= tax <= amount
+
+
 def test_a_payment_without_an_amount_grants_nothing() -> None:
     for kind in (Kind.PAID, Kind.RENEWED):
         outcome = orders.transition(view(State.PENDING), Fact(kind, "x", currency=CURRENCY))
