@@ -56,6 +56,8 @@ setup(
             "cityharvest_dcat = ckanext.cityharvest.harvesters:DcatCatalogHarvester",
         ],
         "ckan.rdf.profiles": [
+            "cityexchange = ckanext.cityexchange.dcat:CityexchangeProfile",
+            "pricing = ckanext.pricing.dcat:PricingProfile",
             "gdprcheck = ckanext.gdprcheck.dcat:GdprcheckProfile",
             "cityharvest = ckanext.cityharvest.dcat:CityharvestProfile",
         ],

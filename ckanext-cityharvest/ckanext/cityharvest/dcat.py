@@ -1,11 +1,14 @@
-"""What the harvest reads from DCAT beyond ckanext-dcat's EU profile: a ckanext-dcat
-profile (``cityharvest``), listed after ``euro_dcat_ap_3`` in
-``ckanext.dcat.rdf.profiles``. It reads only (the catalog this portal serves is the
-other profiles' work).
+"""Themes in DCAT: a ckanext-dcat profile (``cityharvest``), listed after
+``euro_dcat_ap_3`` in ``ckanext.dcat.rdf.profiles``. This portal's groups are the EU data
+themes (``mapping.THEMES``); the rest of the catalog this portal serves is the other
+profiles' work.
 
-- Themes under ``dcat:theme`` and also ``dct:theme`` (no Dublin Core term, but what
-  DCAT-AP-DK's own examples write), into the extra ``themes`` (a JSON list of IRIs); ``mapping.themes`` turns
-  the EU data-theme IRIs among them into this portal's groups.
+- Read: themes under ``dcat:theme`` and also ``dct:theme`` (no Dublin Core term, but
+  what DCAT-AP-DK's own examples write), into the extra ``themes`` (a JSON list of
+  IRIs); ``mapping.themes`` turns the EU data-theme IRIs among them into this portal's
+  groups.
+- Written: a dataset's groups as ``dcat:theme`` with the EU data-theme IRIs
+  (``mapping.themes`` recognises the groups by name or title, in Danish or English).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from rdflib import URIRef
 from rdflib.namespace import DCAT
 
+from ckanext.cityharvest import mapping
 from ckanext.dcat.profiles import RDFProfile
 
 # Not a Dublin Core term (rdflib's closed namespace refuses it), but what DCAT-AP-DK's
@@ -35,3 +39,7 @@ class CityharvestProfile(RDFProfile):
                 {"key": "themes", "value": json.dumps(themes)}
             )
         return dataset_dict
+
+    def graph_from_dataset(self, dataset_dict: dict[str, Any], dataset_ref: URIRef) -> None:
+        for theme in mapping.themes({"groups": dataset_dict.get("groups") or []}):
+            self.g.add((dataset_ref, DCAT.theme, URIRef(theme.uri)))

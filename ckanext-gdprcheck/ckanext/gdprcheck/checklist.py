@@ -396,3 +396,73 @@ def hold_reason(
     if not (public or (access_tier or "open") == "priced"):
         return None
     return HOLD_REASON if contradicted(answers, scan_findings) else None
+
+
+# --- the checklist in DCAT (the ``gdprcheck`` profile writes these terms) ---------------
+
+# DCAT-AP-DK 2.0.2: the property, and the concepts of its personal-data category list
+# (the specification's "Personal Data Category" classification).
+DK_PERSONAL_DATA_CATEGORY = "https://data.gov.dk/model/core/dcat-dk/personalDataCategory"
+DK_PERSONAL_DATA_TYPE = "https://data.gov.dk/concept/core/personaldata-type/"
+DK_CATEGORY_CONCEPTS: Mapping[str, str] = {
+    "NonPersonal": "NonPersonalData",
+    "General": "GeneralPersonalData",
+    "Sensitive": "SensitivePersonalData",
+    "CivilRegistrationNumber": "CivilRegistrationNumberData",
+    "CriminalOffences": "DataAboutCriminalOffences",
+}
+# W3C Data Privacy Vocabulary (DPV 2), its personal-data extension and its GDPR extension.
+DPV = "https://w3id.org/dpv#"
+DPV_PD = "https://w3id.org/dpv/pd#"
+EU_GDPR = "https://w3id.org/dpv/legal/eu/gdpr#"
+# The checklist's categories of personal data as DPV's concepts: "sensitive" is what
+# Art. 9 GDPR calls special categories; CPR numbers are an official identifier; Art. 10
+# data is about criminal offences.
+_DPV_CATEGORIES: Mapping[str, str] = {
+    "General": DPV + "PersonalData",
+    "Sensitive": DPV + "SpecialCategoryPersonalData",
+    "CivilRegistrationNumber": DPV_PD + "OfficialID",
+    "CriminalOffences": DPV_PD + "CriminalOffence",
+}
+
+
+def dk_category(answers: Mapping[str, Any]) -> str | None:
+    """The DCAT-AP-DK personal-data category concept of a checklist, or None. Data
+    declared to hold no personal data is NonPersonalData even without a category."""
+    category = answers.get("gdpr_category")
+    if _blank(category) and answers.get("gdpr_personal_data") == "none":
+        category = "NonPersonal"
+    concept = DK_CATEGORY_CONCEPTS.get(str(category)) if not _blank(category) else None
+    return DK_PERSONAL_DATA_TYPE + concept if concept else None
+
+
+def dpv_data(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What the data is, in DPV: pairs of a DPV property (``hasData`` or
+    ``hasPersonalData``) and a concept IRI. Nothing where personal data is not declared."""
+    personal = answers.get("gdpr_personal_data")
+    if personal == "none":
+        return [("hasData", DPV + "NonPersonalData")]
+    if personal == "anonymised":
+        return [("hasData", DPV + "AnonymisedData")]
+    if personal not in ("personal", "pseudonymised"):
+        return []
+    found = [("hasPersonalData", DPV + "PseudonymisedData")] if personal == "pseudonymised" else []
+    category = _DPV_CATEGORIES.get(str(answers.get("gdpr_category")))
+    if category and not (personal == "pseudonymised" and category == DPV + "PersonalData"):
+        found.append(("hasPersonalData", category))
+    return found or [("hasPersonalData", DPV + "PersonalData")]
+
+
+def gdpr_legal_bases(answers: Mapping[str, Any]) -> list[str]:
+    """The legal bases of a checklist as concepts of DPV's GDPR extension: the Art. 6(1)
+    basis (``6.1.e`` is ``A6-1-e``) and, for special categories, the Art. 9(2) condition."""
+    found = []
+    for key, allowed in (
+        ("gdpr_legal_basis", LEGAL_BASES),
+        ("gdpr_art9_condition", ART9_CONDITIONS),
+    ):
+        code = answers.get(key)
+        if code in allowed:
+            article, paragraph, point = str(code).split(".")
+            found.append(f"{EU_GDPR}A{article}-{paragraph}-{point}")
+    return found

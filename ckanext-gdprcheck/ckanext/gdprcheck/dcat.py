@@ -1,11 +1,14 @@
 """The GDPR checklist in DCAT: a ckanext-dcat profile (``gdprcheck``), used after the
-EU DCAT-AP profile (``ckanext.dcat.rdf.profiles = euro_dcat_ap_3 gdprcheck``).
+EU DCAT-AP profile (``ckanext.dcat.rdf.profiles = euro_dcat_ap_3 ... gdprcheck``).
 
-- DCAT-AP-DK's personal-data category, as a concept of the Danish classification
-  https://data.gov.dk/concept/profile/personal-data-categories/;
-- W3C DPV: legal basis (the EU GDPR extension's Art. 6(1) bases), purpose, controller,
-  and whether a DPIA was done.
-Only the checklist's answers go out; the scanner's findings never do.
+- DCAT-AP-DK 2.0.2's personal-data category (``dcat-dk:personalDataCategory``), with the
+  concepts of its classification (https://data.gov.dk/concept/core/personaldata-type/);
+- W3C DPV as typed values: what the data is (``dpv:hasPersonalData`` with a category
+  concept, or ``dpv:hasData`` with non-personal or anonymised data), the legal bases
+  (DPV's GDPR extension: Art. 6(1) and, for special categories, Art. 9(2)), the purpose
+  (a ``dpv:Purpose``), the controller (an agent with a name) and whether a DPIA was done.
+The rules are in ``checklist.py``. Only the checklist's answers go out; the scanner's
+findings never do.
 
 Read back (``parse_dataset``, used by harvesters): a source's personal-data category
 (under DCAT-AP-DK's property and the IRIs portals have used for it) and DPV's legal
@@ -16,21 +19,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from rdflib import Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS
+from rdflib import BNode, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ckanext.dcat.profiles import RDFProfile
+from ckanext.gdprcheck import checklist
 
-DPV = Namespace("https://w3id.org/dpv#")
-EU_GDPR = Namespace("https://w3id.org/dpv/legal/eu/gdpr#")
-DK_CATEGORY = Namespace("https://data.gov.dk/concept/profile/personal-data-categories/")
-DCATAP_DK = Namespace("https://data.gov.dk/model/profile/dcat-ap-dk/")
-# The property as DCAT-AP-DK 2.0.2 defines it, and as sources also write it.
+DPV = Namespace(checklist.DPV)
+DPV_PD = Namespace(checklist.DPV_PD)
+EU_GDPR = Namespace(checklist.EU_GDPR)
+DCAT_DK = Namespace("https://data.gov.dk/model/core/dcat-dk/")
+# The property as DCAT-AP-DK 2.0.2 defines it (written), and as sources also write it
+# (read): with a hash, and under the profile's namespace, as this portal once did.
 PERSONAL_DATA_CATEGORY = (
-    URIRef("https://data.gov.dk/model/core/dcat-dk/personalDataCategory"),
+    URIRef(checklist.DK_PERSONAL_DATA_CATEGORY),
     URIRef("https://data.gov.dk/model/core/dcat-dk#personalDataCategory"),
-    DCATAP_DK.personalDataCategory,
+    URIRef("https://data.gov.dk/model/profile/dcat-ap-dk/personalDataCategory"),
 )
 _DPV_NAMESPACES = (DPV, Namespace("http://www.w3.org/ns/dpv#"))
 _NAMES = (FOAF.name, SKOS.prefLabel, RDFS.label, DCTERMS.title, DCTERMS.description)
@@ -70,29 +75,29 @@ class GdprcheckProfile(RDFProfile):
     def graph_from_dataset(self, dataset_dict: dict[str, Any], dataset_ref: URIRef) -> None:
         g = self.g
         g.bind("dpv", DPV)
+        g.bind("pd", DPV_PD)
         g.bind("eu-gdpr", EU_GDPR)
-        g.bind("dcatapdk", DCATAP_DK)
-        category = dataset_dict.get("gdpr_category")
-        if not category and dataset_dict.get("gdpr_personal_data") == "none":
-            category = "NonPersonal"
+        g.bind("dcatdk", DCAT_DK)
+        category = checklist.dk_category(dataset_dict)
         if category:
-            g.add((dataset_ref, DCATAP_DK.personalDataCategory, DK_CATEGORY[category]))
-        personal = dataset_dict.get("gdpr_personal_data")
-        if personal:
-            g.add(
-                (
-                    dataset_ref,
-                    DPV.hasPersonalData,
-                    Literal(personal in ("personal", "pseudonymised")),
-                )
-            )
-        basis = dataset_dict.get("gdpr_legal_basis")
-        if basis:
-            article = "A" + basis.replace(".", "-", 1).replace(".", "-")  # 6.1.e -> A6-1-e
-            g.add((dataset_ref, DPV.hasLegalBasis, EU_GDPR[article]))
-        if dataset_dict.get("gdpr_purpose"):
-            g.add((dataset_ref, DPV.hasPurpose, Literal(dataset_dict["gdpr_purpose"])))
-        if dataset_dict.get("gdpr_controller"):
-            g.add((dataset_ref, DPV.hasDataController, Literal(dataset_dict["gdpr_controller"])))
+            g.add((dataset_ref, PERSONAL_DATA_CATEGORY[0], URIRef(category)))
+        for name, concept in checklist.dpv_data(dataset_dict):
+            g.add((dataset_ref, DPV[name], URIRef(concept)))
+        for basis in checklist.gdpr_legal_bases(dataset_dict):
+            g.add((dataset_ref, DPV.hasLegalBasis, URIRef(basis)))
+            g.add((URIRef(basis), RDF.type, DPV.LegalBasis))
+        purpose = dataset_dict.get("gdpr_purpose")
+        if purpose:
+            node = BNode()
+            g.add((dataset_ref, DPV.hasPurpose, node))
+            g.add((node, RDF.type, DPV.Purpose))
+            g.add((node, DCTERMS.description, Literal(purpose)))
+        controller = dataset_dict.get("gdpr_controller")
+        if controller:
+            node = BNode()
+            g.add((dataset_ref, DPV.hasDataController, node))
+            g.add((node, RDF.type, DPV.DataController))
+            g.add((node, RDF.type, FOAF.Agent))
+            g.add((node, FOAF.name, Literal(controller)))
         if dataset_dict.get("gdpr_dpia") == "done":
             g.add((dataset_ref, DPV.hasImpactAssessment, DPV.DPIA))

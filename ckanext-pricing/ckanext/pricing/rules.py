@@ -64,6 +64,15 @@ def locked_resources(
     return {r["id"]: r.get("name") or r["id"] for r in resources if is_locked(access_tier, r)}
 
 
+def access_right(access_tier: str | None, resource: Mapping[str, Any] | None = None) -> str:
+    """The EU access-right code (``PUBLIC`` or ``RESTRICTED``) of a dataset, or of one of
+    its resources: open data and free samples are public; what is sold or given on
+    request is restricted."""
+    if resource is None:
+        return "PUBLIC" if (access_tier or OPEN) == OPEN else "RESTRICTED"
+    return "RESTRICTED" if is_locked(access_tier, resource) else "PUBLIC"
+
+
 def is_active(grant: Grant, now: dt.datetime) -> bool:
     if grant.revoked_at is not None and grant.revoked_at <= now:
         return False

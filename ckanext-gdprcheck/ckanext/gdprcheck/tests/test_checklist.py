@@ -339,3 +339,78 @@ def test_a_scan_that_contradicts_a_public_or_priced_checklist_holds_the_file() -
         checklist.hold_reason(PERSONAL_OK, public=True, access_tier="priced", scan_findings={"cpr"})
         is None
     )
+
+
+# --- the checklist in DCAT ---------------------------------------------------------------
+
+DK = "https://data.gov.dk/concept/core/personaldata-type/"
+DPV = "https://w3id.org/dpv#"
+
+
+@pytest.mark.parametrize(
+    "answers,concept",
+    [
+        ({"gdpr_personal_data": "none"}, "NonPersonalData"),
+        ({"gdpr_personal_data": "anonymised", "gdpr_category": "NonPersonal"}, "NonPersonalData"),
+        ({"gdpr_personal_data": "personal", "gdpr_category": "General"}, "GeneralPersonalData"),
+        ({"gdpr_category": "Sensitive"}, "SensitivePersonalData"),
+        ({"gdpr_category": "CivilRegistrationNumber"}, "CivilRegistrationNumberData"),
+        ({"gdpr_category": "CriminalOffences"}, "DataAboutCriminalOffences"),
+    ],
+)
+def test_dcat_ap_dk_category_concepts(answers: dict, concept: str) -> None:
+    assert checklist.dk_category(answers) == DK + concept
+    # Read back by a portal that harvests this one, it is the same answer.
+    declared = checklist.source_checklist(
+        {"extras": [{"key": "personal_data_category", "value": DK + concept}]}
+    )
+    assert declared["gdpr_category"] == (answers.get("gdpr_category") or "NonPersonal")
+
+
+def test_no_category_is_said_where_none_is_declared() -> None:
+    assert checklist.dk_category({}) is None
+    assert checklist.dk_category({"gdpr_personal_data": "personal"}) is None
+    assert checklist.dpv_data({}) == []
+
+
+@pytest.mark.parametrize(
+    "answers,expected",
+    [
+        ({"gdpr_personal_data": "none"}, [("hasData", DPV + "NonPersonalData")]),
+        ({"gdpr_personal_data": "anonymised"}, [("hasData", DPV + "AnonymisedData")]),
+        (
+            {"gdpr_personal_data": "personal", "gdpr_category": "General"},
+            [("hasPersonalData", DPV + "PersonalData")],
+        ),
+        (
+            {"gdpr_personal_data": "personal", "gdpr_category": "Sensitive"},
+            [("hasPersonalData", DPV + "SpecialCategoryPersonalData")],
+        ),
+        (
+            {"gdpr_personal_data": "personal", "gdpr_category": "CivilRegistrationNumber"},
+            [("hasPersonalData", "https://w3id.org/dpv/pd#OfficialID")],
+        ),
+        (
+            {"gdpr_personal_data": "pseudonymised", "gdpr_category": "General"},
+            [("hasPersonalData", DPV + "PseudonymisedData")],
+        ),
+        (
+            {"gdpr_personal_data": "pseudonymised", "gdpr_category": "CriminalOffences"},
+            [
+                ("hasPersonalData", DPV + "PseudonymisedData"),
+                ("hasPersonalData", "https://w3id.org/dpv/pd#CriminalOffence"),
+            ],
+        ),
+        ({"gdpr_personal_data": "personal"}, [("hasPersonalData", DPV + "PersonalData")]),
+    ],
+)
+def test_dpv_personal_data_concepts(answers: dict, expected: list) -> None:
+    assert checklist.dpv_data(answers) == expected
+
+
+def test_dpv_gdpr_legal_bases() -> None:
+    assert checklist.gdpr_legal_bases({**PERSONAL_OK, "gdpr_art9_condition": "9.2.g"}) == [
+        "https://w3id.org/dpv/legal/eu/gdpr#A6-1-e",
+        "https://w3id.org/dpv/legal/eu/gdpr#A9-2-g",
+    ]
+    assert checklist.gdpr_legal_bases({"gdpr_legal_basis": "7.1.z"}) == []

@@ -264,7 +264,10 @@ def test_dcat_carries_the_checklist(app: Any, org_and_users: dict[str, Any]) -> 
         private=False,
     )
     ttl = app.get(f"/dataset/{ds['name']}.ttl").get_data(as_text=True)
-    assert "personal-data-categories/General" in ttl
+    # DCAT-AP-DK's property and concept; DPV's legal basis and purpose (tests/test_dcat_shacl.py
+    # checks every term against the official shapes).
+    assert "data.gov.dk/model/core/dcat-dk/" in ttl and "personalDataCategory" in ttl
+    assert "personaldata-type/GeneralPersonalData" in ttl
     assert "A6-1-e" in ttl and "Service planning" in ttl
 
 

@@ -107,3 +107,14 @@ def test_a_held_resource_is_withheld_from_everyone_but_managers(tier: str) -> No
     assert (
         _decide(Viewer("u1"), [grant()], tier="priced") is Access.ENTITLED
     )  # the same buyer, no hold
+
+
+def test_access_rights_in_the_eu_table_s_terms() -> None:
+    from ckanext.pricing.rules import access_right
+
+    assert access_right("open") == access_right(None) == "PUBLIC"
+    assert access_right("priced") == access_right("on_request") == "RESTRICTED"
+    assert access_right("priced", {"id": "s", "access": "sample"}) == "PUBLIC"
+    assert access_right("on_request", {"id": "l", "access": "locked"}) == "RESTRICTED"
+    assert access_right("priced", {"id": "x"}) == "RESTRICTED"  # fails closed, as is_locked
+    assert access_right("open", {"id": "x", "access": "locked"}) == "PUBLIC"
