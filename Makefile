@@ -54,6 +54,7 @@ bench: services ## run the benchmarks in bench/ on their own databases (slow)
 	@$(SCRIPTS)/portal.sh init bench
 	@$(CDX_VENV_PY) bench/pricing_overhead.py var/bench.ini --reuse
 	@$(CDX_VENV_PY) bench/webhook_latency.py var/bench.ini
+	@$(CDX_VENV_PY) bench/catalog_output.py var/bench.ini
 	@$(CDX_VENV_PY) bench/scanner_throughput.py --mb 200
 	@$(SCRIPTS)/portal.sh peer bench
 	@$(CDX_VENV_PY) bench/harvest_throughput.py var/bench.ini var/data/peer-bench.json

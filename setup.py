@@ -58,6 +58,7 @@ setup(
         "ckan.rdf.profiles": [
             "cityexchange = ckanext.cityexchange.dcat:CityexchangeProfile",
             "pricing = ckanext.pricing.dcat:PricingProfile",
+            "pricing_schemaorg = ckanext.pricing.dcat:PricingSchemaOrgProfile",
             "gdprcheck = ckanext.gdprcheck.dcat:GdprcheckProfile",
             "cityharvest = ckanext.cityharvest.dcat:CityharvestProfile",
         ],

@@ -63,6 +63,8 @@ NOT_WALKED = {
     "pricing.fetch": "streams the seller's file (a signed link), no page",
     "pricing.sales_csv": "a CSV export for spreadsheets; its column names are machine keys",
     "dealroom.attachment": "streams an attachment, no page",
+    "pricing.dsp_version": "the Dataspace Protocol's version document, JSON for machines",
+    "pricing.dsp_dataset": "a Dataspace Protocol dataset, JSON-LD for machines",
     "cityexchange.redirect_locale": "/da/ leads to /da_DK/ "
     "(test_the_danish_language_prefix_leads_to_danish_pages)",
 }
@@ -674,6 +676,7 @@ def pages(w: DanishWorld) -> list[Page]:
         Page("anonymous", "/user/register", 'id="field-username"'),
         Page("anonymous", "/harvest-status", 'id="source-aarhus-portal"'),
         Page("anonymous", "/about", 'class="module-content'),
+        Page("anonymous", "/pricing/licences/internal-use", 'class="pricing-licence"'),
         Page("anonymous", "/no-such-page", "404", status=404),
         Page("anonymous", f"/dataset/{w.scanned['name']}", "gdprcheck-held"),
         # A buyer: a dataset bought, its locked file, their data, orders and deal room.

@@ -81,6 +81,15 @@ MUST_REACH = {
     "dealroom.room",
     "dealroom.attachment",
     "pricing.order",
+    "pricing.dsp_dataset",
+    "pricing.dsp_catalog",
+}
+# Routes that take a JSON body: the probes send it (the Dataspace Protocol catalog).
+JSON_BODIES = {
+    "pricing.dsp_catalog": {
+        "@context": ["https://w3id.org/dspace/2025/1/context.jsonld"],
+        "@type": "CatalogRequestMessage",
+    },
 }
 # Server errors of CKAN core and ckanext-harvest on input the personas send, each with
 # its cause. They leak nothing (the leak assertions still apply to them); they are listed
@@ -246,6 +255,8 @@ def _values(w: RouteWorld, rule: str) -> list[dict[str, str]]:
         "filename": "data.csv",
         "path": f"dataset/{ds['name']}",
         "jti": w.token_jti,
+        "dataset_id": ds["name"],
+        "licence_id": "internal-use",
     }
     if rule.startswith("/dataset/changes/"):
         return [dict(one, id=a["id"]) for a in b.activities]
@@ -326,9 +337,11 @@ def _leaks(response: Any, secret: str) -> list[str]:
     return where + [f"header {k}" for k, v in response.headers.items() if secret in v]
 
 
-def _call(app: Any, method: str, url: str, headers: dict[str, str]) -> Any:
+def _call(app: Any, method: str, url: str, headers: dict[str, str], endpoint: str = "") -> Any:
     if method == "GET":
         return app.get(url, headers=headers, follow_redirects=False)
+    if endpoint in JSON_BODIES:
+        return app.post(url, headers=headers, json=JSON_BODIES[endpoint], follow_redirects=False)
     return app.post(url, headers=headers, data={}, follow_redirects=False)
 
 
@@ -352,8 +365,13 @@ def test_no_route_leaks_locked_data(app: Any, rworld: RouteWorld) -> None:
                 reached.add(rule.endpoint)
             elif answer.status_code >= 500 and rule.endpoint not in KNOWN_UPSTREAM_500:
                 errors.append(f"control GET {url}: HTTP {answer.status_code}")
+        if method == "POST" and rule.endpoint in JSON_BODIES:
+            answer = _call(app, "POST", url, control, rule.endpoint)
+            calls += 1
+            if answer.status_code in REACHED:
+                reached.add(rule.endpoint)
         for persona in PERSONAS:
-            response = _call(app, method, url, _headers(rworld, persona))
+            response = _call(app, method, url, _headers(rworld, persona), rule.endpoint)
             calls += 1
             status = response.status_code
             if status >= 500 and rule.endpoint in KNOWN_UPSTREAM_500:
@@ -423,6 +441,9 @@ def _action_params(w: RouteWorld, name: str) -> dict[str, Any]:
         "job_id": w.job["id"],
         "sql": f'SELECT * FROM "{b.datastore["id"]}"',
         "user_id": b.users["seller_admin"]["id"],
+        **(
+            {"message": JSON_BODIES["pricing.dsp_catalog"]} if name == "pricing_dsp_catalog" else {}
+        ),
     }
 
 

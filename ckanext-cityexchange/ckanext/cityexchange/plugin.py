@@ -10,6 +10,7 @@ from ckan.lib.plugins import DefaultTranslation
 from ckanext.cityexchange import facets
 
 
+@tk.blanket.actions
 @tk.blanket.blueprints
 @tk.blanket.config_declarations
 @tk.blanket.helpers

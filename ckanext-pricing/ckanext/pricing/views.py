@@ -13,12 +13,18 @@ signing of links on the action API, one more surface through which data could le
 - Buying: ``/dataset/<id>/buy`` (the Buy button), the checkout's return pages, the
   buyer's orders and receipts under ``/pricing/orders``, the seller's sales under
   ``/organization/sales/<id>``, and Stripe's webhook ``/pricing/stripe/webhook``.
+- ``/pricing/licences/<id>``: an offer licence's text (the IRI the machine-readable
+  offers name).
+- The Dataspace Protocol 2025-1 catalog, read-only: ``/.well-known/dspace-version``,
+  ``POST /dsp/catalog/request`` (paged with ``Link``) and ``GET
+  /dsp/catalog/datasets/<id>``; errors as the protocol's ``CatalogError``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -29,7 +35,7 @@ from ckan.config.middleware.flask_app import csrf
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from ckanext.cityexchange import outbound
-from ckanext.pricing import access, payments
+from ckanext.pricing import access, dataspace, payments
 from ckanext.pricing.orders import without_nul
 from ckanext.pricing.rules import Access
 
@@ -389,3 +395,81 @@ def stripe_webhook() -> Any:
 
 
 csrf.exempt(stripe_webhook)
+
+
+@pricing.route("/pricing/licences/<licence_id>")
+def licence(licence_id: str) -> Any:
+    texts = tk.get_action("pricing_licence_list")({"user": _user() or ""}, {})
+    if licence_id not in texts:
+        return tk.abort(404, tk._("Licence not found"))
+    language = "da" if (tk.h.lang() or "").startswith("da") else "en"
+    return tk.render(
+        "pricing/licence.html",
+        {"licence": dict(texts[licence_id][language], id=licence_id), "texts": texts[licence_id]},
+    )
+
+
+_MAX_DSP_BYTES = 64 * 1024
+
+
+def _dsp(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _dsp_error(status: int, code: str, reasons: list[str]) -> Response:
+    return _dsp(dataspace.error(code, reasons), status)
+
+
+@pricing.route("/.well-known/dspace-version")
+def dsp_version() -> Any:
+    return _dsp(dataspace.version_response(str(tk.config.get("ckan.site_url") or "")))
+
+
+@pricing.route("/dsp/catalog/request", methods=["POST"])
+def dsp_catalog() -> Any:
+    """The protocol's catalog request. The body is the request message; there are no
+    cookies or forms to protect, so the route is exempt from CSRF."""
+    if request.mimetype != "application/json":
+        return _dsp_error(415, "415", ["The request message must be sent as application/json"])
+    payload = request.stream.read(_MAX_DSP_BYTES + 1)  # never more than the limit in memory
+    if len(payload) > _MAX_DSP_BYTES:
+        return _dsp_error(413, "413", ["The request message is too large"])
+    try:
+        message = json.loads(payload.decode("utf-8")) if payload.strip() else None
+    except (UnicodeDecodeError, ValueError):
+        return _dsp_error(400, "400", ["The body is not JSON"])
+    try:
+        result = tk.get_action("pricing_dsp_catalog")(
+            {"user": _user() or ""}, {"message": message, "page": request.args.get("page", "1")}
+        )
+    except tk.ValidationError as error:
+        reasons = [
+            f"{field}: {text}" for field, texts in error.error_dict.items() for text in texts
+        ]
+        return _dsp_error(400, "400", reasons)
+    except tk.NotAuthorized:
+        return _dsp_error(403, "403", [tk._("Not authorised to read the catalog")])
+    url = f"{str(tk.config.get('ckan.site_url') or '').rstrip('/')}{dataspace.PATH}/catalog/request"
+    link = dataspace.link_header(url, result["page"], result["pages"])
+    return _dsp(result["catalog"], headers={"Link": link} if link else None)
+
+
+csrf.exempt(dsp_catalog)
+
+
+@pricing.route("/dsp/catalog/datasets/<path:dataset_id>")
+def dsp_dataset(dataset_id: str) -> Any:
+    try:
+        body = tk.get_action("pricing_dsp_dataset")({"user": _user() or ""}, {"id": dataset_id})
+    except tk.ObjectNotFound:
+        return _dsp_error(404, "404", [tk._("Dataset not found")])
+    except tk.ValidationError:
+        return _dsp_error(400, "400", [tk._("Dataset not found")])
+    except tk.NotAuthorized:
+        return _dsp_error(403, "403", [tk._("Not authorised to read the catalog")])
+    return _dsp(body)

@@ -27,6 +27,8 @@ __all__ = [
     "pricing_block_list",
     "pricing_buyer_check",
     "pricing_download_list",
+    "pricing_dsp_catalog",
+    "pricing_dsp_dataset",
     "pricing_entitlement_check",
     "pricing_entitlement_grant",
     "pricing_entitlement_list",
@@ -189,3 +191,22 @@ def pricing_terms_check(context: Context, data_dict: DataDict) -> AuthResult:
         except tk.NotAuthorized:
             return {"success": False, "msg": tk._("Dataset not found")}
     return {"success": True}
+
+
+def _may_search(context: Context) -> AuthResult:
+    """The public catalog: whoever may search datasets (core's ``package_search`` auth)."""
+    try:
+        tk.check_access("package_search", context, {})
+    except tk.NotAuthorized:
+        return {"success": False, "msg": tk._("Not authorised to read the catalog")}
+    return {"success": True}
+
+
+@tk.auth_allow_anonymous_access
+def pricing_dsp_catalog(context: Context, data_dict: DataDict) -> AuthResult:
+    return _may_search(context)
+
+
+@tk.auth_allow_anonymous_access
+def pricing_dsp_dataset(context: Context, data_dict: DataDict) -> AuthResult:
+    return _may_search(context)

@@ -9,10 +9,11 @@ from ckanext.pricing.logic.action import (
     buyer,
     checkout,
     connect,
+    dataspace,
     entitlement,
     order,
     payment,
     paywall,
 )
 
-MODULES = (entitlement, buyer, paywall, checkout, order, payment, connect)
+MODULES = (entitlement, buyer, paywall, checkout, order, payment, connect, dataspace)
