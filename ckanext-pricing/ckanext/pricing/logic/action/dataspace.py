@@ -126,6 +126,7 @@ def pricing_dsp_dataset(context: Context, data_dict: DataDict) -> dict[str, Any]
 
     :param id: the dataset's id or name
     :type id: string
+    :returns: the protocol's ``Dataset``, with its ``@context``
     :rtype: dictionary
     """
     tk.check_access("pricing_dsp_dataset", context, data_dict)
