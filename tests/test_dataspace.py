@@ -256,3 +256,22 @@ def test_any_message_gets_a_catalog_or_a_catalog_error(
     response = _request(app, message)
     assert response.status_code in (200, 400)
     _valid(CATALOG if response.status_code == 200 else ERROR, response.json)
+
+
+def test_other_methods_and_an_empty_id_get_a_catalog_error(portal: Portal, app: Any) -> None:
+    for method, path in (
+        ("get", "/dsp/catalog/request"),
+        ("post", f"/dsp/catalog/datasets/{portal.datasets['open']['id']}"),
+    ):
+        response = getattr(app, method)(path)
+        assert response.status_code == 405, (method, path)
+        _valid(ERROR, response.json)
+    response = app.get("/dsp/catalog/datasets/")
+    assert response.status_code in (400, 404)
+    _valid(ERROR, response.json)
+
+
+def test_a_json_ld_request_is_answered_too(portal: Portal, app: Any) -> None:
+    response = _request(app, headers={"Content-Type": "application/ld+json"})
+    assert response.status_code == 200
+    _valid(CATALOG, response.json)

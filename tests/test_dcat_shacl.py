@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -253,17 +254,22 @@ def test_a_priced_dataset_shows_access_rights_and_never_a_locked_url(
         assert rights == {"sample": {public}, "locked": {restricted}}
 
 
-@pytest.mark.ckan_config(
-    "ckanext.dcat.rdf.profiles", "euro_dcat_ap_3 cityexchange gdprcheck cityharvest"
-)
-def test_without_the_pricing_profile_the_check_above_would_catch_a_leak(
-    portal: Portal, app: Any
-) -> None:
-    """The sysadmin's dataset dict holds the real URLs: only the pricing profile keeps
-    them out of the DCAT output."""
+def test_the_checks_above_would_catch_a_leak(portal: Portal, app: Any) -> None:
+    """The probe: the sysadmin's dataset dict holds the real URLs, and ckanext-dcat's
+    serializer without the pricing profile writes them; the endpoint, with the same
+    profiles, does not (the pricing plugin's chained ``dcat_dataset_show``)."""
+    from ckanext.dcat.processors import RDFSerializer
+
+    ds = portal.datasets["priced"]
+    as_sysadmin = helpers.call_action(
+        "package_show", context={"user": portal.sysadmin["name"]}, id=ds["id"]
+    )
+    raw = RDFSerializer(profiles=["euro_dcat_ap_3"]).serialize_dataset(as_sysadmin, _format="ttl")
+    assert portal.secret in raw
     headers = {"Authorization": _token(portal.sysadmin)}
-    body = app.get(f"/dataset/{portal.datasets['priced']['name']}.ttl", headers=headers)
-    assert portal.secret in body.get_data(as_text=True)
+    served = app.get(f"/dataset/{ds['name']}.ttl?profiles=euro_dcat_ap_3", headers=headers)
+    assert served.status_code == 200 and ds["id"] in served.get_data(as_text=True)
+    assert portal.secret not in served.get_data(as_text=True)
 
 
 def test_an_open_dataset_is_public(portal: Portal, app: Any) -> None:
@@ -321,12 +327,18 @@ def _offers(data: Graph, subject: Any) -> dict[str, Any]:
 
 
 def _duties(data: Graph, offer: Any) -> dict[str, Any]:
+    """An offer's duties by action name; for a refined action (compensate), the action
+    node with its refinements."""
     (permission,) = data.objects(offer, _o("permission"))
     assert data.value(permission, _o("action")) == _o("use")
-    return {
-        str(data.value(duty, _o("action"))).rsplit("/", 1)[-1]: duty
-        for duty in data.objects(permission, _o("duty"))
-    }
+    out = {}
+    for duty in data.objects(permission, _o("duty")):
+        action = data.value(duty, _o("action"))
+        if isinstance(action, BNode):
+            out[str(data.value(action, RDF.value)).rsplit("/", 1)[-1]] = action
+        else:
+            out[str(action).rsplit("/", 1)[-1]] = duty
+    return out
 
 
 def test_offers_in_odrl_on_the_dataset_and_the_files_they_cover(portal: Portal, app: Any) -> None:
@@ -339,9 +351,10 @@ def test_offers_in_odrl_on_the_dataset_and_the_files_they_cover(portal: Portal, 
     for offer in offers.values():
         assert (offer, RDF.type, _o("Offer")) in data and (offer, RDF.type, _o("Policy")) in data
         assert data.value(offer, _o("assigner")) == publisher
-    # The price: a duty to compensate, the amount in kroner and the currency's EU IRI.
-    duty = _duties(data, offers["offer-kvartal"])["compensate"]
-    (constraint,) = data.objects(duty, _o("constraint"))
+    # The price: a duty to compensate, the action refined by the amount in kroner and
+    # the currency's EU IRI (ODRL 2.2's information model).
+    action = _duties(data, offers["offer-kvartal"])["compensate"]
+    (constraint,) = data.objects(action, _o("refinement"))
     assert data.value(constraint, _o("leftOperand")) == _o("payAmount")
     assert data.value(constraint, _o("operator")) == _o("eq")
     amount = data.value(constraint, _o("rightOperand"))
@@ -411,3 +424,56 @@ def test_schema_org_offers_in_the_output_and_the_page(portal: Portal, app: Any) 
         assert portal.secret not in page.split('application/ld+json">', 1)[1]
     page = app.get(f"/dataset/{portal.datasets['open']['name']}").get_data(as_text=True)
     assert '"schema:isAccessibleForFree": true' in page and "schema:Offer" not in page
+
+
+def _profiles() -> list[str]:
+    return sorted({e.name for e in entry_points(group="ckan.rdf.profiles")})
+
+
+def test_no_profile_and_no_format_lets_a_locked_url_out(portal: Portal, app: Any) -> None:
+    """The caller chooses the profiles (``?profiles=``): every registered profile alone,
+    in every format, as the sysadmin (whose dataset dict holds the real URLs)."""
+    ds = portal.datasets["priced"]
+    headers = {"Authorization": _token(portal.sysadmin)}
+    profiles = _profiles()
+    assert {"euro_dcat_ap_3", "schemaorg", "pricing"} <= set(profiles)
+    reached = 0
+    for profile in profiles:
+        for fmt in ("ttl", "rdf", "xml", "n3", "jsonld"):
+            response = app.get(f"/dataset/{ds['name']}.{fmt}?profiles={profile}", headers=headers)
+            body = response.get_data(as_text=True)
+            assert portal.secret not in body, (profile, fmt)
+            reached += response.status_code == 200 and ds["id"] in body
+    assert reached >= len(profiles) * 4  # the probes did read the dataset
+
+
+def test_every_rdf_format_conforms_to_dcat_ap_3(portal: Portal, shapes: Shapes, app: Any) -> None:
+    """RDF/XML too (rdflib's writer once dropped a licence shared as a blank node)."""
+    for kind in ("priced", "on_request", "open"):
+        for fmt, parser in (("rdf", "xml"), ("jsonld", "json-ld"), ("n3", "n3")):
+            body = app.get(f"/dataset/{portal.datasets[kind]['name']}.{fmt}").get_data(as_text=True)
+            data = Graph().parse(data=body, format=parser)
+            violations = [
+                str(f) for f in shapes.validate(data, shapes.dcat_ap) if f.severity == "Violation"
+            ]
+            assert violations == [], (kind, fmt, violations)
+    licence = app.get("/licences/other-closed")
+    assert licence.status_code == 200 and "Other (Not Open)" in licence.get_data(as_text=True)
+    assert app.get("/licences/no-such-licence").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["nt", "json", "foo", "ttl2"])
+def test_a_format_ckanext_dcat_cannot_write_is_not_found(
+    portal: Portal, app: Any, fmt: str
+) -> None:
+    assert app.get(f"/dataset/{portal.datasets['open']['name']}.{fmt}").status_code == 404
+    assert app.get(f"/catalog.{fmt}").status_code == 404
+
+
+def test_answers_to_api_tokens_are_never_kept_by_shared_caches(portal: Portal, app: Any) -> None:
+    path = f"/dataset/{portal.datasets['priced']['name']}.ttl"
+    anonymous = app.get(path)
+    assert "public" in anonymous.headers["Cache-Control"]
+    with_token = app.get(path, headers={"Authorization": _token(portal.sysadmin)})
+    assert "private" in with_token.headers["Cache-Control"]
+    assert "public" not in with_token.headers["Cache-Control"]

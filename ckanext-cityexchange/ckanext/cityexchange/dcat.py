@@ -141,7 +141,9 @@ class CityexchangeProfile(RDFProfile):
         elif url.startswith(("http://", "https://")):
             node = CleanedURIRef(url)
         else:
-            node = BNode()
+            # The portal's page for the licence: an IRI, never a blank node, which
+            # rdflib's RDF/XML writer leaves out when datasets share it.
+            node = URIRef(f"{_site_url()}/licences/{dataset_dict.get('license_id')}")
         g.add((node, RDF.type, DCT.LicenseDocument))
         g.add((node, DCT.type, URIRef(licence.licence_type_iri)))
         title = dataset_dict.get("license_title")

@@ -91,6 +91,74 @@ def _bulk_process_is_for_organizations() -> Any:
     return None
 
 
+# --- Requests with an API token: never kept by a shared cache ------------------------------
+#
+# CKAN marks responses private only for users signed in with a cookie; an answer to a
+# request with an API token (a seller's or sysadmin's view of a dataset) would go out as
+# `Cache-Control: public`, and a shared cache could hand it to the next visitor.
+
+
+@cityexchange.before_app_request
+def _token_requests_are_private() -> None:
+    if request.headers.get(tk.config.get("apitoken_header_name") or "Authorization"):
+        request.environ["__no_cache__"] = True
+
+
+# --- Core's login form posted without its fields: a 400 -------------------------------------
+#
+# CKAN 2.12's login view reads the posted fields unchecked and fails with a server error
+# when a client leaves them out (the form in a browser always sends them).
+
+
+@cityexchange.before_app_request
+def _login_needs_its_fields() -> Any:
+    if request.endpoint == "user.login" and request.method == "POST":
+        missing = [name for name in ("login", "password") if name not in request.form]
+        if missing:
+            return tk.abort(400, tk._("Missing value") + ": " + ", ".join(missing))
+    return None
+
+
+# --- ckanext-dcat's formats: an unknown one is a 404 ----------------------------------------
+#
+# /dataset/<id>.<format> and /catalog.<format> take any extension; ckanext-dcat answers one
+# it has no serializer for (.nt, .json) with a server error.
+
+_DCAT_ENDPOINTS = {"dcat.read_dataset", "dcat.read_dataset_series", "dcat.read_catalog"}
+
+
+@cityexchange.before_app_request
+def _dcat_formats() -> Any:
+    if request.endpoint not in _DCAT_ENDPOINTS:
+        return None
+    from ckanext.dcat.utils import CONTENT_TYPES
+
+    fmt = (request.view_args or {}).get("_format")
+    if fmt is not None and fmt not in CONTENT_TYPES:
+        return tk.abort(404, tk._("Not found"))
+    return None
+
+
+# --- The licences' pages: the IRIs the DCAT output names ----------------------------------
+
+
+@cityexchange.route("/licences/<licence_id>")
+def licence(licence_id: str) -> Any:
+    """A licence of the register (``licenses_group_url``): its title and, where it has
+    one, its text's address. The DCAT output names this page for a licence without one."""
+    found = next(
+        (
+            entry
+            for entry in tk.get_action("license_list")({"user": ""}, {})
+            if entry.get("id") == licence_id
+        ),
+        None,
+    )
+    if found is None:
+        return tk.abort(404, tk._("Licence not found"))
+    return tk.render("cityexchange/licence.html", {"licence": found})
+
+
 # --- Errors a view did not catch: the right status, never a server error -----------------
 #
 # Views call actions; an action refuses bad input (ValidationError), missing objects

@@ -11,9 +11,11 @@ and ``cityexchange`` in ``ckanext.dcat.rdf.profiles``.
 
 - every offer (``odrl.py`` decides them) as an ODRL ``odrl:Offer``, reached by
   ``odrl:hasPolicy`` from the dataset and from each distribution it covers: permission
-  to use (for the subscription's period), a duty to compensate the seller (amount,
-  currency as an EU currency IRI) or to obtain the seller's consent, the seller as
-  assigner and the licence text's IRI (``/pricing/licences/<id>``);
+  to use (for the subscription's period), a duty to compensate the seller (the
+  ``odrl:compensate`` action refined by ``odrl:payAmount`` and the currency as an EU
+  currency IRI, as ODRL 2.2's information model writes it) or to obtain the seller's
+  consent, the seller as assigner and the licence text's IRI
+  (``/pricing/licences/<id>``);
 - ``pricing_schemaorg``, for ``ckanext.dcat.structured_data.profiles`` after
   ``schemaorg``: ``schema:isAccessibleForFree`` and ``schema:offers`` in the schema.org
   output and the page's JSON-LD, and the same withholding of locked URLs.
@@ -93,7 +95,6 @@ class PricingProfile(RDFProfile):
             r for r in dataset_dict.get("resources") or [] if isinstance(r, dict) and r.get("id")
         ]
         withheld = withheld_ids(dataset_dict)
-        site_url = _site_url()
         secrets: dict[str, str] = {}
         distributions: dict[str, URIRef] = {}
         for resource in resources:
@@ -105,13 +106,9 @@ class PricingProfile(RDFProfile):
             code = rules.access_right(tier, resource)
             if rid in withheld:
                 code = "RESTRICTED"
-                placeholder = redact.placeholder_url(site_url, rid)
-                url = resource.get("url")
-                if isinstance(url, str) and url and not redact.is_substitute(url, rid):
-                    secrets[url] = placeholder
-                for predicate in (DCAT.accessURL, DCAT.downloadURL):
-                    for old in list(g.objects(distribution, predicate)):
-                        g.remove((distribution, predicate, old))
+                placeholder = _withhold(
+                    g, distribution, resource, secrets, (DCAT.accessURL, DCAT.downloadURL)
+                )
                 g.add((distribution, DCAT.accessURL, URIRef(placeholder)))
             self._set_access_right(distribution, code)
             if tier not in (None, "", rules.OPEN) and resource.get("access") == rules.SAMPLE:
@@ -182,20 +179,25 @@ class PricingProfile(RDFProfile):
                 Literal(odrl.period(policy.period_months), datatype=XSD.duration),
             )
         if policy.payment is not None:
-            duty = self._duty(permission, ODRL.compensate)
-            constraint = self._constraint(
-                duty,
-                ODRL.payAmount,
-                ODRL.eq,
-                Literal(odrl.decimal_text(policy.payment.amount), datatype=XSD.decimal),
-            )
-            g.add((constraint, ODRL.unit, URIRef(policy.payment.currency_iri)))
+            # ODRL 2.2's way to say what to pay: the compensate action refined by the
+            # amount (odrl:payAmount) and its unit (the currency).
+            action = BNode()
+            duty = self._duty(permission, action)
+            g.add((action, RDF.value, ODRL.compensate))
+            refinement = BNode()
+            g.add((action, ODRL.refinement, refinement))
+            g.add((refinement, RDF.type, ODRL.Constraint))
+            g.add((refinement, ODRL.leftOperand, ODRL.payAmount))
+            g.add((refinement, ODRL.operator, ODRL.eq))
+            amount = odrl.decimal_text(policy.payment.amount)
+            g.add((refinement, ODRL.rightOperand, Literal(amount, datatype=XSD.decimal)))
+            g.add((refinement, ODRL.unit, URIRef(policy.payment.currency_iri)))
             g.add((duty, SCHEMA.valueAddedTaxIncluded, Literal(policy.payment.vat_included)))
         if policy.consent:
             self._duty(permission, ODRL.obtainConsent)
         return node, permission
 
-    def _duty(self, permission: Node, action: URIRef) -> BNode:
+    def _duty(self, permission: Node, action: Node) -> BNode:
         duty = BNode()
         self.g.add((permission, ODRL.duty, duty))
         self.g.add((duty, RDF.type, ODRL.Duty))
@@ -217,6 +219,26 @@ class PricingProfile(RDFProfile):
             g.remove((subject, DCTERMS.accessRights, old))
         g.add((subject, DCTERMS.accessRights, _access_right(code)))
         g.add((_access_right(code), RDF.type, DCTERMS.RightsStatement))
+
+
+def _withhold(
+    g: Any,
+    distribution: Node,
+    resource: dict[str, Any],
+    secrets: dict[str, str],
+    predicates: tuple[URIRef, ...],
+) -> str:
+    """Take a withheld resource's URLs (``predicates``) off its distribution; note its
+    real URL in ``secrets`` (scrubbed from the whole graph after); its purchase link."""
+    rid = resource["id"]
+    placeholder = redact.placeholder_url(_site_url(), rid)
+    url = resource.get("url")
+    if isinstance(url, str) and url and not redact.is_substitute(url, rid):
+        secrets[url] = placeholder
+    for predicate in predicates:
+        for old in list(g.objects(distribution, predicate)):
+            g.remove((distribution, predicate, old))
+    return placeholder
 
 
 def _scrub(g: Any, secrets: dict[str, str]) -> None:
@@ -248,7 +270,7 @@ class PricingSchemaOrgProfile(RDFProfile):
         page = f"{_site_url()}/dataset/{dataset_dict.get('name') or dataset_dict.get('id')}"
         offers, _samples = dataset_policies(dataset_dict)
         for policy in offers:
-            if policy.free:
+            if policy.payment is None:  # free, or on request: no price to state
                 continue
             offer = BNode()
             g.add((dataset_ref, SCHEMA.offers, offer))
@@ -282,15 +304,10 @@ class PricingSchemaOrgProfile(RDFProfile):
         for resource in dataset_dict.get("resources") or []:
             if not isinstance(resource, dict) or resource.get("id") not in withheld:
                 continue
-            rid = resource["id"]
             distribution = CleanedURIRef(resource_uri(resource))
-            placeholder = redact.placeholder_url(_site_url(), rid)
-            url = resource.get("url")
-            if isinstance(url, str) and url and not redact.is_substitute(url, rid):
-                secrets[url] = placeholder
-            for predicate in (SCHEMA.url, SCHEMA.contentUrl):
-                for old in list(g.objects(distribution, predicate)):
-                    g.remove((distribution, predicate, old))
+            placeholder = _withhold(
+                g, distribution, resource, secrets, (SCHEMA.url, SCHEMA.contentUrl)
+            )
             g.add((distribution, SCHEMA.url, Literal(placeholder)))
         if secrets:
             _scrub(g, secrets)

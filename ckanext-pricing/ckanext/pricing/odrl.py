@@ -27,7 +27,7 @@ from ckanext.pricing import rules
 
 ODRL = "http://www.w3.org/ns/odrl/2/"
 CURRENCY = "http://publications.europa.eu/resource/authority/currency/"
-SCHEMA = "https://schema.org/"
+SCHEMA = "http://schema.org/"  # as ckanext-dcat writes schema.org
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
@@ -167,7 +167,9 @@ def decimal_text(amount: Decimal) -> str:
 def to_dsp(policy: Policy) -> dict[str, Any]:
     """The policy as a Dataspace Protocol 2025-1 ``Offer`` (compact JSON-LD in the
     protocol's context, whose ODRL part names only ``use``, ``eq`` and ``lteq``: other
-    ODRL terms are written with the ``odrl:`` prefix it declares)."""
+    ODRL terms are written with the ``odrl:`` prefix it declares). The protocol's schema
+    takes an action only as a string, so the amount to pay is a constraint of the
+    compensate duty here, where the DCAT output refines the action with it."""
     permission: dict[str, Any] = {"action": "use"}
     if policy.period_months:
         permission["constraint"] = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import html
+import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -63,6 +64,16 @@ def scrub(value: Any, replacements: Mapping[str, str]) -> Any:
         return obj
 
     return walk(value)
+
+
+def scrub_signed_links(text: str, site_url: str, resource_ids: Collection[str]) -> str:
+    """Replace a buyer's signed links to these resources, in any text (raw or with its
+    ``&`` escaped), by the resources' purchase links."""
+    base = re.escape(site_url.rstrip("/") + SIGNED_PATH)
+    for rid in resource_ids:
+        pattern = re.compile(base + re.escape(rid) + r"(?:\?[^\s\"'<>\\]*)?")
+        text = pattern.sub(placeholder_url(site_url, rid), text)
+    return text
 
 
 def redact_resources(

@@ -434,7 +434,7 @@ def dsp_version() -> Any:
 def dsp_catalog() -> Any:
     """The protocol's catalog request. The body is the request message; there are no
     cookies or forms to protect, so the route is exempt from CSRF."""
-    if request.mimetype != "application/json":
+    if request.mimetype not in ("application/json", "application/ld+json"):
         return _dsp_error(415, "415", ["The request message must be sent as application/json"])
     payload = request.stream.read(_MAX_DSP_BYTES + 1)  # never more than the limit in memory
     if len(payload) > _MAX_DSP_BYTES:
@@ -462,6 +462,22 @@ def dsp_catalog() -> Any:
 csrf.exempt(dsp_catalog)
 
 
+@pricing.route("/dsp/catalog/request", methods=["GET", "PUT", "PATCH", "DELETE"])
+@pricing.route(
+    "/dsp/catalog/datasets/<path:dataset_id>", methods=["POST", "PUT", "PATCH", "DELETE"]
+)
+def dsp_method_not_allowed(dataset_id: str | None = None) -> Any:
+    """The protocol's error for a method its binding does not define (not core's page)."""
+    allowed = "POST" if request.path.endswith("/request") else "GET"
+    response = _dsp_error(405, "405", [f"Use {allowed}"])
+    response.headers["Allow"] = allowed
+    return response
+
+
+csrf.exempt(dsp_method_not_allowed)
+
+
+@pricing.route("/dsp/catalog/datasets/", defaults={"dataset_id": ""})
 @pricing.route("/dsp/catalog/datasets/<path:dataset_id>")
 def dsp_dataset(dataset_id: str) -> Any:
     try:

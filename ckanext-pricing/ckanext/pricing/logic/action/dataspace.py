@@ -110,7 +110,7 @@ def pricing_dsp_catalog(context: Context, data_dict: DataDict) -> dict[str, Any]
     if page > pages:
         raise tk.ValidationError({"page": [tk._("There are only {} pages").format(pages)]})
     catalog = dataspace.catalog(
-        iri=f"{catalog_uri().rstrip('/')}{dataspace.PATH}/catalog",
+        iri=catalog_uri(),  # the catalog the DCAT output describes
         site_url=_site_url(),
         participant_id=tk.config.get("ckanext.pricing.dsp.participant_id") or _site_url(),
         title=str(tk.config.get("ckan.site_title") or ""),

@@ -4,6 +4,7 @@ activities."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import Context, DataDict
 
+from ckanext.cityexchange import compat
 from ckanext.cityexchange.context import commit
 from ckanext.pricing import access, redact, rules
 from ckanext.pricing.logic import schema
@@ -24,6 +26,7 @@ __all__ = [
     "activity_diff",
     "activity_show",
     "dashboard_activity_list",
+    "dcat_dataset_show",
     "group_activity_list",
     "organization_activity_list",
     "package_activity_list",
@@ -245,13 +248,7 @@ def pricing_activity_scrub(context: Context, data_dict: DataDict) -> dict[str, A
         pkg = model.Package.get(data["package_id"])
         ids = [pkg.id] if pkg else []
     else:
-        ids = [
-            row[0]
-            for row in model.Session.query(model.PackageExtra.package_id).filter(
-                model.PackageExtra.key == "access_tier",
-                model.PackageExtra.value.in_([rules.PRICED, rules.ON_REQUEST]),
-            )
-        ]
+        ids = compat.package_ids_with_extra("access_tier", [rules.PRICED, rules.ON_REQUEST])
     rewritten = 0
     for package_id in ids:
         locked, secrets = access.locked_state(_dataset(package_id))
@@ -259,3 +256,30 @@ def pricing_activity_scrub(context: Context, data_dict: DataDict) -> dict[str, A
             rewritten += access.scrub_activities(package_id, locked, secrets)
     commit(context)
     return {"datasets": len(ids), "activities": rewritten}
+
+
+@tk.chained_action
+@tk.side_effect_free
+def dcat_dataset_show(up: Callable[..., Any], context: Context, data_dict: DataDict) -> Any:
+    """A dataset in RDF (ckanext-dcat), whatever ``profiles`` the caller names: the
+    ``pricing`` profile keeps locked URLs out when it is among them; here they are taken
+    out of the serialised text in any case (the real URLs and a buyer's signed links, in
+    every format's escaping), so that the output is the same for every reader."""
+    output = up(context, data_dict)
+    ref = data_dict.get("id")
+    if not isinstance(output, str) or not isinstance(ref, str) or not ref:
+        return output
+    try:
+        pkg = _dataset(ref)
+    except tk.ObjectNotFound:
+        return output
+    locked, secrets = access.locked_state(pkg)
+    if not locked:
+        return output
+    site_url = str(tk.config.get("ckan.site_url") or "")
+    text = redact.scrub(output, {**secrets, **{_json_escaped(k): v for k, v in secrets.items()}})
+    return redact.scrub_signed_links(text, site_url, locked)
+
+
+def _json_escaped(text: str) -> str:
+    return json.dumps(text)[1:-1]
