@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Harvest throughput from a local, stock CKAN 2.11 source catalog (``portal.sh peer
+"""Harvest throughput from a local, stock CKAN source catalog (``portal.sh peer
 bench``: 2,000 public opendata.dk-style datasets plus private ones), for the suite's
 CKAN harvester (``cityharvest_ckan``) and, in the same run on the same source and
 portal, ckanext-harvest's stock ``ckan`` harvester.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the portal needs, and only what is missing:
 #   - Debian packages: PostgreSQL, Redis, a JDK and Maven, Python 3.11 with venv;
-#   - a virtualenv with CKAN 2.11 and the suite ($CDX_VAR/venv);
+#   - a virtualenv with CKAN 2.12 and the suite ($CDX_VAR/venv), and one with CKAN 2.11
+#     ($CDX_VAR/venv-2.11): `make test` runs the suite on both;
 #   - a Solr 9 runtime resolved from Maven Central ($CDX_VAR/solr/lib);
 #   - the official stripe-mock server, built from its pinned Go module ($CDX_VAR/stripe-mock);
 #   - for the browser tests (tests/browser): Debian's Chromium, and axe-core from the npm
@@ -9,7 +10,12 @@
 # A second run checks stamps and returns in well under a second.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-CKAN_REQUIREMENT="ckan[requirements]==2.11.6"
+# The CKAN releases the suite runs on (latest patches), and their virtualenvs.
+declare -A CKAN_REQUIREMENT=(
+  [2.12]="ckan[requirements]==2.12.0"
+  [2.11]="ckan[requirements]==2.11.6"
+)
+declare -A CKAN_VENV=([2.12]="$CDX_VAR/venv" [2.11]="$CDX_VAR/venv-2.11")
 
 pg_bindir() {
   local dir
@@ -44,27 +50,36 @@ install_debian_packages() {
     >>"$CDX_LOG/apt.log" 2>&1 || die apt "apt-get install failed" "$CDX_LOG/apt.log"
 }
 
+# install_venv VERSION: the virtualenv of one CKAN release with the suite. A virtualenv
+# holding another CKAN release is made anew (an upgrade in place would keep packages
+# the other release needed).
 install_venv() {
-  local stamp_file="$CDX_VENV/.cdx-stamp" stamp
+  local version="$1" venv="${CKAN_VENV[$1]}" requirement="${CKAN_REQUIREMENT[$1]}"
+  local stamp_file="$venv/.cdx-stamp" stamp
   stamp="$(stamp "$CDX_ROOT/requirements.txt" "$CDX_ROOT/requirements-dev.txt" \
     "$CDX_ROOT/setup.py" "$CDX_ROOT/pyproject.toml" "$CDX_ROOT/scripts/install.sh")"
-  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -x "$CDX_VENV/bin/ckan" ]]; then
+  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -x "$venv/bin/ckan" ]]; then
     return 0
   fi
-  local log="$CDX_LOG/pip.log"
+  local log="$CDX_LOG/pip-$version.log" installed
   : >"$log"
-  if [[ ! -x "$CDX_VENV/bin/python" ]]; then
-    say "creating the virtualenv in $CDX_VENV"
-    "$CDX_PYTHON" -m venv "$CDX_VENV" >>"$log" 2>&1 || die virtualenv "could not create $CDX_VENV" "$log"
+  installed="$("$venv/bin/python" -c 'import ckan; print(ckan.__version__)' 2>/dev/null || true)"
+  if [[ -n "$installed" && "$requirement" != *"==$installed" ]]; then
+    say "the virtualenv $venv holds CKAN $installed: making it anew for CKAN $version"
+    rm -rf "$venv"
   fi
-  say "installing CKAN 2.11 and the suite into the virtualenv (log: $log)"
-  local pip=("$CDX_VENV/bin/pip" install --quiet)
+  if [[ ! -x "$venv/bin/python" ]]; then
+    say "creating the virtualenv in $venv"
+    "$CDX_PYTHON" -m venv "$venv" >>"$log" 2>&1 || die virtualenv "could not create $venv" "$log"
+  fi
+  say "installing CKAN $version and the suite into $venv (log: $log)"
+  local pip=("$venv/bin/pip" install --quiet)
   "${pip[@]}" --upgrade pip setuptools wheel >>"$log" 2>&1 || die pip "could not upgrade pip" "$log"
-  "${pip[@]}" "$CKAN_REQUIREMENT" >>"$log" 2>&1 || die pip "could not install $CKAN_REQUIREMENT" "$log"
+  "${pip[@]}" "$requirement" >>"$log" 2>&1 || die pip "could not install $requirement" "$log"
   "${pip[@]}" -r "$CDX_ROOT/requirements.txt" -r "$CDX_ROOT/requirements-dev.txt" >>"$log" 2>&1 \
     || die pip "could not install the pinned stack" "$log"
   "${pip[@]}" -e "$CDX_ROOT" >>"$log" 2>&1 || die pip "could not install the suite" "$log"
-  "$CDX_VENV/bin/pip" check >>"$log" 2>&1 || die pip "conflicting requirements" "$log"
+  "$venv/bin/pip" check >>"$log" 2>&1 || die pip "conflicting requirements" "$log"
   echo "$stamp" >"$stamp_file"
 }
 
@@ -146,7 +161,8 @@ if [[ "${1:-}" == "docker-tools" ]]; then
 fi
 
 install_debian_packages
-install_venv
+install_venv 2.12
+install_venv 2.11
 install_solr
 install_stripe_mock
 install_browser_tools

@@ -11,7 +11,25 @@ CDX_VAR="${CDX_VAR:-$CDX_ROOT/var}"
 mkdir -p "$CDX_VAR"
 CDX_VAR="$(cd "$CDX_VAR" && pwd)"
 export CDX_VAR
-export CDX_VENV="$CDX_VAR/venv"
+# The CKAN release the scripts run: 2.12 (the default) or 2.11 (`make ... CKAN=2.11`).
+# Each has its own virtualenv, and 2.11 its own databases and Solr cores (CKAN 2.12's
+# migrations are one-way), so the two never share data.
+export CDX_CKAN_VERSION="${CDX_CKAN_VERSION:-2.12}"
+case "$CDX_CKAN_VERSION" in
+  2.12) CDX_VENV="$CDX_VAR/venv" CDX_VERSION_SUFFIX="" ;;
+  2.11) CDX_VENV="$CDX_VAR/venv-2.11" CDX_VERSION_SUFFIX="_211" ;;
+  *) printf 'error: CKAN=%s is not supported (2.12 or 2.11)\n' "$CDX_CKAN_VERSION" >&2; exit 2 ;;
+esac
+export CDX_VENV CDX_VERSION_SUFFIX
+# The test configuration of that release (portal.sh init test writes it).
+if [[ "$CDX_CKAN_VERSION" == 2.11 ]]; then
+  export CDX_TEST_INI="$CDX_VAR/test-2.11.ini"
+else
+  export CDX_TEST_INI="$CDX_VAR/test.ini"
+fi
+# The default release's virtualenv: lint and the stock CKAN peers of the harvest tests
+# run from it whichever release is tested.
+export CDX_DEFAULT_VENV="$CDX_VAR/venv"
 export CDX_CACHE="$CDX_VAR/cache"
 export CDX_DATA="$CDX_VAR/data"
 export CDX_LOG="$CDX_VAR/log"

@@ -33,12 +33,23 @@ use_env() {
   local env="$1"
   case "$env" in
     dev)
-      export CDX_INI="$CDX_VAR/ckan.ini" CDX_DB_NAME=cdx CDX_DS_NAME=cdx_datastore
-      export CDX_SOLR_CORE=ckan CDX_REDIS_DB=0 CDX_STORAGE_PATH="$CDX_DATA/storage"
+      if [[ "$CDX_CKAN_VERSION" == 2.11 ]]; then
+        export CDX_INI="$CDX_VAR/ckan-2.11.ini" CDX_REDIS_DB=6 CDX_STORAGE_PATH="$CDX_DATA/storage-2.11"
+      else
+        export CDX_INI="$CDX_VAR/ckan.ini" CDX_REDIS_DB=0 CDX_STORAGE_PATH="$CDX_DATA/storage"
+      fi
+      export CDX_DB_NAME="cdx$CDX_VERSION_SUFFIX" CDX_DS_NAME="cdx${CDX_VERSION_SUFFIX}_datastore"
+      export CDX_SOLR_CORE="ckan$CDX_VERSION_SUFFIX"
       ;;
     test)
-      export CDX_INI="$CDX_VAR/test.ini" CDX_DB_NAME=cdx_test CDX_DS_NAME=cdx_test_datastore
-      export CDX_SOLR_CORE=ckan_test CDX_REDIS_DB=1 CDX_STORAGE_PATH="$CDX_DATA/storage-test"
+      export CDX_INI="$CDX_TEST_INI"
+      if [[ "$CDX_CKAN_VERSION" == 2.11 ]]; then
+        export CDX_REDIS_DB=7 CDX_STORAGE_PATH="$CDX_DATA/storage-test-2.11"
+      else
+        export CDX_REDIS_DB=1 CDX_STORAGE_PATH="$CDX_DATA/storage-test"
+      fi
+      export CDX_DB_NAME="cdx_test$CDX_VERSION_SUFFIX" CDX_DS_NAME="cdx_test${CDX_VERSION_SUFFIX}_datastore"
+      export CDX_SOLR_CORE="ckan_test$CDX_VERSION_SUFFIX"
       # Tests of the other plugins make public datasets without a checklist: the gate
       # warns there; the gdprcheck tests switch it to enforce themselves.
       export CDX_GDPR_GATE="${CDX_GDPR_GATE:-warn}"
@@ -49,8 +60,13 @@ use_env() {
       export CDX_SOLR_COMMIT=true
       ;;
     bench)
-      export CDX_INI="$CDX_VAR/bench.ini" CDX_DB_NAME=cdx_bench CDX_DS_NAME=cdx_bench_datastore
-      export CDX_SOLR_CORE=ckan_bench CDX_REDIS_DB=2 CDX_STORAGE_PATH="$CDX_DATA/storage-bench"
+      if [[ "$CDX_CKAN_VERSION" == 2.11 ]]; then
+        export CDX_INI="$CDX_VAR/bench-2.11.ini" CDX_STORAGE_PATH="$CDX_DATA/storage-bench-2.11"
+      else
+        export CDX_INI="$CDX_VAR/bench.ini" CDX_STORAGE_PATH="$CDX_DATA/storage-bench"
+      fi
+      export CDX_DB_NAME="cdx_bench$CDX_VERSION_SUFFIX" CDX_DS_NAME="cdx_bench${CDX_VERSION_SUFFIX}_datastore"
+      export CDX_SOLR_CORE=ckan_bench CDX_REDIS_DB=2
       # The harvest benchmark runs the stock harvester beside ours: it declares no GDPR
       # checklist, so under `enforce` the gate would refuse every dataset it brings.
       export CDX_GDPR_GATE="${CDX_GDPR_GATE:-warn}"
@@ -116,7 +132,7 @@ init() {
     || die config "could not render $CDX_INI"
   create_databases >>"$log" 2>&1 || die postgres "could not create the $1 databases" "$log"
   # Schema version of the migrations already applied, so that a warm start skips work.
-  local stamp_file="$CDX_DATA/migrations-$1.stamp" stamp
+  local stamp_file="$CDX_DATA/migrations-$1$CDX_VERSION_SUFFIX.stamp" stamp
   stamp="$(stamp "$CDX_ROOT"/ckanext-*/ckanext/*/migration "$CDX_VENV/.cdx-stamp")"
   if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
     return 0
@@ -190,8 +206,11 @@ reindex_if_needed() {
   fi
 }
 
-# A second, stock CKAN 2.11 (core plugins only, own database, Solr core and Redis
-# database) serving an opendata.dk-style catalog: a real source for the harvesters.
+# A second, stock CKAN (core plugins only, own database, Solr core and Redis database)
+# serving an opendata.dk-style catalog: a real source for the harvesters. It runs on the
+# default CKAN release whichever release the suite is tested on.
+peer_ckan() { "$CDX_DEFAULT_VENV/bin/ckan" "$@"; }
+
 peer() {
   local kind="$1" name db core redis_db port count variant=""
   case "$kind" in
@@ -206,34 +225,38 @@ peer() {
   local ini="$CDX_VAR/$name.ini" dir="$CDX_DATA/$name" log="$CDX_LOG/$name.log" init_log="$CDX_LOG/$name-init.log"
   local url="http://127.0.0.1:$port"
   mkdir -p "$dir/storage"
-  local wanted="$db $core $redis_db $port $CDX_PG_PORT $CDX_SOLR_PORT $CDX_REDIS_PORT"
+  local release
+  release="$("$CDX_DEFAULT_VENV/bin/python" -c 'import ckan; print(ckan.__version__)')"
+  local wanted="$db $core $redis_db $port $CDX_PG_PORT $CDX_SOLR_PORT $CDX_REDIS_PORT $release"
   if [[ ! -f "$ini" || "$(cat "$dir/ini.stamp" 2>/dev/null)" != "$wanted" ]]; then
+    # Set up anew (another CKAN release migrates its database on `db init` below).
+    stop_daemon "$name"
     : >"$init_log"
     psql_admin -d postgres >>"$init_log" 2>&1 <<SQL || die "$name" "could not create its database" "$init_log"
 SELECT 'CREATE DATABASE $db OWNER $DB_USER ENCODING ''UTF8'' TEMPLATE template0'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db')\gexec
 SQL
     rm -f "$ini"
-    venv_ckan generate config "$ini" >>"$init_log" 2>&1 || die "$name" "could not write $ini" "$init_log"
-    venv_ckan config-tool "$ini" \
+    peer_ckan generate config "$ini" >>"$init_log" 2>&1 || die "$name" "could not write $ini" "$init_log"
+    peer_ckan config-tool "$ini" \
       "sqlalchemy.url = postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$CDX_PG_PORT/$db" \
       "solr_url = http://127.0.0.1:$CDX_SOLR_PORT/solr/$core" \
       "ckan.redis.url = redis://127.0.0.1:$CDX_REDIS_PORT/$redis_db" \
       "ckan.site_url = $url" "ckan.site_id = cdx_$name" "ckan.site_title = Open data ($name)" \
       "ckan.storage_path = $dir/storage" "ckan.plugins = activity" >>"$init_log" 2>&1 \
       || die "$name" "could not configure $ini" "$init_log"
-    venv_ckan -c "$ini" db init >>"$init_log" 2>&1 || die "$name" "db init failed" "$init_log"
-    venv_ckan -c "$ini" user add peeradmin email=peeradmin@peer.invalid password=peer-admin-password \
+    peer_ckan -c "$ini" db init >>"$init_log" 2>&1 || die "$name" "db init failed" "$init_log"
+    peer_ckan -c "$ini" user add peeradmin email=peeradmin@peer.invalid password=peer-admin-password \
       >>"$init_log" 2>&1 || true
-    venv_ckan -c "$ini" sysadmin add peeradmin >>"$init_log" 2>&1 || die "$name" "no sysadmin" "$init_log"
-    venv_ckan -c "$ini" user token add -q peeradmin seed 2>>"$init_log" | tail -n 1 | tr -d '[:space:]' >"$dir/token"
+    peer_ckan -c "$ini" sysadmin add peeradmin >>"$init_log" 2>&1 || die "$name" "no sysadmin" "$init_log"
+    peer_ckan -c "$ini" user token add -q peeradmin seed 2>>"$init_log" | tail -n 1 | tr -d '[:space:]' >"$dir/token"
     [[ -s "$dir/token" ]] || die "$name" "could not create an API token" "$init_log"
     echo "$wanted" >"$dir/ini.stamp"
   fi
   if ! pid_alive "$CDX_RUN/$name.pid"; then
     require_free_port "$name" "$port" "$(case $kind in test) echo CDX_PEER_PORT ;; test2) echo CDX_PEER2_PORT ;; *) echo CDX_PEER_BENCH_PORT ;; esac)"
     say "starting the stock CKAN '$name' on $url"
-    start_daemon "$name" "$log" "$CDX_VENV/bin/ckan" -c "$ini" run --host 127.0.0.1 --port "$port" \
+    start_daemon "$name" "$log" "$CDX_DEFAULT_VENV/bin/ckan" -c "$ini" run --host 127.0.0.1 --port "$port" \
       --disable-reloader --threaded
   fi
   local deadline=$((SECONDS + 90))
@@ -242,10 +265,10 @@ SQL
     ((SECONDS < deadline)) || die "$name" "not answering after 90s" "$log"
     sleep 0.3
   done
-  CDX_API_TOKEN="$(cat "$dir/token")" "$CDX_VENV/bin/python" "$CDX_ROOT/scripts/peer_seed.py" \
+  CDX_API_TOKEN="$(cat "$dir/token")" "$CDX_DEFAULT_VENV/bin/python" "$CDX_ROOT/scripts/peer_seed.py" \
     "$url" "$count" "$dir/seeded.json" $variant >>"$init_log" 2>&1 || die "$name" "seeding failed" "$init_log"
   tail -n 1 "$init_log"
-  "$CDX_VENV/bin/python" -c 'import json, sys; json.dump({"url": sys.argv[1], "token": open(sys.argv[2]).read().strip(), "count": int(sys.argv[3]), "ini": sys.argv[4], "state": sys.argv[5], "variant": sys.argv[7]}, open(sys.argv[6], "w"))' \
+  "$CDX_DEFAULT_VENV/bin/python" -c 'import json, sys; json.dump({"url": sys.argv[1], "token": open(sys.argv[2]).read().strip(), "count": int(sys.argv[3]), "ini": sys.argv[4], "state": sys.argv[5], "variant": sys.argv[7]}, open(sys.argv[6], "w"))' \
     "$url" "$dir/token" "$count" "$ini" "$dir/seeded.json" "$CDX_DATA/$name.json" "$variant"
 }
 

@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
 # ckan_peer*: the stock CKAN instances the harvest tests and benchmark read from.
-SOLR_CORES=(ckan ckan_test ckan_bench ckan_peer ckan_peer2 ckan_peer_bench)
+SOLR_CORES=(ckan ckan_test ckan_bench ckan_peer ckan_peer2 ckan_peer_bench ckan_211 ckan_test_211)
 
 # PostgreSQL refuses to run as root: when we are root, its processes run as "postgres".
 as_pg() {
@@ -106,14 +106,21 @@ redis_stop() {
 # schema.xml from the installed CKAN package and our solrconfig.xml.
 solr_home() {
   local schema core
-  schema="$("$CDX_VENV/bin/python" -c 'import ckan, os; print(os.path.join(os.path.dirname(ckan.__file__), "config", "solr", "schema.xml"))')"
+  schema="$("$CDX_DEFAULT_VENV/bin/python" -c 'import ckan, os; print(os.path.join(os.path.dirname(ckan.__file__), "config", "solr", "schema.xml"))')"
   [[ -f "$schema" ]] || die solr "CKAN's schema.xml not found; run scripts/install.sh"
   mkdir -p "$CDX_SOLR_HOME"
   echo '<solr/>' >"$CDX_SOLR_HOME/solr.xml"
+  # CKAN 2.11 refuses a schema named for 2.12 (the fields are the same): its cores get
+  # its own schema.xml.
+  local schema_211="$CDX_VAR/venv-2.11/lib/python3.11/site-packages/ckan/config/solr/schema.xml"
   for core in "${SOLR_CORES[@]}"; do
     mkdir -p "$CDX_SOLR_HOME/$core/conf"
     echo "name=$core" >"$CDX_SOLR_HOME/$core/core.properties"
-    cp "$schema" "$CDX_SOLR_HOME/$core/conf/schema.xml"
+    if [[ "$core" == *_211 && -f "$schema_211" ]]; then
+      cp "$schema_211" "$CDX_SOLR_HOME/$core/conf/schema.xml"
+    else
+      cp "$schema" "$CDX_SOLR_HOME/$core/conf/schema.xml"
+    fi
     cp "$CDX_ROOT/solr/conf/solrconfig.xml" "$CDX_SOLR_HOME/$core/conf/solrconfig.xml"
     touch "$CDX_SOLR_HOME/$core/conf/"{synonyms,protwords,stopwords}.txt
   done

@@ -17,6 +17,7 @@ import pytest
 from ckan import model, plugins
 from ckan.tests import factories, helpers
 
+from ckanext.cityexchange import compat
 from ckanext.cityharvest.tests.servers import StaticFiles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -262,7 +263,7 @@ def portal(reset_portal_db: Any, reset_index: Any, tmp_path_factory: Any) -> Ite
     out.datasets["harvested_dcat"] = by_title["Datasæt 001"]
     out.datasets["harvested_dcat_gdpr"] = by_title["Parkeringstilladelser"]
     yield out
-    plugins.unload_non_system_plugins()
+    compat.unload_plugins()
 
 
 KINDS = [

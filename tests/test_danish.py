@@ -43,10 +43,11 @@ import polib
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.support import Translations
-from ckan import model, plugins
+from ckan import model
 from ckan.tests import helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 
+from ckanext.cityexchange import compat
 from ckanext.pricing.tests import stripe_events as se
 from ckanext.pricing.tests.conftest import World, build_world, upstream  # noqa: F401 (fixture)
 
@@ -65,6 +66,7 @@ NOT_WALKED = {
     "dealroom.attachment": "streams an attachment, no page",
     "pricing.dsp_version": "the Dataspace Protocol's version document, JSON for machines",
     "pricing.dsp_dataset": "a Dataspace Protocol dataset, JSON-LD for machines",
+    "pricing.dsp_method_not_allowed": "the Dataspace Protocol's error for a wrong method, JSON",
     "cityexchange.redirect_locale": "/da/ leads to /da_DK/ "
     "(test_the_danish_language_prefix_leads_to_danish_pages)",
 }
@@ -629,7 +631,7 @@ def dworld(upstream: str, reset_portal_db: Any, reset_index: Any) -> Iterator[Da
         tokens=tokens,
         data=data,
     )
-    plugins.unload_non_system_plugins()
+    compat.unload_plugins()
 
 
 # --- the pages -------------------------------------------------------------------------
@@ -677,6 +679,7 @@ def pages(w: DanishWorld) -> list[Page]:
         Page("anonymous", "/harvest-status", 'id="source-aarhus-portal"'),
         Page("anonymous", "/about", 'class="module-content'),
         Page("anonymous", "/pricing/licences/internal-use", 'class="pricing-licence"'),
+        Page("anonymous", "/licences/other-closed", 'class="cityexchange-licence"'),
         Page("anonymous", "/no-such-page", "404", status=404),
         Page("anonymous", f"/dataset/{w.scanned['name']}", "gdprcheck-held"),
         # A buyer: a dataset bought, its locked file, their data, orders and deal room.

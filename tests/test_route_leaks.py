@@ -32,6 +32,7 @@ from ckan.tests import helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 from flask import Flask
 
+from ckanext.cityexchange import compat
 from ckanext.pricing.tests.conftest import World, build_world, upstream  # noqa: F401 (pytest fixtures)
 
 pytestmark = pytest.mark.module_plugins
@@ -153,7 +154,6 @@ class RouteWorld:
 
 @pytest.fixture(scope="module")
 def rworld(upstream: str, reset_portal_db: Any, reset_index: Any) -> Iterator[RouteWorld]:
-    from ckan import plugins
 
     world = build_world(upstream, reset_portal_db, reset_index)
     sysadmin = {"user": world.users["sysadmin"]["name"]}
@@ -217,7 +217,7 @@ def rworld(upstream: str, reset_portal_db: Any, reset_index: Any) -> Iterator[Ro
         table_view=table_view,
         token_jti=token["id"],
     )
-    plugins.unload_non_system_plugins()
+    compat.unload_plugins()
 
 
 def _flask_app(app: Any) -> Flask:
@@ -257,6 +257,10 @@ def _values(w: RouteWorld, rule: str) -> list[dict[str, str]]:
         "jti": w.token_jti,
         "dataset_id": ds["name"],
         "licence_id": "internal-use",
+        # CKAN 2.12's file routes (no file storage is configured: they serve nothing)
+        "token": "probe",
+        "storage_name": "default",
+        "location": "probe.csv",
     }
     if rule.startswith("/dataset/changes/"):
         return [dict(one, id=a["id"]) for a in b.activities]
@@ -337,12 +341,30 @@ def _leaks(response: Any, secret: str) -> list[str]:
     return where + [f"header {k}" for k, v in response.headers.items() if secret in v]
 
 
+class _Crashed:
+    """What a view or action that raised answers: CKAN 2.11's test app turns the exception
+    into a 500 page, 2.12's lets it through to the test."""
+
+    status_code = 500
+    headers: dict[str, str] = {}
+    is_json = False
+    json = None
+
+    def get_data(self, as_text: bool = False) -> str:
+        return ""
+
+
 def _call(app: Any, method: str, url: str, headers: dict[str, str], endpoint: str = "") -> Any:
-    if method == "GET":
-        return app.get(url, headers=headers, follow_redirects=False)
-    if endpoint in JSON_BODIES:
-        return app.post(url, headers=headers, json=JSON_BODIES[endpoint], follow_redirects=False)
-    return app.post(url, headers=headers, data={}, follow_redirects=False)
+    try:
+        if method == "GET":
+            return app.get(url, headers=headers, follow_redirects=False)
+        if endpoint in JSON_BODIES:
+            return app.post(
+                url, headers=headers, json=JSON_BODIES[endpoint], follow_redirects=False
+            )
+        return app.post(url, headers=headers, data={}, follow_redirects=False)
+    except Exception:  # a server error, under CKAN 2.12's test app
+        return _Crashed()
 
 
 @pytest.mark.ckan_config("ckan.auth.public_activity_stream_detail", True)
@@ -463,9 +485,12 @@ def test_no_action_leaks_locked_data(app: Any, rworld: RouteWorld) -> None:
     for name in names:
         params = _action_params(rworld, name)
         for persona in PERSONAS:
-            response = app.post(
-                f"/api/3/action/{name}", json=params, headers=_headers(rworld, persona)
-            )
+            try:
+                response = app.post(
+                    f"/api/3/action/{name}", json=params, headers=_headers(rworld, persona)
+                )
+            except Exception:  # a server error, under CKAN 2.12's test app
+                response = _Crashed()
             if response.status_code >= 500 and name in KNOWN_UPSTREAM_500:
                 upstream_errors.add(name)
             elif response.status_code >= 500:

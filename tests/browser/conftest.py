@@ -33,6 +33,7 @@ from ckan.lib.app_globals import _CONFIG_CACHE
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
+from ckanext.cityexchange import compat
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, VAR, LivePortal
 
 #: How long a step waits for what it expects (Playwright's auto-waiting), in ms.
@@ -74,7 +75,7 @@ def live_portal(reset_portal_db: Any, reset_index: Any) -> Iterator[LivePortal]:
             server.shutdown()
             server.server_close()
             thread.join()
-            plugins.unload_non_system_plugins()
+            compat.unload_plugins()
     _CONFIG_CACHE.clear()
 
 

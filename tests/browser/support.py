@@ -46,6 +46,28 @@ CHROMIUM_ARGS = (
 PASSWORD = "correct-horse-battery-staple"
 #: The impacts of an accessibility violation that fail a page.
 BLOCKING_IMPACTS = ("serious", "critical")
+# Violations in CKAN 2.12's own templates, each with its cause; only these elements are
+# excused (matched on their HTML), the rule still holds for everything else.
+KNOWN_UPSTREAM = {
+    "label-content-name-mismatch": (
+        # core's facet links and resource list name themselves "Search datasets by
+        # <field>: <value>" and "Navigate to resource: <name>", while their visible text
+        # holds the count or the format too (snippets/facet_list.html,
+        # package/snippets/resource_item.html)
+        re.compile(
+            r'aria-label="(Search datasets by |Søg datasæt efter |Navigate to resource: '
+            r"|Gå til ressource: )"
+        ),
+        # core's account bar (header.html): the profile link is named "View profile"
+        # around the user's name, the dashboard link "View dashboard" around its count
+        re.compile(r'<a href="[^"]*/user/[^"]*" class="image"'),
+        re.compile(r'<a href="[^"]*/dashboard/"'),
+    ),
+    # Select2 4 (CKAN 2.12) renders the tags field's search box without a name.
+    "aria-input-field-name": (
+        re.compile(r'class="select2-selection select2-selection--multiple"'),
+    ),
+}
 #: Stripe's hosted payment page, where the portal sends a buyer to pay.
 STRIPE_CHECKOUT = re.compile(r"^https://checkout\.stripe\.com/")
 
@@ -143,6 +165,7 @@ class Violation:
     help: str
     help_url: str
     targets: list[str]
+    html: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = "\n".join(f"      {target}" for target in self.targets)
@@ -164,15 +187,26 @@ def axe_violations(page: Page) -> list[Violation]:
             help=found["help"],
             help_url=found["helpUrl"],
             targets=[json.dumps(node["target"]) for node in found["nodes"]],
+            html=tuple(node.get("html") or "" for node in found["nodes"]),
         )
         for found in result["violations"]
     ]
 
 
+def _upstream(violation: Violation) -> bool:
+    """Every element of the violation is one of core's, listed in KNOWN_UPSTREAM."""
+    patterns = KNOWN_UPSTREAM.get(violation.rule, ())
+    return bool(patterns) and all(
+        any(pattern.search(html) for pattern in patterns) for html in violation.html
+    )
+
+
 def assert_accessible(page: Page) -> None:
     """Fail with every serious or critical accessibility violation of the page: its rule,
     what the rule asks for, and the elements that break it."""
-    blocking = [v for v in axe_violations(page) if v.impact in BLOCKING_IMPACTS]
+    blocking = [
+        v for v in axe_violations(page) if v.impact in BLOCKING_IMPACTS and not _upstream(v)
+    ]
     assert not blocking, f"{page.url} breaks these accessibility rules:\n" + "\n".join(
         str(v) for v in blocking
     )

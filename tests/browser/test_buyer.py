@@ -81,7 +81,7 @@ def test_a_buyer_pays_and_downloads_the_locked_file(
     main = page.get_by_role("main")
 
     # Before paying: the locked file leads to its offers, and its real URL gives nothing.
-    main.get_by_role("link", name=re.compile(r"^Full data")).click()
+    main.get_by_role("link", name=re.compile(r"^(Navigate to resource: )?Full data")).click()
     page.get_by_role("link", name=re.compile(r"Download$")).click()
     expect(page).to_have_url(re.compile(rf"/pricing/locked/{shop.locked['id']}$"))
     assert not _delivered(page, shop)
@@ -100,7 +100,7 @@ def test_a_buyer_pays_and_downloads_the_locked_file(
     page.goto(f"/pricing/checkout/{order.id}/success")
     expect(page.get_by_text("Your payment is confirmed")).to_be_visible()
     main.get_by_role("link", name="Go to the dataset").click()
-    main.get_by_role("link", name=re.compile(r"^Full data")).click()
+    main.get_by_role("link", name=re.compile(r"^(Navigate to resource: )?Full data")).click()
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile(r"Download$")).click()
     assert Path(download.value.path()).read_bytes() == FULL

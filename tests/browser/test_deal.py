@@ -105,7 +105,9 @@ def test_a_deal_from_request_to_paid_access(
     buyer.goto(room)
     expect(_state(buyer)).to_have_text("Active")
     buyer.get_by_role("main").get_by_role("link", name="Bike-share trips").click()
-    buyer.get_by_role("main").get_by_role("link", name=re.compile("^All trips")).click()
+    buyer.get_by_role("main").get_by_role(
+        "link", name=re.compile("^(Navigate to resource: )?All trips")
+    ).click()
     with buyer.expect_download() as download:
         buyer.get_by_role("link", name=re.compile(r"Download$")).click()
     assert Path(download.value.path()).read_bytes() == FULL

@@ -53,7 +53,7 @@ def _declare_anonymised(page: Page, technique: str, k: int) -> None:
 def _add_file(page: Page, filename: str, data: bytes, name: str, access: str = "") -> None:
     """Fill the resource step of the form with an uploaded file."""
     with page.expect_file_chooser() as chooser:
-        page.get_by_role("button", name=re.compile(r"Upload$")).click()
+        page.locator("#resource-upload-button").click()
     chooser.value.set_files({"name": filename, "mimeType": "text/csv", "buffer": data})
     page.get_by_label("Name").fill(name)
     if access:
@@ -91,14 +91,16 @@ def test_a_seller_puts_a_priced_dataset_up_for_sale(
     _add_file(page, "sample.csv", SAMPLE, "Sample", access="Free sample")
     page.get_by_role("button", name="Save & add another").click()
     _add_file(page, "full.csv", FULL, "Full data", access="Locked")
-    page.get_by_role("button", name="Finish").click()
+    page.get_by_role("button", name=re.compile(r"^(Finish|Publish)$")).click()
 
     expect(page.get_by_role("heading", name="Footfall in Indre By").first).to_be_visible()
     expect(page.locator("#pricing")).to_contain_text("1,250.00")
     expect(page.locator("#pricing")).to_contain_text("Internal use only")
     expect(page.get_by_text("GDPR checklist complete").first).to_be_visible()
     links = {
-        name: page.get_by_role("main").get_by_role("link", name=re.compile(f"^{name}"))
+        name: page.get_by_role("main").get_by_role(
+            "link", name=re.compile(f"^(Navigate to resource: )?{name}")
+        )
         for name in ("Sample", "Full data")
     }
     files = {}
@@ -122,13 +124,15 @@ def test_a_municipal_editor_publishes_open_data_with_its_gdpr_checklist(
     _declare_anonymised(page, "Bicycles counted by an induction loop, summed per day", k=100)
     page.get_by_role("button", name="Next: Add Data").click()
     _add_file(page, "counts.csv", COUNTS, "Daily counts")
-    page.get_by_role("button", name="Finish").click()
+    page.get_by_role("button", name=re.compile(r"^(Finish|Publish)$")).click()
 
     expect(
         page.get_by_role("heading", name="Bicycle counts at Dronning Louises Bro").first
     ).to_be_visible()
     expect(page.get_by_text("GDPR checklist complete").first).to_be_visible()
-    page.get_by_role("main").get_by_role("link", name=re.compile("^Daily counts")).click()
+    page.get_by_role("main").get_by_role(
+        "link", name=re.compile("^(Navigate to resource: )?Daily counts")
+    ).click()
     download = page.get_by_role("link", name=re.compile(r"Download$")).get_attribute("href")
     assert download
     assert _visitor_gets(chromium, live_portal, download) == COUNTS

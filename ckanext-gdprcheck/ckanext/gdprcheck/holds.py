@@ -120,6 +120,20 @@ def _overridden(resource_id: str, scan_source: str | None) -> bool:
     ).scalar()
 
 
+def resource_ids_of(pkg: dict[str, Any]) -> list[str]:
+    """The dataset's active resources, as stored (flushed in the caller's transaction),
+    and any the dict names besides. Not the dict alone: CKAN 2.12 hands the hooks of an
+    update only the resources it changed, and a file left out is not a file removed."""
+    ids = [r["id"] for r in pkg.get("resources") or [] if isinstance(r, dict) and r.get("id")]
+    package_id = pkg.get("id")
+    if package_id:
+        stored = model.Session.query(model.Resource.id).filter(
+            model.Resource.package_id == package_id, model.Resource.state == "active"
+        )
+        ids += [rid for (rid,) in stored if rid not in ids]
+    return ids
+
+
 def reconcile(pkg: dict[str, Any], *, cause: str) -> tuple[list[Hold], list[Hold]]:
     """Hold what the rule holds and release what it no longer holds, in the caller's
     transaction (not committed). ``cause``: ``scan`` (a scan finished) or ``update`` (the
@@ -129,9 +143,7 @@ def reconcile(pkg: dict[str, Any], *, cause: str) -> tuple[list[Hold], list[Hold
         return [], []
     answers = status.answers_of(pkg)
     public = not tk.asbool(pkg.get("private") or False) and pkg.get("state", "active") == "active"
-    resource_ids = {
-        r["id"] for r in pkg.get("resources") or [] if isinstance(r, dict) and r.get("id")
-    }
+    resource_ids = set(resource_ids_of(pkg))
     scans = {
         s.resource_id: s for s in model.Session.query(Scan).filter(Scan.package_id == package_id)
     }

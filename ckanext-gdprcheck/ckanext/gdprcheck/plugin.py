@@ -128,11 +128,10 @@ class GdprcheckPlugin(p.SingletonPlugin, DefaultTranslation):
         # A harvested open dataset's checklist is declared by its source portal, and its
         # files stay on the source's servers: only a sample of each CSV or JSON file is
         # scanned, for the operator (never held; see jobs.sample_resource).
+        ids = holds.resource_ids_of(pkg_dict)
         if pkg_dict.get("gdpr_declared_by") == "source":
-            for resource in pkg_dict.get("resources") or []:
-                if resource.get("id"):
-                    jobs.enqueue_sample(resource["id"])
+            for resource_id in ids:
+                jobs.enqueue_sample(resource_id)
             return
-        for resource in pkg_dict.get("resources") or []:
-            if resource.get("id"):
-                jobs.enqueue(resource["id"])
+        for resource_id in ids:
+            jobs.enqueue(resource_id)

@@ -18,7 +18,11 @@ from werkzeug.test import Client
 from ckanext.cityexchange import headers
 
 ROOT = Path(__file__).resolve().parents[4]
-DATATABLES_SHA256 = "4073ffd2cd6b06fd4a19ec8c2b7da1179037135bcbea19950526befcf6709875"
+# CKAN's template, by release: the copy follows 2.12's, which renders on 2.11 too.
+DATATABLES_SHA256 = {
+    "2.11": "4073ffd2cd6b06fd4a19ec8c2b7da1179037135bcbea19950526befcf6709875",
+    "2.12": "f01df3cb0c91f937fbfe4850479652d736b5e4920bbe12f4078ab88637aae26b",
+}
 
 
 def _docker_ini(tmp_path: Path) -> configparser.ConfigParser:
@@ -92,6 +96,8 @@ def test_inline_scripts_of_the_pages_carry_the_nonce(ckan_config: Any) -> None:
 def test_the_copied_datatables_template_matches_ckans() -> None:
     """templates/datatables/datatables_view.html copies CKAN's page block: re-copy it
     when CKAN's template changes."""
+    import ckan
+
     import ckanext.datatablesview
 
     core = (
@@ -100,4 +106,5 @@ def test_the_copied_datatables_template_matches_ckans() -> None:
         / "datatables"
         / "datatables_view.html"
     )
-    assert hashlib.sha256(core.read_bytes()).hexdigest() == DATATABLES_SHA256
+    release = ".".join(ckan.__version__.split(".")[:2])
+    assert hashlib.sha256(core.read_bytes()).hexdigest() == DATATABLES_SHA256[release]

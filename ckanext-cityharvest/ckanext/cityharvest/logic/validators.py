@@ -8,6 +8,8 @@ import ckan.plugins.toolkit as tk
 from ckan import authz
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
+from ckanext.cityexchange import compat
+
 __all__ = ["cityharvest_provenance"]
 
 
@@ -20,7 +22,7 @@ def cityharvest_provenance(
     and an editor cannot make a local dataset look harvested (or the reverse)."""
     value = data.get(key)
     package = context.get("package")
-    stored = package.extras.get(key[0]) if package is not None else None
+    stored = compat.extras_of(package).get(key[0]) if package is not None else None
     writer = context.get("ignore_auth") or authz.is_sysadmin(context.get("user"))
     if not writer or value in (None, "", tk.missing):
         value = stored

@@ -1,4 +1,4 @@
-"""Harvesting a real, stock CKAN 2.11 portal (the peer, 240 datasets across seven
+"""Harvesting a real, stock CKAN portal (the peer, 240 datasets across seven
 Danish municipalities and a region, 20 of them private): first run, provenance and
 mapping, the source facet, a run without changes, and a run after changes at the
 source. The tests share one harvest and run in order."""
@@ -14,6 +14,7 @@ import pytest
 from ckan import model, plugins
 from ckan.tests import factories, helpers
 
+from ckanext.cityexchange import compat
 from ckanext.cityharvest.tests.peer import Peer, reset_peer
 
 pytestmark = pytest.mark.module_plugins
@@ -39,13 +40,12 @@ def run_source(name: str, **data: Any) -> dict[str, Any]:
 
 def harvested(source_title: str | None = None) -> dict[str, model.Package]:
     """Active datasets here that came from a harvest source, by id."""
-    query = (
-        model.Session.query(model.Package)
-        .join(model.PackageExtra, model.PackageExtra.package_id == model.Package.id)
-        .filter(model.Package.state == "active", model.PackageExtra.key == "cityharvest_source")
+    ids = compat.package_ids_with_extra(
+        "cityharvest_source", [source_title] if source_title else None
     )
-    if source_title:
-        query = query.filter(model.PackageExtra.value == source_title)
+    query = model.Session.query(model.Package).filter(
+        model.Package.id.in_(ids), model.Package.state == "active"
+    )
     return {p.id: p for p in query}
 
 
@@ -72,7 +72,7 @@ def harvest(reset_portal_db: Any, reset_index: Any) -> Iterator[Harvest]:
     source = helpers.call_action("harvest_source_show", id="kommuner")
     first = run_source("kommuner")  # 219 objects: imported by two worker processes
     yield Harvest(peer, source, first)
-    plugins.unload_non_system_plugins()
+    compat.unload_plugins()
 
 
 def test_first_harvest_imports_exactly_the_public_datasets(harvest: Harvest) -> None:

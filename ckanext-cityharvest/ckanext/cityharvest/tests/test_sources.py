@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from ckan import model, plugins
 from ckan.tests import factories, helpers
 
+from ckanext.cityexchange import compat
 from ckanext.cityharvest.model import Record
 from ckanext.cityharvest.tests.peer import ROOT, Peer, reset_peer
 from ckanext.cityharvest.tests.servers import FaultyProxy, StaticFiles
@@ -60,7 +61,7 @@ def world(reset_portal_db: Any, reset_index: Any, tmp_path_factory: Any) -> Iter
     finally:
         proxy.close()
         files.close()
-        plugins.unload_non_system_plugins()
+        compat.unload_plugins()
 
 
 def test_a_timeout_and_invalid_json_are_reported_and_the_rest_imported(world: World) -> None:

@@ -16,6 +16,7 @@ import pytest
 from ckan import plugins
 from ckan.tests import helpers
 
+from ckanext.cityexchange import compat
 from ckanext.cityharvest.tests.peer import ROOT
 from ckanext.cityharvest.tests.servers import StaticFiles, _Server
 from ckanext.cityharvest.tests.test_harvest import harvested, run_source
@@ -68,7 +69,7 @@ def files(reset_portal_db: Any, reset_index: Any, tmp_path_factory: Any) -> Iter
         yield server
     finally:
         server.close()
-        plugins.unload_non_system_plugins()
+        compat.unload_plugins()
 
 
 @pytest.mark.ckan_config("ckanext.cityexchange.outbound_allow", "")

@@ -26,6 +26,7 @@ from ckan import model, plugins
 from ckan.tests import factories, helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 
+from ckanext.cityexchange import compat
 from ckanext.dealroom.model import Contract, Room
 
 pytestmark = pytest.mark.module_plugins
@@ -111,7 +112,7 @@ def market(reset_portal_db: Any, reset_index: Any) -> Iterator[Market]:
         )["token"]
         tokens[name] = {"Authorization": token}
     yield Market(marker, dataset, locked, org, buyer_org, users, tokens)
-    plugins.unload_non_system_plugins()
+    compat.unload_plugins()
 
 
 def act(market: Market, persona: str, action: str, **data: Any) -> Any:

@@ -9,6 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckan import authz, model
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
+from ckanext.cityexchange import compat
 from ckanext.gdprcheck import checklist, status
 
 __all__ = ["gdprcheck_checklist"]
@@ -30,7 +31,7 @@ def _stored_answers(package_id: Any) -> dict[str, Any] | None:
     pkg = model.Package.get(package_id) if isinstance(package_id, str) and package_id else None
     if pkg is None:
         return None
-    extras = pkg.extras
+    extras = compat.extras_of(pkg)
     return {name: extras.get(name) for name in checklist.FIELDS}
 
 

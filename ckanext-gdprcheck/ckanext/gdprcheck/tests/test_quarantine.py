@@ -195,6 +195,22 @@ def test_the_editors_sequence_ends_with_the_file_held_and_a_replacement_releases
     )
     assert "gdprcheck-dashboard-notice" not in stranger_dashboard
 
+    # Another file added and edited (CKAN 2.12 gives an update's hooks only the resources
+    # it changed): the held file stays held.
+    other = helpers.call_action(
+        "resource_create",
+        context={"user": portal["editor"]["name"]},
+        package_id=ds["id"],
+        name="Noter",
+        url="https://example.org/noter.txt",
+    )
+    helpers.call_action(
+        "resource_patch", context={"user": portal["editor"]["name"]}, id=other["id"], name="N"
+    )
+    model.Session.expire_all()
+    assert model.Session.get(Hold, hold.id).released_at is None
+    assert _download(app, ds, res, None).status_code == 403
+
     # Replacing the file: the new upload is scanned by the worker and, clean, releases the hold.
     helpers.call_action(
         "resource_patch",

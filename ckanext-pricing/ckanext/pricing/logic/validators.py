@@ -13,6 +13,7 @@ from babel.numbers import get_currency_precision
 from ckan import model
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
+from ckanext.cityexchange import compat
 from ckanext.pricing import offers, redact, rules
 
 __all__ = [
@@ -106,6 +107,7 @@ def pricing_access_tier(
         and data[k]
         and data.get(("resources", k[1], "access")) != rules.SAMPLE
     ]
+    locked_ids += _unchanged_locked_ids(data, context)
     _clean, result = offers.validate_offers(
         tier,
         raw_offers,
@@ -133,6 +135,20 @@ def _drop_blank_offers(data: FlattenDataDict) -> None:
         if offers.is_blank_offer({k[2]: data[k] for k in keys if data[k] is not _missing}):
             for k in keys:
                 del data[k]
+
+
+def _unchanged_locked_ids(data: FlattenDataDict, context: Context) -> list[str]:
+    """CKAN 2.12 validates only the resources an update changes: the dataset's other
+    resources, as stored, count too (on 2.11 every resource is in ``data``)."""
+    package = context.get("package")
+    if not compat.CKAN_212 or package is None or not _resources_known(data):
+        return []
+    given = {data[k] for k in data if len(k) == 3 and k[0] == "resources" and k[2] == "id"}
+    return [
+        r.id
+        for r in package.resources
+        if r.id not in given and (r.extras or {}).get("access") != rules.SAMPLE
+    ]
 
 
 def _resources_known(data: FlattenDataDict) -> bool:

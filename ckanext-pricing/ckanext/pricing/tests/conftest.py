@@ -20,6 +20,8 @@ from ckan import plugins
 from ckan.tests import factories, helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 
+from ckanext.cityexchange import compat
+
 
 class _Upstream(http.server.BaseHTTPRequestHandler):
     """The seller's own server, where linked resources live."""
@@ -243,4 +245,4 @@ def build_world(upstream: str, reset_portal_db: Any, reset_index: Any) -> World:
 def world(upstream: str, reset_portal_db: Any, reset_index: Any) -> Iterator[World]:
     built = build_world(upstream, reset_portal_db, reset_index)
     yield built
-    plugins.unload_non_system_plugins()
+    compat.unload_plugins()

@@ -30,6 +30,7 @@ from ckan import model, plugins
 from ckan.tests import factories, helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 
+from ckanext.cityexchange import compat
 from ckanext.pricing.model import Entitlement, Order, StripeEvent
 from ckanext.pricing.tests import stripe_events as se
 
@@ -131,7 +132,7 @@ def shop(reset_portal_db: Any, reset_index: Any) -> Iterator[Shop]:
         organization=rival_org["name"],
     )
     yield Shop(marker, org, dataset, locked, users, buyer_org, rival_org)
-    plugins.unload_non_system_plugins()
+    compat.unload_plugins()
 
 
 def _buyer() -> dict[str, Any]:

@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from werkzeug.test import Client
 
+from ckanext.cityexchange import compat
 from ckanext.pricing.model import Entitlement, Order, StripeEvent
 from ckanext.pricing.tests import stripe_events as se
 
@@ -84,7 +85,7 @@ def market(reset_portal_db: Any, reset_index: Any) -> Iterator[dict[str, Any]]:
 
     production = make_app(load_config(tk.config["__file__"]))
     yield {"dataset": dataset, "production": production}
-    plugins.unload_non_system_plugins()
+    compat.unload_plugins()
 
 
 # --- the reference model -------------------------------------------------------------------

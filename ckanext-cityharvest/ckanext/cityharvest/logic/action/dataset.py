@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ckan import model
 from ckan.types import Context, DataDict
 
+from ckanext.cityexchange import compat
 from ckanext.cityexchange.context import commit, site_context
 from ckanext.cityexchange.guard import validate as _validate
 from ckanext.cityharvest import mapping
@@ -366,6 +367,9 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
         ]
         local.update(id=existing.id, name=existing.name, state="active")
         _keep_free_ids(local, existing.id)
+        # The dataset changed at its source: its activity is due. CKAN 2.12 marks the
+        # change (which ckanext-activity reads) only for updates it commits itself.
+        action_context["changed_entities"] = {"packages": {existing.id}}
         package_id = tk.get_action("package_update")(action_context, local)
         result = "updated"
     else:
@@ -396,6 +400,8 @@ def cityharvest_dataset_import(context: Context, data_dict: DataDict) -> dict[st
         if candidate.package_id:
             _note_match(source.id, remote_id, package_id, candidate.package_id, now)
     commit(context)
+    if not context.get("defer_commit"):
+        compat.index_committed(package_id)  # CKAN 2.12 skips it for the deferred write
     return {"result": result, "package_id": package_id}
 
 
