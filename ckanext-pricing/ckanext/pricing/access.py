@@ -39,8 +39,9 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _site_url() -> str:
-    return tk.config.get("ckan.site_url").rstrip("/")
+def site_url() -> str:
+    """The portal's address, without a trailing slash."""
+    return str(tk.config.get("ckan.site_url") or "").rstrip("/")
 
 
 def viewer_for(user_name: str | None, package_id: str | None = None) -> Viewer:
@@ -274,7 +275,7 @@ def signed_link(user_id: str, resource_id: str, expires: int | None = None) -> s
     expires = expires or int(time.time()) + ttl
     sig = _signature(user_id, resource_id, expires)
     query = urlencode({"u": user_id, "e": expires, "s": sig})
-    return f"{_site_url()}{redact.SIGNED_PATH}{resource_id}?{query}"
+    return f"{site_url()}{redact.SIGNED_PATH}{resource_id}?{query}"
 
 
 def _signature(user_id: str, resource_id: str, expires: int) -> str:
@@ -345,7 +346,7 @@ def redact_resource_list(
     return redact.redact_resources(
         resources,
         levels,
-        placeholder=lambda rid: redact.placeholder_url(_site_url(), rid),
+        placeholder=lambda rid: redact.placeholder_url(site_url(), rid),
         signed=lambda res: signed_link(user_id or "", res["id"]),
     )
 
@@ -388,7 +389,7 @@ def index_secrets(pkg_dict: dict[str, Any]) -> dict[str, str]:
     real = _real_urls(pkg_dict["id"], [r["id"] for r in locked])
     out: dict[str, str] = {}
     for res in locked:
-        placeholder = redact.placeholder_url(_site_url(), res["id"])
+        placeholder = redact.placeholder_url(site_url(), res["id"])
         for url in {res.get("url"), real.get(res["id"])}:
             if isinstance(url, str) and url and not redact.is_substitute(url, res["id"]):
                 out[url] = placeholder
@@ -399,7 +400,7 @@ def index_secrets(pkg_dict: dict[str, Any]) -> dict[str, str]:
 
 
 def _placeholder(resource_id: str) -> str:
-    return redact.placeholder_url(_site_url(), resource_id)
+    return redact.placeholder_url(site_url(), resource_id)
 
 
 def locked_state(pkg_dict: dict[str, Any]) -> tuple[set[str], dict[str, str]]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ckan.plugins.toolkit as tk
 from babel.numbers import get_currency_precision
 from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
@@ -41,13 +40,9 @@ ODRL = Namespace(odrl.ODRL)
 _PUBLIC_VIEWER = Viewer(user_id=None)
 
 
-def _site_url() -> str:
-    return str(tk.config.get("ckan.site_url") or "").rstrip("/")
-
-
 def licence_iri(licence_id: str) -> str:
     """The IRI of an offer licence's text: its page on the portal."""
-    return f"{_site_url()}/pricing/licences/{licence_id}"
+    return f"{access.site_url()}/pricing/licences/{licence_id}"
 
 
 def dataset_policies(dataset_dict: dict[str, Any]) -> tuple[list[odrl.Policy], list[odrl.Policy]]:
@@ -231,7 +226,7 @@ def _withhold(
     """Take a withheld resource's URLs (``predicates``) off its distribution; note its
     real URL in ``secrets`` (scrubbed from the whole graph after); its purchase link."""
     rid = resource["id"]
-    placeholder = redact.placeholder_url(_site_url(), rid)
+    placeholder = redact.placeholder_url(access.site_url(), rid)
     url = resource.get("url")
     if isinstance(url, str) and url and not redact.is_substitute(url, rid):
         secrets[url] = placeholder
@@ -267,7 +262,7 @@ class PricingSchemaOrgProfile(RDFProfile):
         g = self.g
         tier = dataset_dict.get("access_tier") or rules.OPEN
         g.add((dataset_ref, SCHEMA.isAccessibleForFree, Literal(tier == rules.OPEN)))
-        page = f"{_site_url()}/dataset/{dataset_dict.get('name') or dataset_dict.get('id')}"
+        page = f"{access.site_url()}/dataset/{dataset_dict.get('name') or dataset_dict.get('id')}"
         offers, _samples = dataset_policies(dataset_dict)
         for policy in offers:
             if policy.payment is None:  # free, or on request: no price to state

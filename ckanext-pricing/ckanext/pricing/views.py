@@ -427,7 +427,7 @@ def _dsp_error(status: int, code: str, reasons: list[str]) -> Response:
 
 @pricing.route("/.well-known/dspace-version")
 def dsp_version() -> Any:
-    return _dsp(dataspace.version_response(str(tk.config.get("ckan.site_url") or "")))
+    return _dsp(dataspace.version_response(access.site_url()))
 
 
 @pricing.route("/dsp/catalog/request", methods=["POST"])
@@ -454,7 +454,7 @@ def dsp_catalog() -> Any:
         return _dsp_error(400, "400", reasons)
     except tk.NotAuthorized:
         return _dsp_error(403, "403", [tk._("Not authorised to read the catalog")])
-    url = f"{str(tk.config.get('ckan.site_url') or '').rstrip('/')}{dataspace.PATH}/catalog/request"
+    url = f"{access.site_url()}{dataspace.PATH}/catalog/request"
     link = dataspace.link_header(url, result["page"], result["pages"])
     return _dsp(result["catalog"], headers={"Link": link} if link else None)
 

@@ -11,7 +11,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.dcat.utils import catalog_uri, dataset_uri, resource_uri
-from ckanext.pricing import dataspace, rules
+from ckanext.pricing import access, dataspace, rules
 from ckanext.pricing.dcat import dataset_policies, withheld_ids
 
 __all__ = ["pricing_dsp_catalog", "pricing_dsp_dataset"]
@@ -25,16 +25,12 @@ def _visitor() -> Context:
     return {"user": "", "auth_user_obj": None}
 
 
-def _site_url() -> str:
-    return str(tk.config.get("ckan.site_url") or "").rstrip("/")
-
-
 def _page_size() -> int:
     return tk.config.get("ckanext.pricing.dsp.page_size")
 
 
 def _dataset(pkg: dict[str, Any], *, root: bool = False) -> dict[str, Any]:
-    site_url = _site_url()
+    site_url = access.site_url()
     offers, samples = dataset_policies(pkg)
     withheld = withheld_ids(pkg)
     tier = pkg.get("access_tier")
@@ -111,8 +107,8 @@ def pricing_dsp_catalog(context: Context, data_dict: DataDict) -> dict[str, Any]
         raise tk.ValidationError({"page": [tk._("There are only {} pages").format(pages)]})
     catalog = dataspace.catalog(
         iri=catalog_uri(),  # the catalog the DCAT output describes
-        site_url=_site_url(),
-        participant_id=tk.config.get("ckanext.pricing.dsp.participant_id") or _site_url(),
+        site_url=access.site_url(),
+        participant_id=tk.config.get("ckanext.pricing.dsp.participant_id") or access.site_url(),
         title=str(tk.config.get("ckan.site_title") or ""),
         datasets=[_dataset(pkg) for pkg in found["results"]],
     )
