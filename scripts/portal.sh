@@ -194,7 +194,15 @@ reindex_if_needed() {
   curl -sf "$CDX_SOLR_URL/update?softCommit=true" >/dev/null
   in_solr="$(curl -sf "$CDX_SOLR_URL/select?q=*:*&rows=0&wt=json" \
     | "$CDX_VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["response"]["numFound"])')"
-  if ((in_solr < in_db)); then
+  # The index was built under another schema (services.sh restarted Solr with this
+  # checkout's): its documents lack the new fields.
+  local schema_now schema_indexed_file="$CDX_DATA/solr-schema-of-$CDX_SOLR_CORE"
+  schema_now="$(cat "$CDX_SOLR_HOME/.cdx-conf-stamp" 2>/dev/null || true)"
+  if ((in_db > 0)) && [[ "$(cat "$schema_indexed_file" 2>/dev/null)" != "$schema_now" ]]; then
+    say "the Solr schema changed since the datasets were indexed: indexing all $in_db anew"
+    venv_ckan -c "$CDX_INI" search-index rebuild --quiet >>"$CDX_LOG/ckan-init-dev.log" 2>&1 \
+      || die solr "could not rebuild the search index" "$CDX_LOG/ckan-init-dev.log"
+  elif ((in_solr < in_db)); then
     say "the search index holds $in_solr of $in_db datasets: indexing the missing ones"
     venv_ckan -c "$CDX_INI" search-index rebuild --only-missing --quiet >>"$CDX_LOG/ckan-init-dev.log" 2>&1 \
       || die solr "could not rebuild the search index" "$CDX_LOG/ckan-init-dev.log"
@@ -204,6 +212,7 @@ reindex_if_needed() {
     { venv_ckan -c "$CDX_INI" search-index clear && venv_ckan -c "$CDX_INI" search-index rebuild --quiet; } \
       >>"$CDX_LOG/ckan-init-dev.log" 2>&1 || die solr "could not rebuild the search index" "$CDX_LOG/ckan-init-dev.log"
   fi
+  echo "$schema_now" >"$schema_indexed_file"
 }
 
 # A second, stock CKAN (core plugins only, own database, Solr core and Redis database)

@@ -7,8 +7,13 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
-# ckan_peer*: the stock CKAN instances the harvest tests and benchmark read from.
-SOLR_CORES=(ckan ckan_test ckan_bench ckan_peer ckan_peer2 ckan_peer_bench ckan_211 ckan_test_211)
+# The suite's cores (our schema, solr/conf) and the stock ones (CKAN's own schema): the
+# stock CKAN instances the harvest tests and benchmark read from (ckan_peer*) and the
+# relevance benchmark's stock side (ckan_stock).
+SUITE_CORES=(ckan ckan_test ckan_bench ckan_211 ckan_test_211)
+STOCK_CORES=(ckan_peer ckan_peer2 ckan_peer_bench ckan_stock)
+SOLR_CORES=("${SUITE_CORES[@]}" "${STOCK_CORES[@]}")
+SUITE_CONF=(schema.xml solrconfig.xml synonyms.txt)
 
 # PostgreSQL refuses to run as root: when we are root, its processes run as "postgres".
 as_pg() {
@@ -102,28 +107,36 @@ redis_stop() {
   rm -f "$pidfile"
 }
 
-# The Solr home: solr.xml plus one core per entry of SOLR_CORES, each with CKAN's own
-# schema.xml from the installed CKAN package and our solrconfig.xml.
+# The Solr home: solr.xml plus one core per entry of SOLR_CORES. The suite's cores get
+# solr/conf (our schema: CKAN's with Danish-aware search) and the decompounder's word list;
+# the stock ones CKAN's own schema.xml from the installed package. All share our
+# solrconfig.xml.
 solr_home() {
-  local schema core
-  schema="$("$CDX_DEFAULT_VENV/bin/python" -c 'import ckan, os; print(os.path.join(os.path.dirname(ckan.__file__), "config", "solr", "schema.xml"))')"
-  [[ -f "$schema" ]] || die solr "CKAN's schema.xml not found; run scripts/install.sh"
+  local stock core
+  stock="$("$CDX_DEFAULT_VENV/bin/python" -c 'import ckan, os; print(os.path.join(os.path.dirname(ckan.__file__), "config", "solr", "schema.xml"))')"
+  [[ -f "$stock" ]] || die solr "CKAN's schema.xml not found; run scripts/install.sh"
+  [[ -s "$CDX_SOLR_WORDS" ]] || die solr "the decompounder's word list is missing; run scripts/install.sh"
   mkdir -p "$CDX_SOLR_HOME"
   echo '<solr/>' >"$CDX_SOLR_HOME/solr.xml"
-  # CKAN 2.11 refuses a schema named for 2.12 (the fields are the same): its cores get
-  # its own schema.xml.
-  local schema_211="$CDX_VAR/venv-2.11/lib/python3.11/site-packages/ckan/config/solr/schema.xml"
   for core in "${SOLR_CORES[@]}"; do
     mkdir -p "$CDX_SOLR_HOME/$core/conf"
     echo "name=$core" >"$CDX_SOLR_HOME/$core/core.properties"
-    if [[ "$core" == *_211 && -f "$schema_211" ]]; then
-      cp "$schema_211" "$CDX_SOLR_HOME/$core/conf/schema.xml"
-    else
-      cp "$schema" "$CDX_SOLR_HOME/$core/conf/schema.xml"
-    fi
-    cp "$CDX_ROOT/solr/conf/solrconfig.xml" "$CDX_SOLR_HOME/$core/conf/solrconfig.xml"
     touch "$CDX_SOLR_HOME/$core/conf/"{synonyms,protwords,stopwords}.txt
   done
+  for core in "${SUITE_CORES[@]}"; do
+    cp "${SUITE_CONF[@]/#/$CDX_ROOT/solr/conf/}" "$CDX_SOLR_HOME/$core/conf/"
+    cp "$CDX_SOLR_WORDS" "$CDX_SOLR_HOME/$core/conf/compound-da.txt"
+  done
+  for core in "${STOCK_CORES[@]}"; do
+    cp "$stock" "$CDX_SOLR_HOME/$core/conf/schema.xml"
+    cp "$CDX_ROOT/solr/conf/solrconfig.xml" "$CDX_SOLR_HOME/$core/conf/solrconfig.xml"
+  done
+}
+
+# What the running Solr was started with: a change to our schema, configuration or word
+# list restarts it (then reindex: `scripts/portal.sh reindex`).
+solr_conf_stamp() {
+  stamp "${SUITE_CONF[@]/#/$CDX_ROOT/solr/conf/}" "$CDX_SOLR_WORDS"
 }
 
 solr_ready() {
@@ -136,9 +149,12 @@ solr_ready() {
 solr_start() {
   local log="$CDX_LOG/solr.log" pidfile="$CDX_RUN/solr.pid"
   if pid_alive "$pidfile"; then
-    solr_ready && return 0
-    # Running from an older checkout without a core this one needs: load it.
-    say "restarting Solr to load every core"
+    if solr_ready && [[ "$(cat "$CDX_SOLR_HOME/.cdx-conf-stamp" 2>/dev/null)" == "$(solr_conf_stamp)" ]]; then
+      return 0
+    fi
+    # Running from an older checkout: without a core this one needs, or with another
+    # schema. Documents indexed under another schema lack its fields: reindex.
+    say "restarting Solr to load every core with this checkout's schema (then: scripts/portal.sh reindex)"
     solr_stop
   fi
   [[ -f "$CDX_SOLR_LIB/.cdx-stamp" ]] || die solr "Solr's jars are missing; run scripts/install.sh"
@@ -154,6 +170,7 @@ solr_start() {
     ((SECONDS < deadline)) || { stop_daemon solr; die solr "not ready after 120s" "$log"; }
     sleep 0.3
   done
+  solr_conf_stamp >"$CDX_SOLR_HOME/.cdx-conf-stamp"
 }
 
 solr_stop() { stop_daemon solr; }

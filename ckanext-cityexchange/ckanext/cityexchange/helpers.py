@@ -9,6 +9,7 @@ from typing import Any
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 import flask_babel
+from ckan.lib.search.common import SearchError
 from markupsafe import Markup
 
 from ckanext.cityexchange import headers, markup
@@ -16,6 +17,7 @@ from ckanext.cityexchange.interfaces import ICityexchangeNavigation, NavLink
 
 __all__ = [
     "cityexchange_csp_nonce",
+    "cityexchange_did_you_mean",
     "cityexchange_footer_links",
     "cityexchange_home",
     "cityexchange_markdown",
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 _HOME_LIST_LENGTH = 4
+_SUGGESTIONS = 3
 
 
 def cityexchange_csp_nonce() -> str:
@@ -141,3 +144,16 @@ def cityexchange_footer_links() -> list[NavLink]:
     for plugin in p.PluginImplementations(ICityexchangeNavigation):
         links.extend(plugin.cityexchange_footer_links())
     return links
+
+
+def cityexchange_did_you_mean(query: str, dataset_type: str = "dataset") -> list[dict[str, Any]]:
+    """Rewritten searches that find datasets for this reader ("did you mean"), at most
+    three; none when Solr cannot say or the search is not one to suggest for."""
+    try:
+        found = tk.get_action("cityexchange_search_suggest")(
+            {"user": tk.current_user.name if tk.current_user.is_authenticated else ""},
+            {"q": query, "dataset_type": dataset_type},
+        )
+    except (tk.ValidationError, tk.NotAuthorized, SearchError):
+        return []
+    return list(found[:_SUGGESTIONS])

@@ -11,6 +11,7 @@ from ckanext.cityexchange import facets
 
 
 @tk.blanket.actions
+@tk.blanket.auth_functions
 @tk.blanket.blueprints
 @tk.blanket.config_declarations
 @tk.blanket.helpers
@@ -44,6 +45,12 @@ class CityexchangePlugin(p.SingletonPlugin, DefaultTranslation):
         self, facets_dict: dict[str, Any], group_type: str, package_type: str | None
     ) -> dict[str, Any]:
         return facets.add(facets_dict)
+
+    def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
+        # Free-text searches weigh the schema's Danish fields beside CKAN's English ones
+        # (solr/conf/schema.xml); a caller's own qf wins.
+        search_params.setdefault("qf", tk.config.get("ckanext.cityexchange.search.query_fields"))
+        return search_params
 
     def after_dataset_search(
         self, search_results: dict[str, Any], search_params: dict[str, Any]

@@ -1,4 +1,4 @@
-"""Kept catalog pages (logic/action.py): a page is served from Redis only while every
+"""Kept catalog pages (logic/action/catalog.py): a page is served from Redis only while every
 dataset on it is as it was, and only to anonymous readers."""
 
 from __future__ import annotations
