@@ -93,3 +93,32 @@ def test_a_citizen_finds_open_data_and_downloads_it(
         page.get_by_role("link", name=re.compile(rf"{lang.download}$")).click()
     assert download.value.suggested_filename == "benches-valby.csv"
     assert Path(download.value.path()).read_bytes() == BENCHES
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_search_box_suggests_titles_and_better_spellings(
+    page: Page, open_data: OpenData, language: str
+) -> None:
+    lang = LANGUAGES[language]
+    page.goto(f"{lang.prefix}/dataset/")
+    search = page.get_by_role("main").get_by_role("textbox")
+    # Typing the beginning of a word lists the datasets whose titles have it, as links.
+    search.press_sequentially("benc", delay=30)
+    suggested = page.get_by_role(
+        "navigation", name={"en": "Suggested datasets", "da": "Foreslåede datasæt"}[language]
+    )
+    expect(suggested.get_by_role("link")).to_have_count(1)
+    expect(suggested.get_by_role("link", name=open_data.dataset["title"])).to_have_attribute(
+        "href", f"{lang.prefix}/dataset/{open_data.dataset['name']}"
+    )
+    search.fill("")
+    expect(suggested).to_be_hidden()
+    # A misspelled search is offered the spelling that finds the dataset.
+    search.fill("benchs")
+    search.press("Enter")
+    did_you_mean = {"en": "Did you mean", "da": "Mente du"}[language]
+    expect(page.get_by_text(did_you_mean)).to_be_visible()
+    page.get_by_role("link", name="benches", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile(rf"^1 \S+ {lang.found}"))).to_be_visible()
+    expect(page.get_by_role("link", name=open_data.dataset["title"])).to_be_visible()
+    support.assert_accessible(page)
