@@ -62,6 +62,11 @@ export CDX_STRIPE_MOCK_FIXTURES="$CDX_STRIPE_MOCK_DIR/fixtures3.json"
 export CDX_CHROMIUM=/usr/bin/chromium
 export CDX_NODE="$CDX_VAR/node"
 export CDX_AXE_JS="$CDX_NODE/node_modules/axe-core/axe.min.js"
+# The base map's tiles and their attribution (config/ckan.ini.in); the tests use a blank
+# tile the portal serves (scripts/portal.sh).
+osm_tiles='https://tile.openstreetmap.org/{z}/{x}/{y}.png'
+export CDX_MAP_TILES="${CDX_MAP_TILES:-$osm_tiles}"
+export CDX_MAP_ATTRIBUTION="${CDX_MAP_ATTRIBUTION:-© OpenStreetMap contributors}"
 # The word list of the Solr schema's Danish decompounder (solr/words/build.sh).
 export CDX_SOLR_WORDS="$CDX_VAR/solr/words/compound-da.txt"
 

@@ -58,6 +58,8 @@ use_env() {
       export CDX_HARVEST_SAMPLE_BYTES="${CDX_HARVEST_SAMPLE_BYTES:-0}"
       # Tests search right after they write.
       export CDX_SOLR_COMMIT=true
+      # The browser tests' maps load no remote tiles: a blank one the portal serves.
+      export CDX_MAP_TILES=/cityexchange/map-tile.png CDX_MAP_ATTRIBUTION="City Data Exchange (test tiles)"
       ;;
     bench)
       if [[ "$CDX_CKAN_VERSION" == 2.11 ]]; then

@@ -45,3 +45,45 @@ def geometry(value: Any) -> str | None:
         return None
     text = json.dumps(value, separators=(",", ":"))
     return text if len(text) <= MAX_CHARS else None
+
+
+# Half the side of the box a point (or a line along a meridian or parallel) is searched
+# as: about 11 m north-south.
+POINT_MARGIN_DEGREES = 0.0001
+
+
+def _positions(value: Any) -> list[tuple[float, float]]:
+    """Every position of a geometry's coordinates, as (lon, lat)."""
+    if isinstance(value, dict):
+        if value.get("type") == "GeometryCollection":
+            return [p for part in value.get("geometries") or [] for p in _positions(part)]
+        return _positions(value.get("coordinates"))
+    if isinstance(value, list):
+        if len(value) >= 2 and all(isinstance(c, (int, float)) for c in value[:2]):
+            return [(float(value[0]), float(value[1]))]
+        return [p for item in value for p in _positions(item)]
+    return []
+
+
+def searchable_extent(value: Any) -> str | None:
+    """The geometry as the map search indexes it, when it differs: ckanext-spatial's
+    bounding-box search measures how much of the drawn area a dataset's box covers, so a
+    box without area (a point, a line along a meridian or a parallel) is never found.
+    Such a geometry is searched as its box widened by ``POINT_MARGIN_DEGREES`` where it
+    has no extent; any other geometry (or none) gives None: index it as it is."""
+    text = geometry(value)
+    if text is None:
+        return None
+    positions = _positions(json.loads(text))
+    if not positions:
+        return None
+    lons, lats = [p[0] for p in positions], [p[1] for p in positions]
+    minx, maxx, miny, maxy = min(lons), max(lons), min(lats), max(lats)
+    if maxx > minx and maxy > miny:
+        return None
+    if maxx == minx:
+        minx, maxx = minx - POINT_MARGIN_DEGREES, maxx + POINT_MARGIN_DEGREES
+    if maxy == miny:
+        miny, maxy = miny - POINT_MARGIN_DEGREES, maxy + POINT_MARGIN_DEGREES
+    ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))

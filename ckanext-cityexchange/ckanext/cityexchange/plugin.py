@@ -7,7 +7,7 @@ import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.cityexchange import facets
+from ckanext.cityexchange import facets, geo
 
 
 @tk.blanket.actions
@@ -45,6 +45,15 @@ class CityexchangePlugin(p.SingletonPlugin, DefaultTranslation):
         self, facets_dict: dict[str, Any], group_type: str, package_type: str | None
     ) -> dict[str, Any]:
         return facets.add(facets_dict)
+
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        # Map search (ckanext-spatial's bounding boxes, indexed after this plugin) finds
+        # no geometry without area: a point is indexed as a small box (geo.py).
+        # It reads the geometry from "spatial" once "extras_spatial" says there is one.
+        extent = geo.searchable_extent(pkg_dict.get("extras_spatial"))
+        if extent:
+            pkg_dict["extras_spatial"] = pkg_dict["spatial"] = extent
+        return pkg_dict
 
     def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
         # Free-text searches weigh the schema's Danish fields beside CKAN's English ones

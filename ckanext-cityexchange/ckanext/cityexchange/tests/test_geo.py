@@ -62,3 +62,19 @@ def test_deeply_nested_input_is_no_geometry_and_no_crash() -> None:
     for _ in range(5_000):
         nested = {"type": "GeometryCollection", "geometries": [nested]}
     assert geo.geometry(nested) is None
+
+
+def test_a_geometry_without_area_is_searched_as_a_small_box() -> None:
+    box = json.loads(geo.searchable_extent({"type": "Point", "coordinates": [10.39, 55.4]}) or "")
+    ((minx, miny), _, (maxx, maxy), _, _) = box["coordinates"][0]
+    assert minx < 10.39 < maxx and miny < 55.4 < maxy
+    assert maxx - minx == pytest.approx(2 * geo.POINT_MARGIN_DEGREES)
+    # A line along a meridian is widened east-west only.
+    line = {"type": "LineString", "coordinates": [[12.0, 55.0], [12.0, 56.0]]}
+    ring = json.loads(geo.searchable_extent(line) or "")["coordinates"][0]
+    assert {p[1] for p in ring} == {55.0, 56.0}
+    # A geometry with area, or no geometry at all, is indexed as it is.
+    area = {"type": "Polygon", "coordinates": [[[12, 55], [13, 55], [13, 56], [12, 55]]]}
+    assert geo.searchable_extent(area) is None
+    assert geo.searchable_extent("not json") is None
+    assert geo.searchable_extent(None) is None

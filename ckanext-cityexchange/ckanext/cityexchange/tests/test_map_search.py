@@ -1,0 +1,97 @@
+"""Map search (ckanext-spatial, backend solr-bbox, fields in solr/conf/schema.xml): a
+search limited to a drawn area keeps the datasets whose geometry meets it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from ckan import plugins
+from ckan.tests import factories, helpers
+
+pytestmark = pytest.mark.module_plugins
+
+
+def _box(minx: float, miny: float, maxx: float, maxy: float) -> str:
+    ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+# Areas as (min lon, min lat, max lon, max lat)
+COPENHAGEN = (12.45, 55.61, 12.65, 55.73)
+AARHUS = (10.05, 56.10, 10.25, 56.22)
+ODENSE_POINT = json.dumps({"type": "Point", "coordinates": [10.39, 55.40]})
+DENMARK = "8.0,54.5,15.2,57.8"
+
+
+@pytest.fixture(scope="module")
+def world(reset_portal_db: Any, reset_index: Any) -> Iterator[dict[str, str]]:
+    plugins.load_all()
+    reset_portal_db()
+    reset_index()
+    org = factories.Organization()
+    names = {
+        "copenhagen": factories.Dataset(
+            owner_org=org["id"], title="Luftkvalitet i København", spatial=_box(*COPENHAGEN)
+        )["name"],
+        "aarhus": factories.Dataset(
+            owner_org=org["id"], title="Luftkvalitet i Aarhus", spatial=_box(*AARHUS)
+        )["name"],
+        "odense": factories.Dataset(
+            owner_org=org["id"], title="Cykelstier i Odense", spatial=ODENSE_POINT
+        )["name"],
+        "nowhere": factories.Dataset(owner_org=org["id"], title="Luftkvalitet uden sted")["name"],
+    }
+    yield names
+
+
+def _found(**params: Any) -> set[str]:
+    result = helpers.call_action("package_search", context={"user": ""}, rows=50, **params)
+    return {d["name"] for d in result["results"]}
+
+
+@pytest.mark.parametrize(
+    ("bbox", "expected"),
+    [
+        ("12.5,55.65,12.6,55.7", {"copenhagen"}),  # inside Copenhagen's area
+        ("12.0,55.0,13.0,56.0", {"copenhagen"}),  # around it
+        ("10.0,56.0,10.3,56.3", {"aarhus"}),
+        ("10.3,55.3,10.5,55.5", {"odense"}),  # a point inside
+        (DENMARK, {"copenhagen", "aarhus", "odense"}),
+        ("-10,40,-5,45", set()),  # elsewhere
+    ],
+)
+def test_an_area_finds_the_datasets_whose_geometry_meets_it(
+    world: dict[str, str], bbox: str, expected: set[str]
+) -> None:
+    assert _found(extras={"ext_bbox": bbox}) == {world[k] for k in expected}
+    # Without the area, everything (the filter is what narrows it).
+    assert len(_found()) == 4
+
+
+def test_an_area_combines_with_words(world: dict[str, str]) -> None:
+    assert _found(q="luftkvalitet", extras={"ext_bbox": DENMARK}) == {
+        world["copenhagen"],
+        world["aarhus"],
+    }
+    assert _found(q="luft", extras={"ext_bbox": "12.0,55.0,13.0,56.0"}) == {world["copenhagen"]}
+
+
+@pytest.mark.parametrize("bbox", ["a,b,c,d", "1,2,3", "12.5,55.6,12.6", "", "999,999,1000,1000,1"])
+def test_a_bad_area_is_a_client_error_never_a_500(
+    world: dict[str, str], app: Any, bbox: str
+) -> None:
+    response = app.get("/dataset/", query_string={"ext_bbox": bbox})
+    assert response.status_code in (200, 400)
+    api = app.get("/api/3/action/package_search", query_string={"ext_bbox": bbox})
+    assert api.status_code in (200, 400, 409)
+
+
+def test_the_search_page_has_the_map_on_its_own_tiles(world: dict[str, str], app: Any) -> None:
+    page = app.get("/dataset/").get_data(as_text=True)
+    assert 'data-module="spatial-query"' in page and "/cityexchange/map-tile.png" in page
+    page = app.get("/da_DK/dataset/").get_data(as_text=True)
+    assert "Filtrér efter sted" in page
+    assert app.get("/cityexchange/map-tile.png").status_code == 200
