@@ -87,3 +87,49 @@ def searchable_extent(value: Any) -> str | None:
         miny, maxy = miny - POINT_MARGIN_DEGREES, maxy + POINT_MARGIN_DEGREES
     ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
     return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
+
+
+# The largest GeoJSON file whose extent is read (bytes).
+MAX_EXTENT_BYTES = 50_000_000
+
+
+def extent_of_geojson(data: bytes | str) -> str | None:
+    """The bounding box of a GeoJSON file (a geometry, a Feature or a FeatureCollection)
+    as a Polygon, to fill a dataset's ``spatial`` field; None when the file is not
+    GeoJSON, too large, has no positions or lies outside longitude/latitude (a file in
+    a projected system such as UTM is not guessed at)."""
+    if len(data) > MAX_EXTENT_BYTES:
+        return None
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    try:
+        positions = _positions_of_document(document)
+    except RecursionError:
+        return None
+    if not positions:
+        return None
+    lons, lats = [p[0] for p in positions], [p[1] for p in positions]
+    minx, maxx, miny, maxy = min(lons), max(lons), min(lats), max(lats)
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        return None
+    if (minx, miny) == (maxx, maxy):
+        return json.dumps({"type": "Point", "coordinates": [minx, miny]}, separators=(",", ":"))
+    ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
+
+
+def _positions_of_document(document: Any) -> list[tuple[float, float]]:
+    if not isinstance(document, dict):
+        return []
+    if document.get("type") == "FeatureCollection":
+        features = document.get("features")
+        if not isinstance(features, list):
+            return []
+        return [p for feature in features for p in _positions_of_document(feature)]
+    if document.get("type") == "Feature":
+        return _positions_of_document(document.get("geometry"))
+    if document.get("type") in GEOMETRY_TYPES:
+        return _positions(document)
+    return []

@@ -7,7 +7,7 @@ import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.cityexchange import facets, geo
+from ckanext.cityexchange import facets, geo, jobs
 
 
 @tk.blanket.actions
@@ -25,6 +25,7 @@ class CityexchangePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.ITranslation)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
 
     def update_config(self, config: CKANConfig) -> None:
         # The exchange's theme (home page, header, colours) and the core templates whose
@@ -45,6 +46,19 @@ class CityexchangePlugin(p.SingletonPlugin, DefaultTranslation):
         self, facets_dict: dict[str, Any], group_type: str, package_type: str | None
     ) -> dict[str, Any]:
         return facets.add(facets_dict)
+
+    def after_resource_create(self, context: Any, resource: dict[str, Any]) -> None:
+        self._fill_spatial_later(resource)
+
+    def after_resource_update(self, context: Any, resource: dict[str, Any]) -> None:
+        self._fill_spatial_later(resource)
+
+    def _fill_spatial_later(self, resource: dict[str, Any]) -> None:
+        # A GeoJSON upload can tell where a dataset without a geometry is (jobs.py).
+        if resource.get("url_type") == "upload" and jobs.is_geojson(resource):
+            tk.enqueue_job(
+                jobs.fill_spatial, [resource["id"]], title=f"cityexchange spatial {resource['id']}"
+            )
 
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         # Map search (ckanext-spatial's bounding boxes, indexed after this plugin) finds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -78,3 +79,45 @@ def test_a_geometry_without_area_is_searched_as_a_small_box() -> None:
     assert geo.searchable_extent(area) is None
     assert geo.searchable_extent("not json") is None
     assert geo.searchable_extent(None) is None
+
+
+def test_the_extent_of_a_geojson_file() -> None:
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [9.5, 55.7]}},
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [[9.6, 55.6], [9.7, 55.8]]},
+            },
+            {"type": "Feature", "geometry": None},
+        ],
+    }
+    ring = json.loads(geo.extent_of_geojson(json.dumps(collection)) or "")["coordinates"][0]
+    assert ring[0] == [9.5, 55.6] and ring[2] == [9.7, 55.8]
+    assert (
+        json.loads(geo.extent_of_geojson('{"type": "Point", "coordinates": [9.5, 55.7]}') or "")[
+            "type"
+        ]
+        == "Point"
+    )
+    # Projected coordinates (UTM zone 32, metres), no positions, not JSON: no extent.
+    assert geo.extent_of_geojson('{"type": "Point", "coordinates": [721000, 6176000]}') is None
+    assert geo.extent_of_geojson('{"type": "FeatureCollection", "features": []}') is None
+    assert geo.extent_of_geojson(b"navn,x,y\n") is None
+    assert geo.extent_of_geojson("[" * 100000) is None
+
+
+@given(
+    st.recursive(
+        st.none() | st.floats() | st.text(max_size=3),
+        lambda c: (
+            st.lists(c)
+            | st.dictionaries(st.sampled_from(["type", "coordinates", "features", "geometry"]), c)
+        ),
+        max_leaves=20,
+    )
+)
+def test_any_json_gives_an_extent_or_none(document: Any) -> None:
+    found = geo.extent_of_geojson(json.dumps(document))
+    assert found is None or json.loads(found)["type"] in ("Point", "Polygon")

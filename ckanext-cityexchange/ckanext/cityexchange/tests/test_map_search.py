@@ -95,3 +95,98 @@ def test_the_search_page_has_the_map_on_its_own_tiles(world: dict[str, str], app
     page = app.get("/da_DK/dataset/").get_data(as_text=True)
     assert "Filtrér efter sted" in page
     assert app.get("/cityexchange/map-tile.png").status_code == 200
+
+
+PLAYGROUNDS = json.dumps(
+    {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"navn": "Byparken"},
+                "geometry": {"type": "Point", "coordinates": [9.52, 55.70]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"navn": "Nørreskoven"},
+                "geometry": {"type": "Point", "coordinates": [9.56, 55.72]},
+            },
+        ],
+    }
+)
+OFFER = {
+    "id": "standard",
+    "kind": "one_off",
+    "amount": 125000,
+    "currency": "DKK",
+    "vat_included": True,
+    "licence": "internal-use",
+}
+
+
+def _perform_queued(title_prefix: str) -> int:
+    """Run, in this process, the queued jobs whose title starts with ``title_prefix``, as
+    the worker would (rq's own ``perform``); the other jobs stay queued. Returns how many."""
+    from ckan import model
+    from ckan.lib import jobs as ckan_jobs
+
+    queue = ckan_jobs.get_queue()
+    done = 0
+    for job in queue.jobs:
+        if (job.meta.get("title") or "").startswith(title_prefix):
+            job.perform()
+            queue.remove(job)
+            done += 1
+    model.Session.expire_all()
+    return done
+
+
+def test_an_open_geojson_file_places_its_dataset_on_the_map_a_locked_one_never(
+    world: dict[str, str], create_with_upload: Any
+) -> None:
+    seller = factories.User()
+    org = factories.Organization(users=[{"name": seller["name"], "capacity": "admin"}])
+    context = {"user": seller["name"]}
+    open_data = helpers.call_action(
+        "package_create",
+        context=dict(context),
+        name="legepladser-vejle",
+        title="Legepladser i Vejle",
+        owner_org=org["id"],
+        access_tier="open",
+    )
+    priced = helpers.call_action(
+        "package_create",
+        context=dict(context),
+        name="legepladser-vejle-pris",
+        title="Legepladser i Vejle (priced)",
+        owner_org=org["id"],
+        access_tier="open",
+    )
+    priced = helpers.call_action(
+        "package_patch",
+        context=dict(context),
+        id=priced["id"],
+        access_tier="priced",
+        offers=[OFFER],
+    )
+    for dataset, access in ((open_data, ""), (priced, "locked")):
+        create_with_upload(
+            PLAYGROUNDS,
+            "legepladser.geojson",
+            package_id=dataset["id"],
+            url="legepladser.geojson",
+            format="GeoJSON",
+            access=access,
+            context=dict(context),
+        )
+    assert _perform_queued("cityexchange spatial") == 2
+
+    shown = helpers.call_action("package_show", context=dict(context), id=open_data["id"])
+    assert json.loads(shown["spatial"])["type"] == "Polygon"
+    assert open_data["name"] in _found(extras={"ext_bbox": "9.4,55.6,9.7,55.8"})
+    # The locked file's extent is not the portal's to publish.
+    assert not helpers.call_action("package_show", context=dict(context), id=priced["id"]).get(
+        "spatial"
+    )
+    assert priced["name"] not in _found(extras={"ext_bbox": "9.4,55.6,9.7,55.8"})
