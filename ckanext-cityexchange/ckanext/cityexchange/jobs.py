@@ -8,6 +8,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.uploader import get_resource_uploader
 
 from ckanext.cityexchange import geo
+from ckanext.cityexchange.context import site_context
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def fill_spatial(resource_id: str) -> None:
     finds it. Only a file every visitor may get is read (the paywall's own answer, asked
     as an anonymous visitor): the extent of locked data is the seller's to publish. Only
     an uploaded file is read; a geometry already set is never replaced."""
-    site = {"user": tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]}
+    site = site_context()
     try:
         resource = tk.get_action("resource_show")(dict(site), {"id": resource_id})
         dataset = tk.get_action("package_show")(dict(site), {"id": resource["package_id"]})

@@ -12,6 +12,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.cityexchange.guard import is_true
+from ckanext.cityexchange.logic.auth import may_search
 from ckanext.pricing import access
 from ckanext.pricing.model import Entitlement
 from ckanext.pricing.rules import Access
@@ -193,20 +194,11 @@ def pricing_terms_check(context: Context, data_dict: DataDict) -> AuthResult:
     return {"success": True}
 
 
-def _may_search(context: Context) -> AuthResult:
-    """The public catalog: whoever may search datasets (core's ``package_search`` auth)."""
-    try:
-        tk.check_access("package_search", context, {})
-    except tk.NotAuthorized:
-        return {"success": False, "msg": tk._("Not authorised to read the catalog")}
-    return {"success": True}
-
-
 @tk.auth_allow_anonymous_access
 def pricing_dsp_catalog(context: Context, data_dict: DataDict) -> AuthResult:
-    return _may_search(context)
+    return may_search(context)
 
 
 @tk.auth_allow_anonymous_access
 def pricing_dsp_dataset(context: Context, data_dict: DataDict) -> AuthResult:
-    return _may_search(context)
+    return may_search(context)
