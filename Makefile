@@ -15,7 +15,7 @@ BENCH_INI := var/$(if $(filter 2.11,$(CKAN)),bench-2.11,bench).ini
 COMPAT_TESTS := tests/test_migrations.py tests/test_route_leaks.py \
   ckanext-pricing/ckanext/pricing/tests/test_payment_sequences.py tests/browser/test_citizen.py
 
-.PHONY: help install services run stop status lint test test-deep bench screenshots docker-config clean
+.PHONY: help install services run stop status lint test test-deep bench bench-scale screenshots docker-config clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -75,6 +75,12 @@ bench: services ## run the benchmarks in bench/ on their own databases (slow)
 
 screenshots: ## screenshots of the main pages in docs/screenshots (of the portal `make run` serves)
 	@$(CDX_VENV_PY) scripts/screenshots.py http://127.0.0.1:$${CDX_PORT:-5000} docs/screenshots
+
+# Datasets of the scale benchmark (`make bench-scale SCALE_DATASETS=20000` for a shorter run).
+SCALE_DATASETS ?= 100000
+bench-scale: services ## search at scale: loads SCALE_DATASETS datasets, then the suite against stock CKAN over HTTP (long)
+	@$(SCRIPTS)/portal.sh init bench
+	@$(CDX_VENV_PY) bench/search_scale.py $(BENCH_INI) --datasets $(SCALE_DATASETS)
 
 docker-config: ## validate docker/docker-compose.yml (installs Debian's docker-compose if missing)
 	@$(SCRIPTS)/install.sh docker-tools
