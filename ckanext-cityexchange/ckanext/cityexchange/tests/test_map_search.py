@@ -124,16 +124,16 @@ OFFER = {
 }
 
 
-def _perform_queued(title_prefix: str) -> int:
-    """Run, in this process, the queued jobs whose title starts with ``title_prefix``, as
-    the worker would (rq's own ``perform``); the other jobs stay queued. Returns how many."""
+def _perform_queued(titles: set[str]) -> int:
+    """Run, in this process, the queued jobs with these titles, as the worker would (rq's
+    own ``perform``); the other jobs (other tests') stay queued. Returns how many."""
     from ckan import model
     from ckan.lib import jobs as ckan_jobs
 
     queue = ckan_jobs.get_queue()
     done = 0
     for job in queue.jobs:
-        if (job.meta.get("title") or "").startswith(title_prefix):
+        if job.meta.get("title") in titles:
             job.perform()
             queue.remove(job)
             done += 1
@@ -170,8 +170,9 @@ def test_an_open_geojson_file_places_its_dataset_on_the_map_a_locked_one_never(
         access_tier="priced",
         offers=[OFFER],
     )
+    uploaded = []
     for dataset, access in ((open_data, ""), (priced, "locked")):
-        create_with_upload(
+        resource = create_with_upload(
             PLAYGROUNDS,
             "legepladser.geojson",
             package_id=dataset["id"],
@@ -180,7 +181,8 @@ def test_an_open_geojson_file_places_its_dataset_on_the_map_a_locked_one_never(
             access=access,
             context=dict(context),
         )
-    assert _perform_queued("cityexchange spatial") == 2
+        uploaded.append(resource["id"])
+    assert _perform_queued({f"cityexchange spatial {rid}" for rid in uploaded}) == 2
 
     shown = helpers.call_action("package_show", context=dict(context), id=open_data["id"])
     assert json.loads(shown["spatial"])["type"] == "Polygon"
