@@ -28,9 +28,9 @@ def is_geometry(value: Any) -> bool:
     return isinstance(value.get("coordinates"), list) and bool(value["coordinates"])
 
 
-def geometry(value: Any) -> str | None:
-    """The geometry as compact GeoJSON text, or None when it is none (not JSON, not a
-    geometry, or larger than ``MAX_CHARS``)."""
+def _geometry_object(value: Any) -> Any:
+    """The geometry as a parsed GeoJSON object, or None when it is none (not JSON, not a
+    geometry, or text longer than ``MAX_CHARS``)."""
     if isinstance(value, str):
         if len(value) > MAX_CHARS:
             return None
@@ -39,11 +39,18 @@ def geometry(value: Any) -> str | None:
         except (ValueError, RecursionError):
             return None
     try:
-        if not is_geometry(value):
-            return None
+        return value if is_geometry(value) else None
     except RecursionError:  # a collection nested beyond reason
         return None
-    text = json.dumps(value, separators=(",", ":"))
+
+
+def geometry(value: Any) -> str | None:
+    """The geometry as compact GeoJSON text, or None when it is none (not JSON, not a
+    geometry, or larger than ``MAX_CHARS``)."""
+    found = _geometry_object(value)
+    if found is None:
+        return None
+    text = json.dumps(found, separators=(",", ":"))
     return text if len(text) <= MAX_CHARS else None
 
 
@@ -65,28 +72,36 @@ def _positions(value: Any) -> list[tuple[float, float]]:
     return []
 
 
+def _bounds(positions: list[tuple[float, float]]) -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) of some positions."""
+    lons, lats = [p[0] for p in positions], [p[1] for p in positions]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def _box(minx: float, miny: float, maxx: float, maxy: float) -> str:
+    """A bounding box as compact GeoJSON Polygon text."""
+    ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
+
+
 def searchable_extent(value: Any) -> str | None:
     """The geometry as the map search indexes it, when it differs: ckanext-spatial's
     bounding-box search measures how much of the drawn area a dataset's box covers, so a
     box without area (a point, a line along a meridian or a parallel) is never found.
     Such a geometry is searched as its box widened by ``POINT_MARGIN_DEGREES`` where it
     has no extent; any other geometry (or none) gives None: index it as it is."""
-    text = geometry(value)
-    if text is None:
-        return None
-    positions = _positions(json.loads(text))
+    found = _geometry_object(value)
+    positions = _positions(found) if found is not None else []
     if not positions:
         return None
-    lons, lats = [p[0] for p in positions], [p[1] for p in positions]
-    minx, maxx, miny, maxy = min(lons), max(lons), min(lats), max(lats)
+    minx, miny, maxx, maxy = _bounds(positions)
     if maxx > minx and maxy > miny:
         return None
     if maxx == minx:
         minx, maxx = minx - POINT_MARGIN_DEGREES, maxx + POINT_MARGIN_DEGREES
     if maxy == miny:
         miny, maxy = miny - POINT_MARGIN_DEGREES, maxy + POINT_MARGIN_DEGREES
-    ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
-    return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
+    return _box(minx, miny, maxx, maxy)
 
 
 # The largest GeoJSON file whose extent is read (bytes).
@@ -110,14 +125,12 @@ def extent_of_geojson(data: bytes | str) -> str | None:
         return None
     if not positions:
         return None
-    lons, lats = [p[0] for p in positions], [p[1] for p in positions]
-    minx, maxx, miny, maxy = min(lons), max(lons), min(lats), max(lats)
+    minx, miny, maxx, maxy = _bounds(positions)
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         return None
     if (minx, miny) == (maxx, maxy):
         return json.dumps({"type": "Point", "coordinates": [minx, miny]}, separators=(",", ":"))
-    ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
-    return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
+    return _box(minx, miny, maxx, maxy)
 
 
 def _positions_of_document(document: Any) -> list[tuple[float, float]]:
