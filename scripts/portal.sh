@@ -188,6 +188,12 @@ start() {
 # The search index lives in Solr's data folder, the catalog in PostgreSQL: if the index
 # lost datasets (a deleted or new Solr folder), index the missing ones again; if it holds
 # datasets the database does not (a new database), index everything anew.
+# `ckan search-index ...` on the dev portal, logged; stops the script when it fails.
+dev_search_index() {
+  venv_ckan -c "$CDX_INI" search-index "$@" >>"$CDX_LOG/ckan-init-dev.log" 2>&1 \
+    || die solr "could not rebuild the search index" "$CDX_LOG/ckan-init-dev.log"
+}
+
 reindex_if_needed() {
   use_env dev
   local in_db in_solr
@@ -202,17 +208,14 @@ reindex_if_needed() {
   schema_now="$(cat "$CDX_SOLR_HOME/.cdx-conf-stamp" 2>/dev/null || true)"
   if ((in_db > 0)) && [[ "$(cat "$schema_indexed_file" 2>/dev/null)" != "$schema_now" ]]; then
     say "the Solr schema changed since the datasets were indexed: indexing all $in_db anew"
-    venv_ckan -c "$CDX_INI" search-index rebuild --quiet >>"$CDX_LOG/ckan-init-dev.log" 2>&1 \
-      || die solr "could not rebuild the search index" "$CDX_LOG/ckan-init-dev.log"
+    dev_search_index rebuild --quiet
   elif ((in_solr < in_db)); then
     say "the search index holds $in_solr of $in_db datasets: indexing the missing ones"
-    venv_ckan -c "$CDX_INI" search-index rebuild --only-missing --quiet >>"$CDX_LOG/ckan-init-dev.log" 2>&1 \
-      || die solr "could not rebuild the search index" "$CDX_LOG/ckan-init-dev.log"
+    dev_search_index rebuild --only-missing --quiet
   elif ((in_solr > in_db)); then
     # datasets the database no longer has (a database made anew beside an old index)
     say "the search index holds $in_solr entries for $in_db datasets: indexing them anew"
-    { venv_ckan -c "$CDX_INI" search-index clear && venv_ckan -c "$CDX_INI" search-index rebuild --quiet; } \
-      >>"$CDX_LOG/ckan-init-dev.log" 2>&1 || die solr "could not rebuild the search index" "$CDX_LOG/ckan-init-dev.log"
+    dev_search_index clear && dev_search_index rebuild --quiet
   fi
   echo "$schema_now" >"$schema_indexed_file"
 }
