@@ -23,8 +23,7 @@ import statistics
 import time
 from typing import Any
 
-from ckan.cli import load_config
-from ckan.config.middleware import make_app
+from _common import flask_app as wsgi_flask_app
 from pricing_overhead import load
 
 MESSAGE = {
@@ -50,9 +49,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
 
-    config = load_config(args.ini)
-    app = make_app(config)
-    flask_app = app.apps["flask_app"]._wsgi_app if hasattr(app, "apps") else app._wsgi_app
+    flask_app = wsgi_flask_app(args.ini)
 
     from ckan import model
     from ckan.lib.search import clear_all

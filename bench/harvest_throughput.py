@@ -20,8 +20,7 @@ import json
 import time
 from typing import Any
 
-from ckan.cli import load_config
-from ckan.config.middleware import make_app
+from _common import flask_app as wsgi_flask_app
 
 
 def main() -> None:
@@ -35,8 +34,7 @@ def main() -> None:
     with open(args.peer) as handle:
         peer = json.load(handle)
 
-    app = make_app(load_config(args.ini))
-    app._wsgi_app.test_request_context().push()
+    wsgi_flask_app(args.ini).test_request_context().push()
     import ckan.plugins.toolkit as tk
     from ckan import model
 

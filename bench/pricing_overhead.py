@@ -19,8 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ckan.cli import load_config
-from ckan.config.middleware import make_app
+from _common import flask_app as wsgi_flask_app
 
 
 def _timed(fn: Callable[[], Any], seconds: float) -> float:
@@ -111,9 +110,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    config = load_config(args.ini)
-    app = make_app(config)
-    flask_app = app.apps["flask_app"]._wsgi_app if hasattr(app, "apps") else app._wsgi_app
+    flask_app = wsgi_flask_app(args.ini)
 
     from ckan import model, plugins
     from ckan.lib.search import clear_all

@@ -24,12 +24,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ckan.cli import load_config
-from ckan.config.middleware import make_app
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "test-data" / "search"))
 import corpus  # noqa: E402
+from _common import flask_app as wsgi_flask_app  # noqa: E402
 
 ORG = "search-relevance"
 STOCK_QF = "name^4 title^4 tags^2 groups^2 text"
@@ -123,9 +121,7 @@ def main() -> None:
     parser.add_argument("--show-misses", action="store_true", help="list the queries that miss")
     args = parser.parse_args()
 
-    config = load_config(args.ini)
-    app = make_app(config)
-    flask_app = app.apps["flask_app"]._wsgi_app if hasattr(app, "apps") else app._wsgi_app
+    flask_app = wsgi_flask_app(args.ini)
 
     import ckan.plugins.toolkit as tk
     from ckan import model

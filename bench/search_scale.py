@@ -44,6 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "test-data" / "search"))
 import corpus  # noqa: E402
+from _common import flask_app as wsgi_flask_app  # noqa: E402
 
 ORGS = 20
 PREFIX = "scale-"
@@ -67,14 +68,6 @@ WORDS = [
 ]
 FACETS = json.dumps(["organization", "tags", "res_format", "license_id", "access_tier"])
 STOCK_PLUGINS = "activity datastore scheming_datasets text_view image_view datatables_view"
-
-
-def _app(ini: str) -> Any:
-    from ckan.cli import load_config
-    from ckan.config.middleware import make_app
-
-    app = make_app(load_config(ini))
-    return app.apps["flask_app"]._wsgi_app if hasattr(app, "apps") else app._wsgi_app
 
 
 def _fields(i: int, org: str) -> dict[str, Any]:
@@ -134,7 +127,7 @@ def _fields(i: int, org: str) -> dict[str, Any]:
 
 
 def _load_share(ini: str, numbers: list[int], orgs: list[str]) -> None:
-    flask_app = _app(ini)
+    flask_app = wsgi_flask_app(ini)
     from ckan import model
     from ckan.lib import search
     from ckan.tests import helpers
@@ -156,7 +149,7 @@ def _load_share(ini: str, numbers: list[int], orgs: list[str]) -> None:
 
 
 def _index_share(ini: str, ids: list[str]) -> None:
-    flask_app = _app(ini)
+    flask_app = wsgi_flask_app(ini)
     from ckan.lib import search
 
     with flask_app.test_request_context():
@@ -164,7 +157,7 @@ def _index_share(ini: str, ids: list[str]) -> None:
 
 
 def load(ini: str, count: int, loaders: int) -> None:
-    flask_app = _app(ini)
+    flask_app = wsgi_flask_app(ini)
     from ckan import model
     from ckan.lib import search
     from ckan.tests import helpers
