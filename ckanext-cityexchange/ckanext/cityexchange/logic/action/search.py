@@ -67,7 +67,10 @@ def cityexchange_search_suggest(context: Context, data_dict: DataDict) -> list[d
     """
     tk.check_access("cityexchange_search_suggest", context, data_dict)
     data = _validated(context, data_dict)
-    user = model.User.get(context.get("user") or "") if context.get("user") else None
+    query = " ".join(search.query_words(data["q"]))
+    if not query:
+        return []
+    user = model.User.get(context["user"]) if context.get("user") else None
     labels = get_permission_labels().get_user_dataset_labels(user)
     fq = [
         f"+site_id:{solr_literal(tk.config.get('ckan.site_id'))}",
@@ -91,15 +94,12 @@ def cityexchange_search_suggest(context: Context, data_dict: DataDict) -> list[d
         "spellcheck.collateExtendedResults": "true",
         "wt": "json",
     }
-    words = search.query_words(data["q"])
-    if not words:
-        return []
     try:
-        answer = make_connection().search(q=" ".join(words), **params)
-    except Exception as error:  # pysolr raises its own errors; a suggestion is optional
+        answer = make_connection().search(q=query, **params)
+    except Exception as error:  # pysolr's own errors, as the search error CKAN's callers know
         log.warning("spelling suggestions failed: %s", error)
         raise SearchError("spelling suggestions are not available") from error
-    found = search.suggestions(answer.raw_response or {}, " ".join(words))
+    found = search.suggestions(answer.raw_response or {}, query)
     return [{"q": s.q, "count": s.hits} for s in found]
 
 
