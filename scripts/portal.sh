@@ -90,6 +90,13 @@ use_env() {
   fi
   CDX_SECRET_KEY="$(cat "$CDX_DATA/secret_key")"
   export CDX_SECRET_KEY
+  # The worker's API token for fetching uploaded files into the DataStore (ckanext-xloader),
+  # made by init once the database exists.
+  CDX_XLOADER_TOKEN_FILE="$CDX_DATA/xloader-token-$env$CDX_VERSION_SUFFIX"
+  if [[ -s "$CDX_XLOADER_TOKEN_FILE" ]]; then
+    CDX_XLOADER_TOKEN="$(cat "$CDX_XLOADER_TOKEN_FILE")"
+    export CDX_XLOADER_TOKEN
+  fi
   # Payments go to the local stripe-mock unless real Stripe keys are given.
   if [[ -z "${CDX_STRIPE_SECRET_KEY:-}" ]]; then
     export CDX_STRIPE_SECRET_KEY=sk_test_cityexchangelocal
@@ -146,6 +153,15 @@ init() {
   venv_ckan -c "$CDX_INI" pricing scrub-activities >>"$log" 2>&1 || die ckan "could not scrub the activity stream" "$log"
   venv_ckan -c "$CDX_INI" datastore set-permissions 2>>"$log" | psql_admin -d "$CDX_DS_NAME" >>"$log" 2>&1 \
     || die datastore "could not set the DataStore permissions" "$log"
+  # The site user (made by scrub-activities above) gets the worker's token; the ini is
+  # rendered again with it.
+  venv_ckan -c "$CDX_INI" user token add -q "${CDX_SITE_ID:-cityexchange}" xloader 2>>"$log" \
+    | tail -n 1 | tr -d '[:space:]' >"$CDX_XLOADER_TOKEN_FILE"
+  [[ -s "$CDX_XLOADER_TOKEN_FILE" ]] || die ckan "could not create the worker's API token" "$log"
+  CDX_XLOADER_TOKEN="$(cat "$CDX_XLOADER_TOKEN_FILE")"
+  export CDX_XLOADER_TOKEN
+  "$CDX_VENV/bin/python" "$CDX_ROOT/scripts/render_config.py" "$CDX_ROOT/config/ckan.ini.in" "$CDX_INI" \
+    || die config "could not render $CDX_INI"
   echo "$stamp" >"$stamp_file"
 }
 

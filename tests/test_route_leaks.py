@@ -21,10 +21,12 @@ reason.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import ckan.logic
 import pytest
@@ -84,6 +86,8 @@ MUST_REACH = {
     "pricing.order",
     "pricing.dsp_dataset",
     "pricing.dsp_catalog",
+    "charts_view.update_chart",
+    "charts_view.get_chart_column_values",
 }
 # Routes that take a JSON body: the probes send it (the Dataspace Protocol catalog).
 JSON_BODIES = {
@@ -135,6 +139,8 @@ KNOWN_UPSTREAM_500 = {
     "harvest_sources_reindex": "ckanext-harvest reads its parameters unchecked",
     "harvest_log_list": "ckanext-harvest reads its parameters unchecked",
 }
+# A chart of the locked DataStore table (ckanext-charts).
+CHART = {"engine": "plotly", "type": "Bar", "x": "value", "y": "value"}
 PERSONA_OK = {200, 201, 204, 301, 302, 303, 304, 307, 308, 400, 401, 402, 403, 405, 409}
 
 
@@ -148,6 +154,7 @@ class RouteWorld:
     job: dict[str, Any]
     harvest_object: dict[str, Any]
     table_view: dict[str, Any]
+    chart_view: dict[str, Any]
     token_jti: str
     calls: dict[str, int] = field(default_factory=dict)
 
@@ -201,6 +208,14 @@ def rworld(upstream: str, reset_portal_db: Any, reset_index: Any) -> Iterator[Ro
         view_type="datatables_view",
         title="Table",
     )
+    chart_view = helpers.call_action(
+        "resource_view_create",
+        context={"user": world.users["seller_admin"]["name"]},
+        resource_id=world.datastore["id"],
+        view_type="charts_view",
+        title="Chart",
+        **CHART,
+    )
     token = helpers.call_action(
         "api_token_list",
         context={"user": world.users["seller_admin"]["name"]},
@@ -215,6 +230,7 @@ def rworld(upstream: str, reset_portal_db: Any, reset_index: Any) -> Iterator[Ro
         job=job,
         harvest_object=harvest_object,
         table_view=table_view,
+        chart_view=chart_view,
         token_jti=token["id"],
     )
     compat.unload_plugins()
@@ -282,7 +298,9 @@ def _values(w: RouteWorld, rule: str) -> list[dict[str, str]]:
     if "<resource_id>" in rule:
         resources = (
             [b.link, b.upload, b.datastore]
-            if "/resource/" in rule or "/resources/" in rule
+            if "/resource/" in rule
+            or "/resources/" in rule
+            or rule.startswith("/api/utils/charts/")
             else [b.link]
         )
         if rule.startswith("/harvest/"):
@@ -314,8 +332,25 @@ def _fill(rule: str, values: dict[str, str]) -> str:
     return _PARAM.sub(one, rule)
 
 
+def _query(w: RouteWorld) -> str:
+    """What every GET probe also sends in its query: routes that take a resource, a view
+    or a chart from the query (ckanext-charts' routes, a resource view given as JSON) get
+    the locked DataStore table and its chart; other routes ignore them."""
+    chart_view = dict(CHART, view_type="charts_view", resource_id=w.base.datastore["id"])
+    return urlencode(
+        dict(
+            CHART,
+            resource_id=w.base.datastore["id"],
+            resource_view_id=w.chart_view["id"],
+            column="value",
+            resource_view=json.dumps(dict(chart_view, id=w.chart_view["id"])),
+        )
+    )
+
+
 def _probes(app: Any, w: RouteWorld) -> Iterator[tuple[Any, str, str]]:
-    """(rule, method, url) for every rule of the URL map not in NOT_PROBED."""
+    """(rule, method, url) for every rule of the URL map not in NOT_PROBED; GET URLs with
+    ``_query``."""
     unfilled = []
     for rule in sorted(_flask_app(app).url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         if rule.endpoint in NOT_PROBED:
@@ -328,7 +363,7 @@ def _probes(app: Any, w: RouteWorld) -> Iterator[tuple[Any, str, str]]:
                 unfilled.append(f"{rule.rule} ({rule.endpoint}): no value for {missing}")
                 break
             for method in methods:
-                yield rule, method, url
+                yield rule, method, f"{url}?{_query(w)}" if method == "GET" else url
     assert unfilled == [], "routes the leak test cannot fill; fill them or list them in NOT_PROBED"
 
 

@@ -4,10 +4,12 @@ from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.cityexchange import facets, geo, jobs
+from ckanext.xloader.interfaces import IXloader
 
 
 @tk.blanket.actions
@@ -26,6 +28,15 @@ class CityexchangePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
+    p.implements(IXloader, inherit=True)
+
+    # IXloader: only files uploaded to the portal are loaded into the DataStore. The
+    # loader fetches a link itself, following redirects, without the portal's outbound
+    # checks (ckanext.cityexchange.outbound): a link to an internal address would be
+    # copied into a table its publisher can read.
+    def can_upload(self, resource_id: str) -> bool:
+        resource = model.Resource.get(resource_id)
+        return resource is not None and resource.url_type == "upload"
 
     def update_config(self, config: CKANConfig) -> None:
         # The exchange's theme (home page, header, colours) and the core templates whose

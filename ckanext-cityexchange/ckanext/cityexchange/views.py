@@ -139,6 +139,56 @@ def _dcat_formats() -> Any:
     return None
 
 
+# --- Core's dashboard: an unknown followee type is a 400 -----------------------------------
+#
+# The dashboard's activity filter looks its `type` up in a fixed table, unchecked: any other
+# value is a server error.
+
+_FOLLOWEE_TYPES = ("dataset", "user", "group", "organization")
+
+
+@cityexchange.before_app_request
+def _dashboard_filter() -> Any:
+    if request.endpoint != "activity.dashboard":
+        return None
+    followee_type = request.args.get("type", "")
+    if followee_type and followee_type not in _FOLLOWEE_TYPES:
+        return tk.abort(400, tk._("Invalid value") + ": type")
+    return None
+
+
+# --- ckanext-charts: a chart needs a DataStore table ---------------------------------------
+#
+# ckanext-charts' routes read the table of the resource they are given (in the path or the
+# query) unchecked: a resource without one, or no resource at all, is a server error. They
+# answer 404 and 400 instead. (What a visitor may see of a table is the paywall's guard's
+# business, in ckanext-pricing.)
+
+
+@cityexchange.before_app_request
+def _charts_need_a_table() -> Any:
+    endpoint = request.endpoint or ""
+    if not endpoint.startswith("charts_view."):
+        return None
+    resource_id = (request.view_args or {}).get("resource_id") or request.values.get("resource_id")
+    if not resource_id:
+        return None if endpoint == "charts_view.update_form" else _missing("resource_id")
+    user = tk.current_user.name if tk.current_user.is_authenticated else ""
+    try:
+        resource = tk.get_action("resource_show")({"user": user}, {"id": resource_id})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Resource not found"))
+    except tk.NotAuthorized:
+        return None  # ckanext-charts' own check answers 403
+    if not resource.get("datastore_active"):
+        return tk.abort(404, tk._("This resource has no table to chart"))
+    return None
+
+
+def _missing(field: str) -> Any:
+    return tk.abort(400, tk._("Missing value") + ": " + field)
+
+
 # --- The licences' pages: the IRIs the DCAT output names ----------------------------------
 
 

@@ -351,17 +351,38 @@ def redact_resource_list(
     )
 
 
-def resource_level(user_name: str | None, resource_id: str) -> tuple[Access, dict[str, Any] | None]:
-    """The viewer's access to one resource, and its dataset dict (read as the site user)."""
+def _dataset_of(resource_id: str) -> dict[str, Any] | None:
+    """The dataset dict of a resource, read as the site user (unredacted)."""
     res = model.Resource.get(resource_id)
     if res is None or res.package is None:
-        return Access.PUBLIC, None
+        return None
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    pkg_dict = tk.get_action("package_show")(
+    pkg: dict[str, Any] = tk.get_action("package_show")(
         {"user": site_user, "ignore_auth": True, "use_cache": False}, {"id": res.package_id}
     )
+    return pkg
+
+
+def resource_level(user_name: str | None, resource_id: str) -> tuple[Access, dict[str, Any] | None]:
+    """The viewer's access to one resource, and its dataset dict (read as the site user)."""
+    pkg_dict = _dataset_of(resource_id)
+    if pkg_dict is None:
+        return Access.PUBLIC, None
     _viewer, levels = levels_for(user_name, pkg_dict)
     return levels.get(resource_id, Access.PUBLIC), pkg_dict
+
+
+def rows_may_be_loaded(resource_id: str) -> bool:
+    """May this resource's file be loaded into the DataStore? (``rules.may_load_rows``
+    with whether it is locked and the seller's ``datastore_load`` choice.)"""
+    pkg = _dataset_of(resource_id)
+    if pkg is None:
+        return False
+    resource = next((r for r in pkg.get("resources") or [] if r.get("id") == resource_id), {})
+    return rules.may_load_rows(
+        rules.is_locked(pkg.get("access_tier"), resource),
+        tk.asbool(resource.get("datastore_load")),
+    )
 
 
 def log_download(package_id: str, resource_id: str, user_name: str | None, via: str) -> None:

@@ -11,6 +11,7 @@ from ckanext.cityexchange.guard import guard_all, public_functions
 from ckanext.cityexchange.interfaces import ICityexchangeNavigation, NavLink
 from ckanext.pricing import access, helpers, indexing
 from ckanext.pricing.logic import action, auth, hold_auth, order_auth
+from ckanext.xloader.interfaces import IXloader
 
 
 @tk.blanket.actions(lambda: guard_all(public_functions(*action.MODULES)))
@@ -28,6 +29,12 @@ class PricingPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ITranslation)
     p.implements(ICityexchangeNavigation, inherit=True)
+    p.implements(IXloader, inherit=True)
+
+    # IXloader: a locked file's rows reach the DataStore only if its seller chose so (and
+    # are then served through the paywall like its file); a held file's never.
+    def can_upload(self, resource_id: str) -> bool:
+        return access.rows_may_be_loaded(resource_id)
 
     # ICityexchangeNavigation: what the user bought and, for a seller's editors, sold.
     def cityexchange_user_links(self, user_name: str) -> list[NavLink]:

@@ -107,6 +107,15 @@ def withheld(level: Access) -> bool:
     return level in (Access.LOCKED, Access.HELD)
 
 
+def may_load_rows(locked: bool, seller_opted_in: bool) -> bool:
+    """Whether a file's rows may be copied into the DataStore (tables, charts, the
+    DataStore API): open files and samples always, a locked file only when its seller
+    chose it. Whoever reads the rows later is asked the paywall's one decision like for
+    the file itself (a buyer's entitlement; a hold for review withholds them from all but
+    the seller side, whether the hold came before or after the loading)."""
+    return not locked or seller_opted_in
+
+
 def is_blocked(organization_ids: Iterable[str], blocked_organization_ids: Iterable[str]) -> bool:
     """The seller blocked one of these organisations (the buyer's, or the one buying): no
     access, no purchase, no grant and no deal."""

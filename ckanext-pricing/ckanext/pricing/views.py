@@ -8,8 +8,11 @@ signing of links on the action API, one more surface through which data could le
 - ``/pricing/fetch/<resource_id>``: the signed, short-lived link through which an
   entitled buyer gets a linked resource; the upstream URL is never revealed.
 - ``/pricing/my-data``: a buyer's entitlements and their expiry.
-- A guard on CKAN's download and DataStore dump routes: they check only that the
-  resource's metadata may be seen, so the data needs its own entitlement check.
+- A guard on the routes that hand out a resource's data: CKAN's download, DataStore dump
+  and resource view routes, and ckanext-charts' chart routes. They check only that the
+  resource's metadata may be seen (the view route even renders a view configuration
+  given in the query, and the chart routes read DataStore tables directly), so the data
+  needs its own entitlement check.
 - Buying: ``/dataset/<id>/buy`` (the Buy button), the checkout's return pages, the
   buyer's orders and receipts under ``/pricing/orders``, the seller's sales under
   ``/organization/sales/<id>``, and Stripe's webhook ``/pricing/stripe/webhook``.
@@ -42,7 +45,13 @@ from ckanext.pricing.rules import Access
 log = logging.getLogger(__name__)
 pricing = Blueprint("pricing", __name__)
 
-_GUARDED_SUFFIX = "_resource.download"
+# The routes that hand out a resource's data, whatever the dataset type's blueprint:
+# CKAN's download and view routes (``resource.*`` and ``<type>_resource.*``), the
+# DataStore dump, and every route of ckanext-charts' blueprint (its charts are built on
+# the server from the DataStore table; the resource id is in the path or in the query).
+_DOWNLOADS = ("download",)
+_VIEWS = ("view",)
+_DATA_BLUEPRINTS = ("charts_view",)
 _CHUNK = 64 * 1024
 
 
@@ -51,31 +60,45 @@ def _user() -> str | None:
     return user.name if user and user.is_authenticated else None
 
 
+def _guarded(endpoint: str) -> str | None:
+    """What kind of data route this is (``download``, ``dump``, ``view``, ``chart``)."""
+    blueprint, _dot, name = endpoint.rpartition(".")
+    if endpoint == "datastore.dump":
+        return "dump"
+    if blueprint in _DATA_BLUEPRINTS:
+        return "chart"
+    if blueprint == "resource" or blueprint.endswith("_resource"):
+        if name in _DOWNLOADS:
+            return "download"
+        if name in _VIEWS:
+            return "view"
+    return None
+
+
 @pricing.before_app_request
 def guard_downloads() -> Any:
     endpoint = request.endpoint or ""
-    if not (
-        endpoint.endswith(_GUARDED_SUFFIX) or endpoint in ("resource.download", "datastore.dump")
-    ):
+    kind = _guarded(endpoint)
+    if kind is None:
         return None
     resource_id = (request.view_args or {}).get("resource_id")
-    if not resource_id:
+    if kind == "chart" and not resource_id:
+        resource_id = request.values.get("resource_id")
+    if not resource_id or not isinstance(resource_id, str):
         return None
     level, pkg = access.resource_level(_user(), resource_id)  # an unknown resource: core's 404
     if level is Access.HELD and pkg:
         return _held_page(pkg, resource_id)
     if level is Access.LOCKED:
         return tk.redirect_to("pricing.locked", resource_id=resource_id)
-    if level is Access.ENTITLED and pkg:
+    if level is Access.ENTITLED and pkg and kind in ("download", "dump"):
         res: dict[str, Any] = next(
             (r for r in pkg.get("resources", []) if r["id"] == resource_id), {}
         )
-        if endpoint != "datastore.dump" and res.get("url_type") != "upload":
+        if kind == "download" and res.get("url_type") != "upload":
             # A link: never redirect to the upstream URL, hand out the signed proxy link.
             return tk.redirect_to(access.signed_link(tk.current_user.id, resource_id))
-        access.log_download(
-            pkg["id"], resource_id, _user(), "dump" if endpoint == "datastore.dump" else "download"
-        )
+        access.log_download(pkg["id"], resource_id, _user(), kind)
     return None
 
 
