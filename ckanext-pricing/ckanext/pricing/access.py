@@ -378,7 +378,9 @@ def rows_may_be_loaded(resource_id: str) -> bool:
     pkg = _dataset_of(resource_id)
     if pkg is None:
         return False
-    resource = next((r for r in pkg.get("resources") or [] if r.get("id") == resource_id), {})
+    resource: dict[str, Any] = next(
+        (r for r in pkg.get("resources") or [] if r.get("id") == resource_id), {}
+    )
     return rules.may_load_rows(
         rules.is_locked(pkg.get("access_tier"), resource),
         tk.asbool(resource.get("datastore_load")),
