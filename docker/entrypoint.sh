@@ -3,7 +3,8 @@
 # CDX_* environment, then run the requested role.
 #   init     one-shot: wait for PostgreSQL and Solr, create or migrate the database
 #            (`ckan db init`, every plugin's pending migrations), scrub stored
-#            activities, load the harvest sources, set the DataStore permissions, exit.
+#            activities, make the worker's API token (once), load the harvest sources,
+#            set the DataStore permissions, exit.
 #            The only role that changes the schema: compose runs it once before the
 #            others, so any number of web containers can start at the same time.
 #   web      gunicorn serving CKAN on :5000 (no migrations)
@@ -25,6 +26,13 @@ if [[ -z "${CDX_SECRET_KEY:-}" ]]; then
   exit 1
 fi
 export CDX_SECRET_KEY CDX_STORAGE_PATH
+# The worker's API token for fetching uploaded files into the DataStore (ckanext-xloader):
+# made once by the init role and kept on the storage volume that web and worker share.
+XLOADER_TOKEN_FILE="$CDX_STORAGE_PATH/.xloader-token"
+if [[ -z "${CDX_XLOADER_TOKEN:-}" && -s "$XLOADER_TOKEN_FILE" ]]; then
+  CDX_XLOADER_TOKEN="$(cat "$XLOADER_TOKEN_FILE")"
+  export CDX_XLOADER_TOKEN
+fi
 python "$CDX_APP/scripts/render_config.py" "$CDX_CONFIG_DIR/ckan.ini.in" "$CKAN_INI"
 
 wait_for_db() {
@@ -54,6 +62,12 @@ case "${1:-web}" in
     ckan -c "$CKAN_INI" db init
     ckan -c "$CKAN_INI" db pending-migrations --apply
     ckan -c "$CKAN_INI" pricing scrub-activities
+    if [[ -z "${CDX_XLOADER_TOKEN:-}" && ! -s "$XLOADER_TOKEN_FILE" ]]; then
+      # the site user exists now (scrub-activities acts as it)
+      (umask 077 && ckan -c "$CKAN_INI" user token add -q "${CDX_SITE_ID:-cityexchange}" xloader \
+        | tail -n 1 | tr -d '[:space:]' >"$XLOADER_TOKEN_FILE")
+      [[ -s "$XLOADER_TOKEN_FILE" ]] || { echo "entrypoint: could not create the worker's API token" >&2; exit 1; }
+    fi
     ckan -c "$CKAN_INI" cityharvest load || echo "entrypoint: the harvest sources could not be loaded" >&2
     if [[ -n "${CDX_DATASTORE_ADMIN_URL:-}" ]]; then
       ckan -c "$CKAN_INI" datastore set-permissions | psql "$CDX_DATASTORE_ADMIN_URL" --set ON_ERROR_STOP=1 -q

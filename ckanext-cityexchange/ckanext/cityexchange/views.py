@@ -173,6 +173,8 @@ def _charts_need_a_table() -> Any:
     resource_id = (request.view_args or {}).get("resource_id") or request.values.get("resource_id")
     if not resource_id:
         return None if endpoint == "charts_view.update_form" else _missing("resource_id")
+    if endpoint == "charts_view.update_chart" and "resource_id" not in request.values:
+        return _missing("resource_id")  # read from the query, whatever the path says
     user = tk.current_user.name if tk.current_user.is_authenticated else ""
     try:
         resource = tk.get_action("resource_show")({"user": user}, {"id": resource_id})

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ckanext.pricing.rules import Access, Grant, Viewer, decide, is_locked
+from ckanext.pricing.rules import Access, Grant, Viewer, decide, is_locked, may_load_rows
 
 pytestmark = pytest.mark.pure
 
@@ -118,3 +118,13 @@ def test_access_rights_in_the_eu_table_s_terms() -> None:
     assert access_right("on_request", {"id": "l", "access": "locked"}) == "RESTRICTED"
     assert access_right("priced", {"id": "x"}) == "RESTRICTED"  # fails closed, as is_locked
     assert access_right("open", {"id": "x", "access": "locked"}) == "PUBLIC"
+
+
+@pytest.mark.parametrize(
+    ("locked", "opted_in", "loaded"),
+    [(False, False, True), (False, True, True), (True, False, False), (True, True, True)],
+)
+def test_rows_reach_the_datastore_when_open_or_chosen_by_the_seller(
+    locked: bool, opted_in: bool, loaded: bool
+) -> None:
+    assert may_load_rows(locked, opted_in) is loaded
