@@ -387,6 +387,22 @@ def rows_may_be_loaded(resource_id: str) -> bool:
     )
 
 
+def tables_to_drop(pkg_dict: dict[str, Any]) -> list[str]:
+    """The resources of a dataset just saved that have a DataStore table their rows may
+    no longer be in (``rules.may_load_rows``)."""
+    tier = pkg_dict.get("access_tier")
+    out = []
+    for resource in pkg_dict.get("resources") or []:
+        if rules.may_load_rows(
+            rules.is_locked(tier, resource), tk.asbool(resource.get("datastore_load"))
+        ):
+            continue
+        stored = model.Resource.get(resource.get("id") or "")
+        if stored is not None and tk.asbool((stored.extras or {}).get("datastore_active")):
+            out.append(stored.id)
+    return out
+
+
 def log_download(package_id: str, resource_id: str, user_name: str | None, via: str) -> None:
     user = model.User.get(user_name) if user_name else None
     model.Session.add(

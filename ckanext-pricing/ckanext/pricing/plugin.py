@@ -9,7 +9,7 @@ from ckan.types import Context
 
 from ckanext.cityexchange.guard import guard_all, public_functions
 from ckanext.cityexchange.interfaces import ICityexchangeNavigation, NavLink
-from ckanext.pricing import access, helpers, indexing
+from ckanext.pricing import access, helpers, indexing, jobs
 from ckanext.pricing.logic import action, auth, hold_auth, order_auth
 from ckanext.xloader.interfaces import IXloader
 
@@ -48,6 +48,11 @@ class PricingPlugin(p.SingletonPlugin, DefaultTranslation):
     # IPackageController: the search index never receives a locked resource's URL...
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         return indexing.before_index(pkg_dict)
+
+    # A file that became locked without its seller choosing to load it leaves the
+    # DataStore (in the worker).
+    def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        jobs.enqueue_drops(access.tables_to_drop(pkg_dict))
 
     # ...and every dataset dict read from the database or the index is redacted per viewer.
     def after_dataset_show(self, context: Context, pkg_dict: dict[str, Any]) -> None:
