@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from ckan.tests import helpers
 from playwright.sync_api import Page, expect
 
 from tests.browser import support
@@ -95,5 +96,46 @@ def test_drawing_an_area_keeps_the_datasets_there(
     expect(page.get_by_role("link", name=placed["copenhagen"]["title"])).to_be_visible()
     expect(page.get_by_role("link", name=placed["aarhus"]["title"])).to_have_count(0)
     # Every tile came from the portal itself.
+    assert tiles and all(url.startswith(live_portal.url) for url in tiles), tiles
+    support.assert_accessible(page)
+
+
+def test_an_uploaded_geojson_file_is_previewed_on_a_map(
+    page: Page, live_portal: LivePortal, placed: dict[str, dict[str, Any]]
+) -> None:
+    """ckanext-geoview's geojson_view, made by default for the upload, draws its features
+    on the portal's own base map."""
+    editor_name = placed["copenhagen"]["creator_user_id"]
+    editor = helpers.call_action("user_show", id=editor_name)
+    stations = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": name},
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            }
+            for name, lon, lat in (
+                ("H.C. Andersens Boulevard", 12.5663, 55.6746),
+                ("Jagtvej", 12.5560, 55.6950),
+                ("Øster Søgade", 12.5768, 55.6890),
+            )
+        ],
+    }
+    resource = support.upload(
+        editor,
+        placed["copenhagen"],
+        "stations.geojson",
+        json.dumps(stations).encode(),
+        name="Målestationer",
+        format="GeoJSON",
+    )
+    views = helpers.call_action("resource_view_list", id=resource["id"])
+    assert [v["view_type"] for v in views] == ["geojson_view"]
+    tiles: list[str] = []
+    page.on("request", lambda request: tiles.append(request.url) if "tile" in request.url else None)
+    page.goto(f"/dataset/{placed['copenhagen']['name']}/resource/{resource['id']}")
+    preview = page.frame_locator("iframe").first
+    expect(preview.locator(".leaflet-marker-icon, path.leaflet-interactive")).to_have_count(3)
     assert tiles and all(url.startswith(live_portal.url) for url in tiles), tiles
     support.assert_accessible(page)
