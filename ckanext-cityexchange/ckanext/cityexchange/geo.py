@@ -3,7 +3,10 @@ ckanext-spatial indexes). Pure rules, no CKAN import."""
 
 from __future__ import annotations
 
+import functools
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 GEOMETRY_TYPES = (
@@ -146,3 +149,70 @@ def _positions_of_document(document: Any) -> list[tuple[float, float]]:
     if document.get("type") in GEOMETRY_TYPES:
         return _positions(document)
     return []
+
+
+# --- Places named in the geographic coverage ------------------------------------------------
+#
+# A dataset without a geometry is placed on the map by the Danish municipality or region
+# its geographic coverage names ("Københavns Kommune", "Region Midtjylland", "Aarhus og
+# Skanderborg"): the bounding box of each, from the DAGI boundaries (data/places-dk.json,
+# built by scripts/build_places.py). Every name must be known; nothing is guessed.
+
+_PLACES_FILE = Path(__file__).parent / "data" / "places-dk.json"
+_SEPARATORS = re.compile(r"\s*(?:[,;/+&]|\bog\b|\band\b)\s*", re.IGNORECASE)
+_NOISE = re.compile(r"\b(?:kommuner?|municipality|municipalities|kommune)\b", re.IGNORECASE)
+_COUNTRY = {"danmark", "denmark", "hele danmark", "hele landet", "dk"}
+
+
+def _place_key(name: str) -> str:
+    """How a place name is compared: lower case, hyphens as spaces, "aa" as "å"."""
+    key = re.sub(r"[\s-]+", " ", name.strip().lower()).replace("aa", "å")
+    return key.strip(" .")
+
+
+@functools.cache
+def _gazetteer() -> dict[str, tuple[float, float, float, float]]:
+    data = json.loads(_PLACES_FILE.read_text(encoding="utf-8"))
+    places: dict[str, tuple[float, float, float, float]] = {}
+    for name, box in {**data["municipalities"], **data["regions"]}.items():
+        places[_place_key(name)] = tuple(box)  # type: ignore[assignment]
+    for name, box in data["regions"].items():
+        places.setdefault(_place_key(name.removeprefix("Region ")), tuple(box))  # type: ignore[arg-type]
+    regions = list(data["regions"].values())
+    country = (
+        min(b[0] for b in regions),
+        min(b[1] for b in regions),
+        max(b[2] for b in regions),
+        max(b[3] for b in regions),
+    )
+    for name in _COUNTRY:
+        places[name] = country
+    return places
+
+
+def _place_box(part: str) -> tuple[float, float, float, float] | None:
+    key = _place_key(_NOISE.sub(" ", part))
+    places = _gazetteer()
+    if key in places:
+        return places[key]
+    if key.endswith("s") and key[:-1] in places:  # genitive: "Københavns Kommune"
+        return places[key[:-1]]
+    return places.get(key + "s")  # a name that is a genitive itself: "Vesthimmerlands"
+
+
+def place_extent(coverage: Any) -> str | None:
+    """The bounding box (GeoJSON Polygon text) of the places a geographic coverage names,
+    or None when it names none or one that is not known."""
+    if not isinstance(coverage, str) or not coverage.strip() or len(coverage) > 500:
+        return None
+    parts = [p for p in _SEPARATORS.split(coverage) if p and p.strip()]
+    boxes = [_place_box(part) for part in parts]
+    if not boxes or any(b is None for b in boxes):
+        return None
+    known = [b for b in boxes if b is not None]
+    return _box(
+        min(b[0] for b in known),
+        min(b[1] for b in known),
+        max(b[2] for b in known),
+        max(b[3] for b in known),
+    )

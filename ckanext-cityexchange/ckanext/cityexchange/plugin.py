@@ -75,7 +75,14 @@ class CityexchangePlugin(p.SingletonPlugin, DefaultTranslation):
         # Map search (ckanext-spatial's bounding boxes, indexed after this plugin) finds
         # no geometry without area: a point is indexed as a small box (geo.py).
         # It reads the geometry from "spatial" once "extras_spatial" says there is one.
-        extent = geo.searchable_extent(pkg_dict.get("extras_spatial"))
+        # A dataset without a geometry is found where its geographic coverage names a
+        # Danish municipality or region (geo.place_extent, a gazetteer of their boxes).
+        if pkg_dict.get("extras_spatial"):
+            extent = geo.searchable_extent(pkg_dict["extras_spatial"])
+        else:
+            extent = geo.place_extent(
+                pkg_dict.get("extras_spatial_coverage") or pkg_dict.get("spatial_coverage")
+            )
         if extent:
             pkg_dict["extras_spatial"] = pkg_dict["spatial"] = extent
         return pkg_dict

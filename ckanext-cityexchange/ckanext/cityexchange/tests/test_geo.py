@@ -121,3 +121,38 @@ def test_the_extent_of_a_geojson_file() -> None:
 def test_any_json_gives_an_extent_or_none(document: Any) -> None:
     found = geo.extent_of_geojson(json.dumps(document))
     assert found is None or json.loads(found)["type"] in ("Point", "Polygon")
+
+
+@pytest.mark.parametrize(
+    ("coverage", "box"),
+    [
+        ("Københavns Kommune", (12.453, 55.6131, 12.7339, 55.7315)),
+        ("København", (12.453, 55.6131, 12.7339, 55.7315)),
+        ("Århus Kommune", (9.9486, 55.9957, 10.3892, 56.3295)),
+        ("Aarhus og Skanderborg kommuner", (9.6331, 55.9542, 10.3892, 56.3295)),
+        ("Region Hovedstaden", (11.6943, 54.9874, 15.1932, 56.1999)),
+        ("hovedstaden", (11.6943, 54.9874, 15.1932, 56.1999)),
+        ("Lyngby-Taarbæk Kommune", (12.4133, 55.7596, 12.596, 55.8096)),
+        ("Danmark", (8.0753, 54.5591, 15.1932, 57.7517)),
+    ],
+)
+def test_a_coverage_naming_danish_places_has_their_box(
+    coverage: str, box: tuple[float, ...]
+) -> None:
+    extent = geo.place_extent(coverage)
+    assert extent is not None
+    ring = json.loads(extent)["coordinates"][0]
+    assert (ring[0][0], ring[0][1], ring[2][0], ring[2][1]) == box
+
+
+@pytest.mark.parametrize(
+    "coverage", ["", "Nørrebro", "København og Gotham", "x" * 600, None, 42, "Kommune"]
+)
+def test_a_coverage_naming_an_unknown_place_has_no_box(coverage: object) -> None:
+    assert geo.place_extent(coverage) is None
+
+
+def test_every_place_of_the_gazetteer_lies_in_denmark() -> None:
+    for name in ("Bornholm", "Christiansø", "Læsø", "Tønder", "Frederikshavn"):
+        ring = json.loads(geo.place_extent(name) or "{}")["coordinates"][0]
+        assert 8.0 <= ring[0][0] < ring[2][0] <= 15.2 and 54.5 <= ring[0][1] < ring[2][1] <= 57.8

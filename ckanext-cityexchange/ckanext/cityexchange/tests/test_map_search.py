@@ -192,3 +192,43 @@ def test_an_open_geojson_file_places_its_dataset_on_the_map_a_locked_one_never(
         "spatial"
     )
     assert priced["name"] not in _found(extras={"ext_bbox": "9.4,55.6,9.7,55.8"})
+
+
+def test_a_dataset_without_a_geometry_is_found_where_its_coverage_names(
+    world: dict[str, str],
+) -> None:
+    org = factories.Organization()
+    named = {
+        "skanderborg": factories.Dataset(
+            owner_org=org["id"], title="Badevand", spatial_coverage="Skanderborg Kommune"
+        ),
+        "region": factories.Dataset(
+            owner_org=org["id"], title="Sygehuse", spatial_coverage="Region Nordjylland"
+        ),
+        "unknown": factories.Dataset(
+            owner_org=org["id"], title="Byliv", spatial_coverage="Nørrebro"
+        ),
+        "own geometry": factories.Dataset(
+            owner_org=org["id"],
+            title="Havnebade",
+            spatial_coverage="Skanderborg Kommune",
+            spatial=_box(*COPENHAGEN),  # its own geometry wins
+        ),
+    }
+    try:
+        names = {k: d["name"] for k, d in named.items()}
+        west_of_aarhus = _found(extras={"ext_bbox": "9.65,55.96,9.8,56.05"})
+        assert west_of_aarhus & set(names.values()) == {names["skanderborg"]}
+        assert names["region"] in _found(extras={"ext_bbox": "9.5,57.2,10.0,57.5"})
+        assert names["own geometry"] in _found(extras={"ext_bbox": "12.5,55.65,12.6,55.7"})
+        found_anywhere = _found(extras={"ext_bbox": DENMARK})
+        assert names["unknown"] not in found_anywhere
+        # the dataset itself is unchanged: the box is the index's alone
+        shown = helpers.call_action("package_show", id=names["skanderborg"])
+        assert not shown.get("spatial")
+    finally:
+        sysadmin = factories.Sysadmin()
+        for dataset in named.values():
+            helpers.call_action(
+                "package_delete", context={"user": sysadmin["name"]}, id=dataset["id"]
+            )
