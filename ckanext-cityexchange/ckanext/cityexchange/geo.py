@@ -175,9 +175,9 @@ def _gazetteer() -> dict[str, tuple[float, float, float, float]]:
     data = json.loads(_PLACES_FILE.read_text(encoding="utf-8"))
     places: dict[str, tuple[float, float, float, float]] = {}
     for name, box in {**data["municipalities"], **data["regions"]}.items():
-        places[_place_key(name)] = tuple(box)  # type: ignore[assignment]
+        places[_place_key(name)] = tuple(box)
     for name, box in data["regions"].items():
-        places.setdefault(_place_key(name.removeprefix("Region ")), tuple(box))  # type: ignore[arg-type]
+        places.setdefault(_place_key(name.removeprefix("Region ")), tuple(box))
     regions = list(data["regions"].values())
     country = (
         min(b[0] for b in regions),
