@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def _sync_resources(ckan: Any, folder: Path, dataset_id: str, wanted: list[dict[
         if name not in names:  # the demo files are the source of truth
             ckan.action.resource_delete(id=res["id"])
     for res in wanted:
-        fields = {k: v for k, v in res.items() if k != "upload"}
+        fields = {k: v for k, v in res.items() if k not in ("upload", "charts")}
         if res.get("upload"):
             fields["url"] = ""
             with open(folder / res["upload"], "rb") as f:
@@ -99,6 +100,42 @@ def load_datasets(ckan: Any, datasets: list[dict[str, Any]], folder: Path | None
             current = ckan.action.package_create(**fields)
             print(f"  dataset {dataset['name']}: created")
         _sync_resources(ckan, folder or Path("."), current["id"], dataset.get("resources", []))
+
+
+# How long the charts wait for the worker to load their tables (seconds).
+CHART_WAIT = 180
+
+
+def load_charts(ckan: Any, datasets: list[dict[str, Any]]) -> None:
+    """The demo's chart views (``charts`` of a resource): ckanext-charts reads the
+    resource's DataStore table when a view is made, so each waits until the worker has
+    loaded it; one that is not loaded in time is left out, with a message."""
+    wanted = [
+        (dataset["name"], res["name"], res["charts"])
+        for dataset in datasets
+        for res in dataset.get("resources", [])
+        if res.get("charts")
+    ]
+    deadline = time.monotonic() + CHART_WAIT
+    for dataset_name, resource_name, charts in wanted:
+        resource = next(
+            r
+            for r in ckan.action.package_show(id=dataset_name)["resources"]
+            if r["name"] == resource_name
+        )
+        while not resource.get("datastore_active") and time.monotonic() < deadline:
+            time.sleep(2)
+            resource = ckan.action.resource_show(id=resource["id"])
+        if not resource.get("datastore_active"):
+            print(f"  charts of {dataset_name}/{resource_name}: its table is not loaded yet")
+            continue
+        titles = {v["title"] for v in ckan.action.resource_view_list(id=resource["id"])}
+        for chart in charts:
+            if chart["title"] not in titles:
+                ckan.action.resource_view_create(
+                    resource_id=resource["id"], view_type="charts_view", **chart
+                )
+                print(f"  chart {chart['title']!r} of {dataset_name}: created")
 
 
 def load_access(ckan: Any, access: dict[str, Any]) -> None:
@@ -176,6 +213,7 @@ def main(argv: list[str]) -> int:
         access = json.load(f)
     load_access(ckan, access)
     load_deals(ckan, site_url, access.get("deals", []))
+    load_charts(ckan, _read(folder, "datasets.json"))
     count = ckan.action.package_search(rows=0)["count"]
     print(f"demo catalog loaded: {count} datasets in the search index")
     return 0
