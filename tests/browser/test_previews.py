@@ -16,10 +16,10 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 import pytest
 import requests
-from ckan.lib import jobs as ckan_jobs
 from ckan.tests import helpers
 from playwright.sync_api import Page, expect
 
+from ckanext.cityexchange.tests import queued
 from tests.browser import support
 from tests.browser.support import LivePortal
 
@@ -42,28 +42,6 @@ class Shop:
     opted_in: dict[str, Any]
     sample_chart: dict[str, Any]
     locked_chart: dict[str, Any]
-
-
-def _perform_loads(resource_ids: set[str]) -> int:
-    """Run, in this process, the queued xloader jobs of these resources as the worker
-    would (rq's ``perform``); other tests' jobs stay queued. Returns how many ran."""
-    queue = ckan_jobs.get_queue()
-    ran = 0
-    for job in queue.jobs:
-        title = job.meta.get("title") or ""
-        if title.startswith("xloader_submit") and title.rsplit(" ", 1)[-1] in resource_ids:
-            job.perform()
-            queue.remove(job)
-            ran += 1
-    return ran
-
-
-def _queued_loads(resource_id: str) -> int:
-    return sum(
-        1
-        for job in ckan_jobs.get_queue().jobs
-        if (job.meta.get("title") or "").endswith(f"resource: {resource_id}")
-    )
 
 
 def _chart(user: dict[str, Any], resource: dict[str, Any], x: str, y: str) -> dict[str, Any]:
@@ -122,7 +100,8 @@ def shop(live_portal: LivePortal) -> Iterator[Shop]:
             seller, priced, "table.csv", full, name="Full counts (table for buyers)",
             format="CSV", access="locked", datastore_load="true",
         )  # fmt: skip
-        loaded = _perform_loads({sample["id"], locked["id"], opted_in["id"]})
+        loads = {queued.xloader_title(priced["id"], r["id"]) for r in (sample, locked, opted_in)}
+        loaded = queued.perform(loads)
         assert loaded == 2, loaded  # the sample and the opted-in file; the locked one never queued
         support.act(
             seller, "pricing_entitlement_grant", package_id=priced["id"], holder=buyer["name"]
@@ -180,7 +159,7 @@ def test_a_locked_csv_is_never_in_the_datastore(shop: Shop) -> None:
     assert not shown.get("datastore_active")
     # Asked again by its seller: refused, and nothing is queued
     assert support.act(shop.seller, "xloader_submit", resource_id=shop.locked["id"]) is False
-    assert _queued_loads(shop.locked["id"]) == 0
+    assert queued.jobs_titled({queued.xloader_title(shop.priced["id"], shop.locked["id"])}) == []
     # the probe reaches the DataStore: the opted-in file with the same rows is there
     info = helpers.call_action("datastore_info", context=site, id=shop.opted_in["id"])
     assert [f["id"] for f in info["fields"]] == ["district", "cyclists"]
@@ -234,7 +213,13 @@ def test_the_locked_page_explains_and_offers(live_portal: LivePortal, shop: Shop
     rid = shop.opted_in["id"]
     answer = requests.get(
         live_portal(f"/api/utils/charts/{rid}/update-chart"),
-        params={"engine": "plotly", "type": "Bar", "x": "district", "y": "cyclists"},
+        params={
+            "engine": "plotly",
+            "type": "Bar",
+            "x": "district",
+            "y": "cyclists",
+            "resource_id": rid,
+        },
         timeout=60,
     )
     assert answer.status_code == 402

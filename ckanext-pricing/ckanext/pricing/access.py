@@ -372,6 +372,12 @@ def resource_level(user_name: str | None, resource_id: str) -> tuple[Access, dic
     return levels.get(resource_id, Access.PUBLIC), pkg_dict
 
 
+def _opted_in(resource: dict[str, Any]) -> bool:
+    """The seller chose to load this locked file into the DataStore (``datastore_load``;
+    a form leaves it empty)."""
+    return str(resource.get("datastore_load") or "").strip().lower() == "true"
+
+
 def rows_may_be_loaded(resource_id: str) -> bool:
     """May this resource's file be loaded into the DataStore? (``rules.may_load_rows``
     with whether it is locked and the seller's ``datastore_load`` choice.)"""
@@ -383,7 +389,7 @@ def rows_may_be_loaded(resource_id: str) -> bool:
     )
     return rules.may_load_rows(
         rules.is_locked(pkg.get("access_tier"), resource),
-        tk.asbool(resource.get("datastore_load")),
+        _opted_in(resource),
     )
 
 
@@ -393,12 +399,10 @@ def tables_to_drop(pkg_dict: dict[str, Any]) -> list[str]:
     tier = pkg_dict.get("access_tier")
     out = []
     for resource in pkg_dict.get("resources") or []:
-        if rules.may_load_rows(
-            rules.is_locked(tier, resource), tk.asbool(resource.get("datastore_load"))
-        ):
+        if rules.may_load_rows(rules.is_locked(tier, resource), _opted_in(resource)):
             continue
         stored = model.Resource.get(resource.get("id") or "")
-        if stored is not None and tk.asbool((stored.extras or {}).get("datastore_active")):
+        if stored is not None and (stored.extras or {}).get("datastore_active") in (True, "true"):
             out.append(stored.id)
     return out
 

@@ -4,20 +4,12 @@ loader fetches a link itself, following redirects, without the portal's outbound
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import pytest
-from ckan.lib import jobs as ckan_jobs
 from ckan.tests import factories, helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 
-
-def _queued(resource_id: str) -> list[Any]:
-    return [
-        job
-        for job in ckan_jobs.get_queue().jobs
-        if (job.meta.get("title") or "").endswith(f"resource: {resource_id}")
-    ]
+from ckanext.cityexchange.tests import queued
 
 
 @pytest.mark.usefixtures("clean_db")
@@ -39,13 +31,14 @@ def test_uploads_are_loaded_and_links_are_not() -> None:
         format="CSV",
         upload=FakeFileStorage(io.BytesIO(b"a,b\n1,2\n"), "counts.csv"),
     )
+    titles = {queued.xloader_title(dataset["id"], r["id"]) for r in (link, upload)}
     try:
         # created: the upload is queued for loading (by ckanext-xloader's own hook), the link not
-        assert len(_queued(upload["id"])) == 1
-        assert _queued(link["id"]) == []
+        assert [j.meta["title"] for j in queued.jobs_titled(titles)] == [
+            queued.xloader_title(dataset["id"], upload["id"])
+        ]
         # asked for by hand: refused for the link
         assert helpers.call_action("xloader_submit", context=site, resource_id=link["id"]) is False
-        assert _queued(link["id"]) == []
+        assert len(queued.jobs_titled(titles)) == 1
     finally:
-        for job in _queued(upload["id"]):
-            job.delete()
+        queued.forget(titles)

@@ -11,6 +11,8 @@ import pytest
 from ckan import plugins
 from ckan.tests import factories, helpers
 
+from ckanext.cityexchange.tests import queued
+
 pytestmark = pytest.mark.module_plugins
 
 
@@ -124,23 +126,6 @@ OFFER = {
 }
 
 
-def _perform_queued(titles: set[str]) -> int:
-    """Run, in this process, the queued jobs with these titles, as the worker would (rq's
-    own ``perform``); the other jobs (other tests') stay queued. Returns how many."""
-    from ckan import model
-    from ckan.lib import jobs as ckan_jobs
-
-    queue = ckan_jobs.get_queue()
-    done = 0
-    for job in queue.jobs:
-        if job.meta.get("title") in titles:
-            job.perform()
-            queue.remove(job)
-            done += 1
-    model.Session.expire_all()
-    return done
-
-
 def test_an_open_geojson_file_places_its_dataset_on_the_map_a_locked_one_never(
     world: dict[str, str], create_with_upload: Any
 ) -> None:
@@ -182,7 +167,7 @@ def test_an_open_geojson_file_places_its_dataset_on_the_map_a_locked_one_never(
             context=dict(context),
         )
         uploaded.append(resource["id"])
-    assert _perform_queued({f"cityexchange spatial {rid}" for rid in uploaded}) == 2
+    assert queued.perform({f"cityexchange spatial {rid}" for rid in uploaded}) == 2
 
     shown = helpers.call_action("package_show", context=dict(context), id=open_data["id"])
     assert json.loads(shown["spatial"])["type"] == "Polygon"

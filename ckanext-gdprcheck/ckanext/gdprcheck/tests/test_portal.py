@@ -294,7 +294,7 @@ def test_one_scan_per_change_of_the_file(org_and_users: dict[str, Any]) -> None:
             [
                 j
                 for j in helpers.call_action("job_list", limit=1_000_000)
-                if res["id"] in (j.get("title") or "")
+                if j.get("title") == f"gdprcheck scan {res['id']}"
             ]
         )
 

@@ -3,12 +3,11 @@ load it; a sample's and an opted-in file's stay."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import ckan.plugins.toolkit as tk
 import pytest
-from ckan.lib import jobs as ckan_jobs
 from ckan.tests import factories, helpers
+
+from ckanext.cityexchange.tests import queued
 
 OFFER = {
     "id": "standard",
@@ -18,14 +17,6 @@ OFFER = {
     "vat_included": True,
     "licence": "internal-use",
 }
-
-
-def _drops() -> dict[str, Any]:
-    return {
-        (job.meta.get("title") or "").rsplit(" ", 1)[-1]: job
-        for job in ckan_jobs.get_queue().jobs
-        if (job.meta.get("title") or "").startswith("pricing drop rows ")
-    }
 
 
 @pytest.mark.usefixtures("clean_db")
@@ -54,8 +45,8 @@ def test_rows_leave_the_datastore_when_their_file_becomes_locked() -> None:
             fields=[{"id": "n", "type": "int"}],
             records=[{"n": 1}],
         )
-    for job in _drops().values():
-        job.delete()
+    drops = {f"pricing drop rows {rid}" for rid in ids.values()}
+    queued.forget(drops)
     dataset = helpers.call_action("package_show", context=ctx, id=dataset["id"])
     helpers.call_action(
         "package_patch",
@@ -64,18 +55,18 @@ def test_rows_leave_the_datastore_when_their_file_becomes_locked() -> None:
         access_tier="priced",
         offers=[OFFER],
         resources=[
-            dict(dataset["resources"][0], access="locked"),
+            dict(dataset["resources"][0], access="locked", datastore_load=""),  # as a form sends it
             dict(dataset["resources"][1], access="sample"),
             dict(dataset["resources"][2], access="locked", datastore_load="true"),
         ],
     )
-    queued = _drops()
     try:
-        assert set(queued) & set(ids.values()) == {ids["full"]}
-        queued[ids["full"]].perform()
+        assert [j.meta["title"] for j in queued.jobs_titled(drops)] == [
+            f"pricing drop rows {ids['full']}"
+        ]
+        assert queued.perform(drops) == 1
     finally:
-        for job in queued.values():
-            job.delete()
+        queued.forget(drops)
     site = {"ignore_auth": True, "user": ""}
     with pytest.raises(tk.ObjectNotFound):
         helpers.call_action("datastore_info", context=site, id=ids["full"])
