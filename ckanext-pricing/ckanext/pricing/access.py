@@ -351,16 +351,21 @@ def redact_resource_list(
     )
 
 
+def _dataset_as_site(package_id: str) -> dict[str, Any]:
+    """A dataset dict read as the site user (unredacted, every resource)."""
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    pkg: dict[str, Any] = tk.get_action("package_show")(
+        {"user": site_user, "ignore_auth": True, "use_cache": False}, {"id": package_id}
+    )
+    return pkg
+
+
 def _dataset_of(resource_id: str) -> dict[str, Any] | None:
     """The dataset dict of a resource, read as the site user (unredacted)."""
     res = model.Resource.get(resource_id)
     if res is None or res.package is None:
         return None
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    pkg: dict[str, Any] = tk.get_action("package_show")(
-        {"user": site_user, "ignore_auth": True, "use_cache": False}, {"id": res.package_id}
-    )
-    return pkg
+    return _dataset_as_site(res.package_id)
 
 
 def resource_level(user_name: str | None, resource_id: str) -> tuple[Access, dict[str, Any] | None]:
@@ -393,9 +398,12 @@ def rows_may_be_loaded(resource_id: str) -> bool:
     )
 
 
-def tables_to_drop(pkg_dict: dict[str, Any]) -> list[str]:
+def tables_to_drop(package_id: str) -> list[str]:
     """The resources of a dataset just saved that have a DataStore table their rows may
-    no longer be in (``rules.may_load_rows``)."""
+    no longer be in (``rules.may_load_rows``). Read from the database: CKAN 2.12 hands an
+    update's hooks only the resources it changed, and a dataset that becomes priced
+    changes none."""
+    pkg_dict = _dataset_as_site(package_id)
     tier = pkg_dict.get("access_tier")
     out = []
     for resource in pkg_dict.get("resources") or []:

@@ -52,7 +52,8 @@ class PricingPlugin(p.SingletonPlugin, DefaultTranslation):
     # A file that became locked without its seller choosing to load it leaves the
     # DataStore (in the worker).
     def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
-        jobs.enqueue_drops(access.tables_to_drop(pkg_dict))
+        if pkg_dict.get("id"):
+            jobs.enqueue_drops(access.tables_to_drop(pkg_dict["id"]))
 
     # ...and every dataset dict read from the database or the index is redacted per viewer.
     def after_dataset_show(self, context: Context, pkg_dict: dict[str, Any]) -> None:
